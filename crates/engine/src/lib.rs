@@ -1,0 +1,11 @@
+//! Sinew engine: owns tensors (in WASM memory when compiled to wasm32) and
+//! runs ops over `sinew-kernels`, validating every input first so that bad
+//! input returns an [`EngineError`] instead of panicking the instance.
+
+pub mod error;
+pub mod ops;
+pub mod shape;
+pub mod store;
+
+pub use error::{EngineError, ErrorKind};
+pub use store::{Store, TensorId};

@@ -1,0 +1,113 @@
+//! Ops over stored tensors. Each validates shapes, then calls a kernel.
+
+use sinew_kernels::gemm::{gemm, Gemm};
+
+use crate::error::{EngineError, Result};
+use crate::shape::fmt_shape;
+use crate::store::{Store, Tensor, TensorId};
+
+/// `a[m×k] · b[k×n]` for 2-D tensors.
+pub fn matmul(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
+    const OP: &str = "matmul";
+    let (ta, tb) = (store.get(OP, a)?, store.get(OP, b)?);
+    if ta.shape.len() != 2 || tb.shape.len() != 2 {
+        return Err(EngineError::shape(
+            OP,
+            format!("{} x {}: both operands must be 2-D", fmt_shape(&ta.shape), fmt_shape(&tb.shape)),
+        ));
+    }
+    let (m, k, k2, n) = (ta.shape[0], ta.shape[1], tb.shape[0], tb.shape[1]);
+    if k != k2 {
+        return Err(EngineError::shape(
+            OP,
+            format!(
+                "{} x {}: inner dimensions {} and {} differ",
+                fmt_shape(&ta.shape),
+                fmt_shape(&tb.shape),
+                k,
+                k2
+            ),
+        ));
+    }
+    let out_shape = vec![m, n];
+    crate::shape::size_of(OP, &out_shape)?;
+    let mut c = vec![0.0f32; m * n];
+    gemm(&Gemm::new(m, n, k), &ta.data, &tb.data, &mut c);
+    Ok(store.insert(Tensor { shape: out_shape, data: c }))
+}
+
+/// Element-wise `a + b` for tensors of the same shape.
+pub fn add(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
+    const OP: &str = "add";
+    let (ta, tb) = (store.get(OP, a)?, store.get(OP, b)?);
+    if ta.shape != tb.shape {
+        return Err(EngineError::shape(
+            OP,
+            format!("{} + {}: shapes differ", fmt_shape(&ta.shape), fmt_shape(&tb.shape)),
+        ));
+    }
+    let data = ta.data.iter().zip(&tb.data).map(|(x, y)| x + y).collect();
+    let shape = ta.shape.clone();
+    Ok(store.insert(Tensor { shape, data }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn t(store: &mut Store, shape: &[usize], data: &[f32]) -> TensorId {
+        store.insert(Tensor::new("test", shape.to_vec(), data.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn matmul_small_known_value() {
+        let mut s = Store::new();
+        let a = t(&mut s, &[2, 3], &[1., 2., 3., 4., 5., 6.]);
+        let b = t(&mut s, &[3, 2], &[7., 8., 9., 10., 11., 12.]);
+        let c = matmul(&mut s, a, b).unwrap();
+        let c = s.get("t", c).unwrap();
+        assert_eq!(c.shape, vec![2, 2]);
+        assert_eq!(c.data, vec![58., 64., 139., 154.]);
+    }
+
+    #[test]
+    fn matmul_shape_error_names_op_and_shapes() {
+        let mut s = Store::new();
+        let a = t(&mut s, &[32, 784], &vec![0.; 32 * 784]);
+        let b = t(&mut s, &[128, 10], &vec![0.; 1280]);
+        let e = matmul(&mut s, a, b).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Shape);
+        assert_eq!(e.to_string(), "matmul: [32,784] x [128,10]: inner dimensions 784 and 128 differ");
+        // The store is intact and the next call works.
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn disposed_handle_is_reported() {
+        let mut s = Store::new();
+        let a = t(&mut s, &[1], &[1.]);
+        assert!(s.dispose(a));
+        assert!(!s.dispose(a));
+        let e = add(&mut s, a, a).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Disposed);
+        assert_eq!(s.bytes(), 0);
+    }
+
+    #[test]
+    fn add_same_shape() {
+        let mut s = Store::new();
+        let a = t(&mut s, &[2], &[1., 2.]);
+        let b = t(&mut s, &[2], &[10., 20.]);
+        let c = add(&mut s, a, b).unwrap();
+        assert_eq!(s.get("t", c).unwrap().data, vec![11., 22.]);
+        let d = t(&mut s, &[3], &[0.; 3]);
+        assert_eq!(add(&mut s, a, d).unwrap_err().to_string(), "add: [2] + [3]: shapes differ");
+    }
+
+    #[test]
+    fn data_length_must_match_shape() {
+        let e = Tensor::new("tensor", vec![2, 2], vec![1.0; 3]).unwrap_err();
+        assert_eq!(e.to_string(), "tensor: shape [2,2] needs 4 values but 3 were given");
+    }
+}

@@ -1,0 +1,216 @@
+//! General matrix multiply, f32, row-major.
+//!
+//! `c[m×n] (+)= op(a) · op(b)` where `op(a)` is `a` (`m×k`) or, with
+//! `trans_a`, the transpose of a stored `k×m` matrix; likewise `op(b)` is
+//! `k×n` or the transpose of a stored `n×k`. Transposes are never
+//! materialised: packing reads either layout.
+//!
+//! Structure (GotoBLAS/BLIS style):
+//! - `small`: direct loops for shapes too small to repay packing (and `m == 1`).
+//! - `blocked`: cache blocking (NC columns × KC depth × MC rows) over packed
+//!   panels (`pack`), each `MR×NR` tile of C computed by `kernel`.
+//! - this file: dispatch, the optional fused epilogue and the thread split.
+
+mod blocked;
+mod kernel;
+mod pack;
+mod small;
+
+use crate::par;
+use rayon::prelude::*;
+
+/// Shape and layout of one GEMM call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gemm {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    /// `a` is stored `k×m` and used transposed.
+    pub trans_a: bool,
+    /// `b` is stored `n×k` and used transposed.
+    pub trans_b: bool,
+    /// Add into `c` instead of overwriting it.
+    pub accumulate: bool,
+}
+
+impl Gemm {
+    pub fn new(m: usize, n: usize, k: usize) -> Self {
+        Gemm { m, n, k, trans_a: false, trans_b: false, accumulate: false }
+    }
+
+    #[inline(always)]
+    fn a_at(&self, a: &[f32], i: usize, p: usize) -> f32 {
+        if self.trans_a { a[p * self.m + i] } else { a[i * self.k + p] }
+    }
+
+    #[inline(always)]
+    fn b_at(&self, b: &[f32], p: usize, j: usize) -> f32 {
+        if self.trans_b { b[j * self.k + p] } else { b[p * self.n + j] }
+    }
+
+    fn flops(&self) -> usize {
+        2usize.saturating_mul(self.m).saturating_mul(self.n).saturating_mul(self.k)
+    }
+}
+
+/// Activation applied by the fused epilogue of [`gemm_bias_act`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Activation {
+    #[default]
+    None,
+    /// `x < 0 ? 0 : x` (NaN passes through).
+    Relu,
+}
+
+/// Below this many flops (`2·m·n·k`) a call stays on one thread. Handing a
+/// job to rayon costs a few µs (more on wasm, where idle workers sleep in
+/// `Atomics.wait`), and each task repacks its share of A or B; 2e6 flops is
+/// ~50 µs single-threaded at ~40 GFLOPS, so the split pays from about here.
+/// First guess, to be tuned from benchmarks on real workloads.
+pub const PAR_MIN_FLOPS: usize = 2_000_000;
+
+/// Runs `g` on `a`, `b` into `c`. Panics if a slice is shorter than the shape
+/// requires (the engine validates shapes before calling).
+pub fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
+    gemm_bias_act(g, a, b, c, None, Activation::None);
+}
+
+/// [`gemm`] followed by a fused epilogue: `c = act(c + bias)` where `bias` has
+/// one value per column (length `n`). With `accumulate`, the bias and the
+/// activation apply to the accumulated sum. Applied while each C tile is still
+/// in registers, so it costs no extra pass over C.
+pub fn gemm_bias_act(
+    g: &Gemm,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    bias: Option<&[f32]>,
+    act: Activation,
+) {
+    let (m, n, k) = (g.m, g.n, g.k);
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    let bias = bias.map(|bs| {
+        assert!(bs.len() >= n, "bias needs one value per column");
+        &bs[..n]
+    });
+    let ep = Epilogue { bias, relu: act == Activation::Relu };
+    let c = &mut c[..m * n];
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !g.accumulate {
+            c.fill(0.0);
+        }
+        ep.apply_rows(c, n);
+        return;
+    }
+    if small::prefer(g) {
+        small::gemm(g, a, b, c);
+        ep.apply_rows(c, n);
+        return;
+    }
+    let threads = par::threads();
+    if threads > 1 && g.flops() >= PAR_MIN_FLOPS {
+        parallel(g, a, b, c, ep, threads);
+    } else {
+        let mut rows: Vec<&mut [f32]> = c.chunks_mut(n).collect();
+        blocked::gemm(g, a, b, 0..m, 0..n, &mut rows, ep);
+    }
+}
+
+/// Splits C into `threads` independent blocks, each run through the serial
+/// blocked path with its own packing buffers. Rows are split when `n <= m`
+/// (each task then repacks all of B: `k·n` per task vs `k·m` for A, so split
+/// along the larger side to repack the smaller operand). Block edges fall on
+/// tile multiples and the k-blocking does not depend on the split, so every
+/// element sees the same arithmetic as single-threaded: results are identical.
+fn parallel(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, threads: usize) {
+    let (m, n) = (g.m, g.n);
+    if n <= m {
+        let chunk = round_up(m.div_ceil(threads), kernel::MR);
+        c.par_chunks_mut(chunk * n).enumerate().for_each(|(t, block)| {
+            let r0 = t * chunk;
+            let mut rows: Vec<&mut [f32]> = block.chunks_mut(n).collect();
+            let r1 = r0 + rows.len();
+            blocked::gemm(g, a, b, r0..r1, 0..n, &mut rows, ep);
+        });
+    } else {
+        let chunk = round_up(n.div_ceil(threads), kernel::NR);
+        let tasks = n.div_ceil(chunk);
+        // Per task, the slice of every C row that falls in its column range:
+        // disjoint `&mut` borrows handed out safely by `split_at_mut`.
+        let mut parts: Vec<Vec<&mut [f32]>> = (0..tasks).map(|_| Vec::with_capacity(m)).collect();
+        for row in c.chunks_mut(n) {
+            let mut rest = row;
+            for part in parts.iter_mut() {
+                let (head, tail) = rest.split_at_mut(chunk.min(rest.len()));
+                part.push(head);
+                rest = tail;
+            }
+        }
+        parts.into_par_iter().enumerate().for_each(|(t, mut rows)| {
+            let j0 = t * chunk;
+            let j1 = (j0 + chunk).min(n);
+            blocked::gemm(g, a, b, 0..m, j0..j1, &mut rows, ep.cols(j0..j1));
+        });
+    }
+}
+
+fn round_up(x: usize, to: usize) -> usize {
+    x.div_ceil(to) * to
+}
+
+/// `c = act(c + bias)` on finished values. `bias` is already restricted to the
+/// column range the holder covers.
+#[derive(Clone, Copy)]
+struct Epilogue<'a> {
+    bias: Option<&'a [f32]>,
+    relu: bool,
+}
+
+impl<'a> Epilogue<'a> {
+    fn is_noop(&self) -> bool {
+        self.bias.is_none() && !self.relu
+    }
+
+    /// The same epilogue for a sub-range of the columns.
+    fn cols(self, r: core::ops::Range<usize>) -> Self {
+        Epilogue { bias: self.bias.map(|bs| &bs[r]), relu: self.relu }
+    }
+
+    #[inline(always)]
+    fn scalar(&self, x: f32, j: usize) -> f32 {
+        let x = match self.bias {
+            Some(bs) => x + bs[j],
+            None => x,
+        };
+        if self.relu { crate::simd::relu(x) } else { x }
+    }
+
+    /// Separate pass over C, for the paths that do not fuse it (k = 0, small).
+    fn apply_rows(&self, c: &mut [f32], n: usize) {
+        if self.is_noop() {
+            return;
+        }
+        for row in c.chunks_mut(n) {
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = self.scalar(*x, j);
+            }
+        }
+    }
+}
+
+/// Reference triple loop, used by tests.
+pub fn naive(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
+    for i in 0..g.m {
+        for j in 0..g.n {
+            let mut s = 0.0f32;
+            for p in 0..g.k {
+                s += g.a_at(a, i, p) * g.b_at(b, p, j);
+            }
+            let out = &mut c[i * g.n + j];
+            *out = if g.accumulate { *out + s } else { s };
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Cache-blocked GEMM over packed panels (the GotoBLAS loop nest), serial.
+//!
+//! ```text
+//! for jc in cols, step NC          B block (KC×NC) lives in L2
+//!   for pc in 0..k, step KC         pack B block
+//!     for ic in rows, step MC       pack A block (MC×KC), lives in L2
+//!       for jr, step NR             B micro-panel (KC×NR) lives in L1
+//!         for ir, step MR           micro-kernel on one MR×NR tile of C
+//! ```
+
+use super::kernel::{self, TileOut, MR, NR};
+use super::pack::{pack_a, pack_b};
+use super::{Epilogue, Gemm};
+use core::ops::Range;
+use std::cell::RefCell;
+
+/// Depth of a block: a B micro-panel is `KC·NR·4` bytes = 8 KiB, well inside L1.
+pub(crate) const KC: usize = 256;
+/// Rows of an A block: `MC·KC·4` = 96 KiB, comfortably inside L2.
+pub(crate) const MC: usize = 96;
+/// Columns of a B block: `KC·NC·4` = 1 MiB; B blocks are streamed once per
+/// A block, so this only bounds the packing buffer.
+pub(crate) const NC: usize = 1024;
+
+thread_local! {
+    /// Packing buffers reused across calls on each thread (A, B).
+    static BUFFERS: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Splits `len` into blocks of at most `max` (rounded to `unit`) of
+/// near-equal size, so e.g. k = 784 runs as 4×196 rather than 3×256 + 16.
+fn block_size(len: usize, max: usize, unit: usize) -> usize {
+    let blocks = len.div_ceil(max);
+    len.div_ceil(blocks).div_ceil(unit) * unit
+}
+
+/// Computes rows `rows` × columns `cols` of C. `c[i]` is the part of C row
+/// `rows.start + i` covering `cols`; `ep` is restricted to `cols` too.
+pub(super) fn gemm(
+    g: &Gemm,
+    a: &[f32],
+    b: &[f32],
+    rows: Range<usize>,
+    cols: Range<usize>,
+    c: &mut [&mut [f32]],
+    ep: Epilogue,
+) {
+    // Reuse this thread's buffers; fall back to fresh ones if they are
+    // unavailable (re-entrancy, thread teardown) rather than panic.
+    let reused = BUFFERS
+        .try_with(|cell| {
+            let mut bufs = cell.try_borrow_mut().ok()?;
+            let (abuf, bbuf) = &mut *bufs;
+            gemm_with(g, a, b, rows.clone(), cols.clone(), c, ep, abuf, bbuf);
+            Some(())
+        })
+        .ok()
+        .flatten()
+        .is_some();
+    if !reused {
+        gemm_with(g, a, b, rows, cols, c, ep, &mut Vec::new(), &mut Vec::new());
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_with(
+    g: &Gemm,
+    a: &[f32],
+    b: &[f32],
+    rows: Range<usize>,
+    cols: Range<usize>,
+    c: &mut [&mut [f32]],
+    ep: Epilogue,
+    abuf: &mut Vec<f32>,
+    bbuf: &mut Vec<f32>,
+) {
+    let k = g.k;
+    let kc_max = block_size(k, KC, 1);
+    let mc_max = block_size(rows.len(), MC, MR);
+    let nc_max = block_size(cols.len(), NC, NR);
+    abuf.resize(mc_max.div_ceil(MR) * MR * kc_max, 0.0);
+    bbuf.resize(nc_max.div_ceil(NR) * NR * kc_max, 0.0);
+    let ep = if ep.is_noop() { None } else { Some(ep) };
+
+    for jc in cols.clone().step_by(nc_max) {
+        let nc = nc_max.min(cols.end - jc);
+        let bpanels = nc.div_ceil(NR);
+        for pc in (0..k).step_by(kc_max) {
+            let kc = kc_max.min(k - pc);
+            let bblock = &mut bbuf[..bpanels * NR * kc];
+            pack_b(g, b, pc, kc, jc, nc, bblock);
+            let first = pc == 0;
+            let last = pc + kc == k;
+            for ic in rows.clone().step_by(mc_max) {
+                let mc = mc_max.min(rows.end - ic);
+                let ablock = &mut abuf[..mc.div_ceil(MR) * MR * kc];
+                pack_a(g, a, ic, mc, pc, kc, ablock);
+                for (jp, pb) in bblock.chunks_exact(NR * kc).enumerate() {
+                    let c0 = jc - cols.start + jp * NR;
+                    let nr = NR.min(nc - jp * NR);
+                    for (ip, pa) in ablock.chunks_exact(MR * kc).enumerate() {
+                        kernel::tile(
+                            pa,
+                            pb,
+                            TileOut {
+                                c: &mut *c,
+                                r0: ic - rows.start + ip * MR,
+                                c0,
+                                mr: MR.min(mc - ip * MR),
+                                nr,
+                                load_c: g.accumulate || !first,
+                                ep: if last { ep } else { None },
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The register-tiled micro-kernel: one `MR×NR` tile of C from a packed A
+//! panel (`kc` groups of `MR`) and a packed B panel (`kc` groups of `NR`).
+//!
+//! Per depth step it loads `NV` vectors of B, splats each of the `MR` A values
+//! (`v128.load32_splat`) and does `MR·NV` mul+add pairs into accumulators that
+//! stay in registers for the whole `kc` loop. SIMD128 has no FMA, so a
+//! mul+add needs a temporary: registers used = `MR·NV` accumulators + `NV` B
+//! vectors + 1 splat + 1 product, which must fit in the 15 xmm registers V8
+//! allocates on x86-64 (xmm15 is its scratch).
+
+use super::Epilogue;
+use crate::simd::F32x4;
+
+/// Rows of a tile.
+pub(crate) const MR: usize = 4;
+/// `f32x4` vectors per tile row.
+pub(crate) const NV: usize = 2;
+/// Columns of a tile.
+pub(crate) const NR: usize = NV * 4;
+
+type Acc = [[F32x4; NV]; MR];
+
+/// Where and how a tile is written back.
+pub(super) struct TileOut<'c, 'r, 'e> {
+    /// Rows of the C block; row `r0 + i`, column `c0 + j` is tile element `(i, j)`.
+    pub c: &'c mut [&'r mut [f32]],
+    pub r0: usize,
+    pub c0: usize,
+    /// Valid rows/columns of this tile (`< MR`/`NR` on ragged edges).
+    pub mr: usize,
+    pub nr: usize,
+    /// Add to C's current values (false only for the first depth block of a
+    /// non-accumulating call).
+    pub load_c: bool,
+    /// Fused epilogue, present only on the last depth block.
+    pub ep: Option<Epilogue<'e>>,
+}
+
+/// Computes one tile over the whole packed depth and writes it out.
+/// Not inlined: a small self-contained function gives V8's register allocator
+/// the best chance to keep all accumulators in registers.
+#[inline(never)]
+pub(super) fn tile(pa: &[f32], pb: &[f32], out: TileOut) {
+    let acc = multiply(pa, pb);
+    store(&acc, out);
+}
+
+/// Depth steps per unrolled iteration of the kernel loop. V8 does not unroll
+/// this loop itself and puts an interrupt check on every back edge, so the
+/// unroll amortises that and the pointer updates over 4 steps.
+const UNROLL: usize = 4;
+
+#[inline(always)]
+fn multiply(pa: &[f32], pb: &[f32]) -> Acc {
+    let mut acc = [[F32x4::zero(); NV]; MR];
+    // `chunks_exact` with constant sizes lets LLVM drop all bounds checks here.
+    let mut a_blocks = pa.chunks_exact(MR * UNROLL);
+    let mut b_blocks = pb.chunks_exact(NR * UNROLL);
+    for (a, b) in (&mut a_blocks).zip(&mut b_blocks) {
+        for u in 0..UNROLL {
+            step(&mut acc, &a[u * MR..u * MR + MR], &b[u * NR..u * NR + NR]);
+        }
+    }
+    let (a_rest, b_rest) = (a_blocks.remainder(), b_blocks.remainder());
+    for (a, b) in a_rest.chunks_exact(MR).zip(b_rest.chunks_exact(NR)) {
+        step(&mut acc, a, b);
+    }
+    acc
+}
+
+/// One depth step: `acc += a (MR values, as a column) × b (NR values, as a row)`.
+#[inline(always)]
+fn step(acc: &mut Acc, a: &[f32], b: &[f32]) {
+    let mut bv = [F32x4::zero(); NV];
+    for (v, x) in bv.iter_mut().enumerate() {
+        *x = F32x4::load(&b[v * 4..v * 4 + 4]);
+    }
+    for (row, &ai) in acc.iter_mut().zip(a) {
+        let av = F32x4::splat(ai);
+        for (x, &bw) in row.iter_mut().zip(&bv) {
+            *x = x.mul_add(av, bw);
+        }
+    }
+}
+
+#[inline(always)]
+fn store(acc: &Acc, out: TileOut) {
+    let TileOut { c, r0, c0, mr, nr, load_c, ep } = out;
+    if mr == MR && nr == NR {
+        for (i, row) in acc.iter().enumerate() {
+            let dst = &mut c[r0 + i][c0..c0 + NR];
+            for (v, &x) in row.iter().enumerate() {
+                let d = &mut dst[v * 4..v * 4 + 4];
+                let mut x = x;
+                if load_c {
+                    x = F32x4::load(d).add(x);
+                }
+                if let Some(ep) = ep {
+                    if let Some(bias) = ep.bias {
+                        x = x.add(F32x4::load(&bias[c0 + v * 4..c0 + v * 4 + 4]));
+                    }
+                    if ep.relu {
+                        x = x.relu();
+                    }
+                }
+                x.store(d);
+            }
+        }
+    } else {
+        let mut tmp = [[0.0f32; NR]; MR];
+        for (t, row) in tmp.iter_mut().zip(acc) {
+            for (v, x) in row.iter().enumerate() {
+                x.store(&mut t[v * 4..v * 4 + 4]);
+            }
+        }
+        for (i, t) in tmp.iter().enumerate().take(mr) {
+            let dst = &mut c[r0 + i][c0..c0 + nr];
+            for (j, (d, &x)) in dst.iter_mut().zip(t).enumerate() {
+                let x = if load_c { *d + x } else { x };
+                *d = match ep {
+                    Some(ep) => ep.scalar(x, c0 + j),
+                    None => x,
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Sinew compute kernels.
+//!
+//! Pure Rust, no wasm-bindgen: everything here compiles natively so `cargo test`
+//! checks each kernel against a naive reference, and the same code compiles to
+//! wasm32 where `simd` switches to `std::arch::wasm32` SIMD128.
+//!
+//! Layout conventions: dense row-major `f32` slices; shapes are passed explicitly.
+
+pub mod gemm;
+pub mod par;
+pub mod simd;

@@ -1,0 +1,170 @@
+//! GEMM vs the naive reference on awkward shapes, every layout, accumulate
+//! on/off, the fused epilogue, and the threaded split.
+//!
+//! Tolerance: different summation orders (k-blocking, SIMD lanes) round
+//! differently; with inputs in [-1, 1] that error grows like sqrt(k)·ε·|values|.
+//! We allow `max |c - ref| <= 1e-5 · sqrt(k) · (1 + max |ref|)`, orders of
+//! magnitude above rounding noise but far below any indexing bug (errors of
+//! order |ref|).
+
+use sinew_kernels::gemm::{gemm, gemm_bias_act, naive, Activation, Gemm, PAR_MIN_FLOPS};
+
+/// Deterministic xorshift32 producing values in [-1, 1].
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> f32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        (x as f32 / u32::MAX as f32) * 2.0 - 1.0
+    }
+    fn vec(&mut self, len: usize) -> Vec<f32> {
+        (0..len).map(|_| self.next()).collect()
+    }
+}
+
+fn assert_close(g: &Gemm, got: &[f32], want: &[f32]) {
+    let scale = want.iter().fold(0.0f32, |s, x| s.max(x.abs()));
+    let tol = 1e-5 * (g.k.max(1) as f32).sqrt() * (1.0 + scale);
+    for (idx, (x, y)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (x - y).abs() <= tol,
+            "{g:?}: c[{}, {}] = {x}, want {y} (tol {tol})",
+            idx / g.n.max(1),
+            idx % g.n.max(1)
+        );
+    }
+}
+
+/// Runs `g` through `gemm` and `naive` on the same random inputs (and the
+/// same random initial C, which matters when accumulating).
+fn check(rng: &mut Rng, g: Gemm) {
+    let a = rng.vec(g.m * g.k);
+    let b = rng.vec(g.k * g.n);
+    let c0 = rng.vec(g.m * g.n);
+    let mut got = c0.clone();
+    let mut want = c0;
+    gemm(&g, &a, &b, &mut got);
+    naive(&g, &a, &b, &mut want);
+    assert_close(&g, &got, &want);
+}
+
+const SIZES: [usize; 9] = [1, 2, 3, 7, 17, 31, 64, 65, 129];
+
+fn layouts() -> impl Iterator<Item = (bool, bool, bool)> {
+    (0..8).map(|x| (x & 1 != 0, x & 2 != 0, x & 4 != 0))
+}
+
+#[test]
+fn all_small_shapes_all_layouts() {
+    // Every (m, n, k) in SIZES³ × 4 transpose combos × accumulate on/off:
+    // covers m = 1 (batch 1), k = 1, ragged edges on every side, non-square.
+    let mut rng = Rng(0x1234_5678);
+    for &m in &SIZES {
+        for &n in &SIZES {
+            for &k in &SIZES {
+                for (trans_a, trans_b, accumulate) in layouts() {
+                    check(&mut rng, Gemm { m, n, k, trans_a, trans_b, accumulate });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shapes_spanning_several_cache_blocks() {
+    // Larger than KC (depth), MC (rows) and NC (columns) with ragged remainders.
+    let mut rng = Rng(42);
+    for &(m, n, k) in &[(203, 1100, 600), (300, 37, 517), (5, 2049, 33), (1, 784, 256)] {
+        for (trans_a, trans_b, accumulate) in layouts() {
+            check(&mut rng, Gemm { m, n, k, trans_a, trans_b, accumulate });
+        }
+    }
+}
+
+#[test]
+fn zero_depth_clears_or_keeps_c() {
+    let (a, b) = (vec![], vec![]);
+    let mut c = vec![3.0f32; 6];
+    gemm(&Gemm { accumulate: true, ..Gemm::new(2, 3, 0) }, &a, &b, &mut c);
+    assert_eq!(c, vec![3.0; 6]);
+    gemm(&Gemm::new(2, 3, 0), &a, &b, &mut c);
+    assert_eq!(c, vec![0.0; 6]);
+    // Empty outputs are fine too.
+    gemm(&Gemm::new(0, 3, 4), &a, &[0.0; 12], &mut []);
+}
+
+#[test]
+fn tiny_exact() {
+    // [1 2; 3 4] · [5 6; 7 8] = [19 22; 43 50]
+    let mut c = [0.0f32; 4];
+    gemm(&Gemm::new(2, 2, 2), &[1.0, 2.0, 3.0, 4.0], &[5.0, 6.0, 7.0, 8.0], &mut c);
+    assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+}
+
+#[test]
+fn fused_bias_relu_matches_separate_pass() {
+    let mut rng = Rng(7);
+    for &(m, n, k) in &[(1, 10, 5), (9, 13, 70), (64, 65, 31), (130, 70, 300), (4, 8, 0)] {
+        for (trans_a, trans_b, accumulate) in layouts() {
+            let g = Gemm { m, n, k, trans_a, trans_b, accumulate };
+            let (a, b, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(n));
+            let c0 = rng.vec(m * n);
+            for act in [Activation::None, Activation::Relu] {
+                let mut got = c0.clone();
+                gemm_bias_act(&g, &a, &b, &mut got, Some(&bias), act);
+                let mut want = c0.clone();
+                naive(&g, &a, &b, &mut want);
+                for row in want.chunks_mut(n) {
+                    for (x, bj) in row.iter_mut().zip(&bias) {
+                        *x += bj;
+                        if act == Activation::Relu && *x < 0.0 {
+                            *x = 0.0;
+                        }
+                    }
+                }
+                assert_close(&g, &got, &want);
+            }
+        }
+    }
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+}
+
+#[test]
+fn two_threads_equal_one_thread() {
+    // Training shapes, all above the threshold; n > m splits columns, n <= m rows.
+    let (one, two) = (pool(1), pool(2));
+    let mut rng = Rng(99);
+    for &(m, n, k, trans_a, trans_b) in &[
+        (128, 256, 784, false, false), // x · W
+        (784, 256, 128, true, false),  // xᵀ · dy
+        (128, 784, 256, false, true),  // dy · Wᵀ
+        (257, 131, 129, false, false), // ragged, row split
+        (33, 1029, 70, true, true),    // ragged, column split
+    ] {
+        for accumulate in [false, true] {
+            let g = Gemm { m, n, k, trans_a, trans_b, accumulate };
+            assert!(2 * m * n * k >= PAR_MIN_FLOPS);
+            let (a, b, c0, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(m * n), rng.vec(n));
+            let run = |p: &rayon::ThreadPool, bias: Option<&[f32]>| {
+                let mut c = c0.clone();
+                p.install(|| gemm_bias_act(&g, &a, &b, &mut c, bias, Activation::Relu));
+                c
+            };
+            let single = run(&one, None);
+            let threaded = run(&two, None);
+            assert!(single == threaded, "{g:?}: threaded result differs");
+            assert!(run(&one, Some(&bias)) == run(&two, Some(&bias)), "{g:?}: threaded epilogue differs");
+            let mut want = c0.clone();
+            naive(&g, &a, &b, &mut want);
+            want.iter_mut().for_each(|x| *x = x.max(0.0));
+            assert_close(&g, &single, &want);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+/**
+ * The active engine of this JavaScript realm: which build is loaded, how many
+ * threads it runs, and the guarded entry point every op goes through.
+ */
+import { EngineCrashedError, NotInitializedError, UnsupportedError, InvalidArgumentError, typedError } from '../errors.js';
+import { environment, hardwareThreads, sharedMemorySupported, simdSupported, type Environment } from './detect.js';
+import { BUILDS, compileBuild, importGlue, type BuildName, type Glue } from './glue.js';
+import { startPool } from './pool.js';
+
+export type { BuildName } from './glue.js';
+
+export interface InitOptions {
+  /**
+   * Force a build instead of the best one the host supports. In Node the
+   * environment variable `SINEW_BACKEND` does the same.
+   */
+  backend?: BuildName;
+  /**
+   * Worker threads for the threads build (default: the host's logical cores).
+   * In Node the environment variable `SINEW_THREADS` does the same.
+   */
+  threads?: number;
+}
+
+export interface BackendInfo {
+  /** The WASM build in use. */
+  build: BuildName;
+  /** The build uses WebAssembly SIMD128. */
+  simd: boolean;
+  /** Threads kernels use now (the pool size, or less after `setNumThreads`). */
+  threads: number;
+  /** Workers in the thread pool (1 for single-threaded builds). */
+  poolSize: number;
+  environment: Environment;
+  /** Why this build was chosen. */
+  reason: string;
+  version: string;
+}
+
+interface Active {
+  glue: Glue;
+  build: BuildName;
+  reason: string;
+  version: string;
+  crashed: string | null;
+}
+
+let active: Active | null = null;
+let starting: Promise<BackendInfo> | null = null;
+
+function envVar(name: string): string | undefined {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const v = p?.env?.[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+async function choose(options: InitOptions): Promise<{ build: BuildName; threads: number; reason: string }> {
+  const env = environment();
+  const forced = options.backend ?? (envVar('SINEW_BACKEND') as BuildName | undefined);
+  const threadsOpt = options.threads ?? (envVar('SINEW_THREADS') ? Number(envVar('SINEW_THREADS')) : undefined);
+  if (forced !== undefined && !BUILDS.includes(forced)) {
+    throw new InvalidArgumentError(`init: unknown backend '${forced}' (expected one of ${BUILDS.join(', ')})`);
+  }
+  if (threadsOpt !== undefined && !(Number.isInteger(threadsOpt) && threadsOpt >= 1 && threadsOpt <= 64)) {
+    throw new InvalidArgumentError(`init: threads must be an integer from 1 to 64, got ${threadsOpt}`);
+  }
+  const simd = simdSupported();
+  const shared = sharedMemorySupported();
+  // The browser main thread may not block (Atomics.wait), which rayon needs.
+  const mayBlock = env !== 'browser-main';
+  const threads = threadsOpt ?? (await hardwareThreads());
+
+  if (forced) {
+    if (forced !== 'baseline' && !simd) throw new UnsupportedError(`init: the '${forced}' build needs WebAssembly SIMD, which this host lacks`);
+    if (forced === 'threads' && !shared) {
+      throw new UnsupportedError(
+        "init: the 'threads' build needs SharedArrayBuffer" +
+          (env === 'node' ? '' : ' and a cross-origin isolated page (COOP/COEP headers)'),
+      );
+    }
+    if (forced === 'threads' && !mayBlock) {
+      throw new UnsupportedError("init: the 'threads' build cannot run on the browser main thread; use createEngine() from 'sinew/browser' (it runs in a Worker)");
+    }
+    return { build: forced, threads: forced === 'threads' ? threads : 1, reason: 'forced' };
+  }
+  if (!simd) return { build: 'baseline', threads: 1, reason: 'no WebAssembly SIMD' };
+  if (!shared) return { build: 'simd', threads: 1, reason: env === 'node' ? 'no SharedArrayBuffer' : 'page is not cross-origin isolated' };
+  if (!mayBlock) return { build: 'simd', threads: 1, reason: 'browser main thread cannot block; threads need a Worker' };
+  if (threads < 2) return { build: 'simd', threads: 1, reason: 'one hardware thread' };
+  return { build: 'threads', threads, reason: 'SIMD + shared memory available' };
+}
+
+/**
+ * Loads the best WASM build for this host (or the one asked for) and starts
+ * its thread pool. Idempotent: later calls return the same info; asking for a
+ * different build once one is loaded is an error (one build per realm).
+ */
+export async function init(options: InitOptions = {}): Promise<BackendInfo> {
+  if (active) {
+    const want = options.backend;
+    if (want && want !== active.build) {
+      throw new UnsupportedError(`init: the '${active.build}' build is already loaded; one build per process/worker`);
+    }
+    return backendInfo();
+  }
+  if (!starting) {
+    starting = (async () => {
+      const { build, threads, reason } = await choose(options);
+      const [glue, module] = await Promise.all([importGlue(build), compileBuild(build)]);
+      await glue.default({ module_or_path: module });
+      if (build === 'threads') await startPool(glue, build, threads);
+      const version = (JSON.parse(glue.build_info()) as { version: string }).version;
+      active = { glue, build, reason, version, crashed: null };
+      return backendInfo();
+    })();
+    starting.catch(() => {
+      starting = null;
+    });
+  }
+  return starting;
+}
+
+/** True once `init()` has finished. */
+export function isInitialized(): boolean {
+  return active !== null;
+}
+
+/** The build, threads and environment in use. */
+export function backendInfo(): BackendInfo {
+  const a = need();
+  const info = JSON.parse(a.glue.build_info()) as { simd: boolean };
+  return {
+    build: a.build,
+    simd: info.simd,
+    threads: a.glue.num_threads(),
+    poolSize: a.build === 'threads' ? a.glue.pool_size() : 1,
+    environment: environment(),
+    reason: a.reason,
+    version: a.version,
+  };
+}
+
+/**
+ * Caps the threads kernels use (1 … pool size); `0` restores the full pool.
+ * Lets one process compare 1 and N threads.
+ */
+export function setNumThreads(n: number): void {
+  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`setNumThreads: expected a non-negative integer, got ${n}`);
+  need().glue.set_max_threads(n);
+}
+
+function need(): Active {
+  if (!active) throw new NotInitializedError('Sinew is not initialised: `await sinew.init()` first');
+  if (active.crashed) throw new EngineCrashedError(`the engine crashed earlier (${active.crashed}) and cannot be used`);
+  return active;
+}
+
+/**
+ * Runs one engine call, turning its errors into typed errors. A trap (a bug in
+ * Sinew) marks the engine as crashed so later calls say so instead of failing
+ * in confusing ways.
+ */
+export function call<T>(fn: (glue: Glue) => T): T {
+  const a = need();
+  try {
+    return fn(a.glue);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) a.crashed = e.message;
+    throw typedError(e);
+  }
+}

@@ -1,0 +1,43 @@
+/** What the host can run. Pure checks, no side effects. */
+
+export type Environment = 'node' | 'browser-main' | 'browser-worker';
+
+export function environment(): Environment {
+  const g = globalThis as { process?: { versions?: { node?: string } }; window?: unknown; importScripts?: unknown };
+  if (g.process?.versions?.node) return 'node';
+  if (typeof g.window === 'undefined' && typeof g.importScripts === 'function') return 'browser-worker';
+  // Module workers have no importScripts; they do have WorkerGlobalScope.
+  if (typeof g.window === 'undefined' && 'WorkerGlobalScope' in globalThis) return 'browser-worker';
+  return 'browser-main';
+}
+
+/**
+ * WebAssembly SIMD128 support: validates a minimal module whose only function
+ * uses v128 ops (i32.const 0; i8x16.splat; i8x16.popcnt), as wasm-feature-detect does.
+ */
+export function simdSupported(): boolean {
+  try {
+    return WebAssembly.validate(
+      new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Shared memory is usable: `SharedArrayBuffer` exists and, in browsers, the page is cross-origin isolated. */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const env = environment();
+  if (env === 'node') return true;
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+/** Logical cores of the host (at least 1). */
+export async function hardwareThreads(): Promise<number> {
+  if (environment() === 'node') {
+    const os = await import('node:os');
+    return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+}

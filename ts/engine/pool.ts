@@ -1,0 +1,54 @@
+/**
+ * Starts rayon's thread pool on JavaScript workers: Node `worker_threads` or
+ * browser Web Workers, each instantiating the same module over the same
+ * shared memory (see crates/wasm/src/pool.rs). Resolves once every worker is
+ * running, so the caller may block in a parallel kernel right away.
+ */
+import { UnsupportedError } from '../errors.js';
+import { environment } from './detect.js';
+import type { BuildName, Glue } from './glue.js';
+
+export interface PoolWorkerInit {
+  build: BuildName;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/** Messages a pool worker sends back while starting. */
+export type PoolWorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
+
+const workerUrl = () => new URL('./pool-worker.js', import.meta.url);
+
+async function startNodeWorker(init: PoolWorkerInit): Promise<void> {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(workerUrl(), { workerData: init, name: 'sinew-pool' });
+  await new Promise<void>((resolve, reject) => {
+    w.once('message', (m: PoolWorkerMessage) =>
+      m.type === 'ready' ? resolve() : reject(new UnsupportedError(`thread pool worker failed: ${m.message}`)),
+    );
+    w.once('error', (e) => reject(new UnsupportedError(`thread pool worker failed: ${e.message}`)));
+  });
+  // Pool workers block in rayon's loop forever; they must not keep Node alive.
+  w.unref();
+}
+
+async function startWebWorker(init: PoolWorkerInit, index: number): Promise<void> {
+  const w = new Worker(workerUrl(), { type: 'module', name: `sinew-pool-${index}` });
+  await new Promise<void>((resolve, reject) => {
+    w.onmessage = (ev: MessageEvent<PoolWorkerMessage>) =>
+      ev.data.type === 'ready' ? resolve() : reject(new UnsupportedError(`thread pool worker failed: ${ev.data.message}`));
+    w.onerror = (ev) => reject(new UnsupportedError(`thread pool worker failed: ${ev.message || 'could not start'}`));
+    w.postMessage(init);
+  });
+}
+
+export async function startPool(glue: Glue, build: BuildName, threads: number): Promise<void> {
+  const init: PoolWorkerInit = {
+    build,
+    module: glue.wasm_module() as WebAssembly.Module,
+    memory: glue.wasm_memory() as WebAssembly.Memory,
+  };
+  const start = environment() === 'node' ? startNodeWorker : startWebWorker;
+  await Promise.all(Array.from({ length: threads }, (_, i) => start(init, i)));
+  glue.pool_init(threads);
+}

@@ -1,0 +1,54 @@
+/**
+ * Typed errors. Every error Sinew throws is a `SinewError`; the subclass says
+ * what went wrong and the message names the op and the shapes involved, e.g.
+ * `ShapeError: matmul: [32,784] x [128,10]: inner dimensions 784 and 128 differ`.
+ * After any of these the engine stays usable.
+ */
+export class SinewError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit the op. */
+export class ShapeError extends SinewError {}
+/** A tensor used after `dispose()`. */
+export class DisposedError extends SinewError {}
+/** A wrong argument: values that do not match a shape, an unknown option... */
+export class InvalidArgumentError extends SinewError {}
+/** A tensor too large for the engine's memory. */
+export class OutOfMemoryError extends SinewError {}
+/** An op called before `await init()`. */
+export class NotInitializedError extends SinewError {}
+/** The host cannot run what was asked (e.g. the threads build without SharedArrayBuffer). */
+export class UnsupportedError extends SinewError {}
+/** The WASM instance trapped: a bug in Sinew. The message says what it was doing. */
+export class EngineCrashedError extends SinewError {}
+
+const byName: Record<string, new (message: string) => SinewError> = {
+  ShapeError,
+  DisposedError,
+  InvalidArgumentError,
+  OutOfMemoryError,
+  NotInitializedError,
+  UnsupportedError,
+  EngineCrashedError,
+};
+
+/**
+ * Turns an error thrown by the WASM glue (`Error("ShapeError: matmul: ...")`)
+ * or sent from a worker (`{name, message}`) into the matching typed error.
+ */
+export function typedError(e: unknown): Error {
+  if (e instanceof SinewError) return e;
+  if (e instanceof WebAssembly.RuntimeError) {
+    return new EngineCrashedError(`engine trapped: ${e.message}`);
+  }
+  const raw = e instanceof Error ? e.message : typeof e === 'object' && e && 'message' in e ? String(e.message) : String(e);
+  const named = typeof e === 'object' && e && 'name' in e ? String(e.name) : '';
+  if (named in byName && named !== 'Error') return new byName[named]!(raw);
+  const m = /^([A-Za-z]+Error): ([\s\S]*)$/.exec(raw);
+  if (m && m[1]! in byName) return new byName[m[1]!]!(m[2]!);
+  return e instanceof Error ? e : new SinewError(raw);
+}

@@ -1,0 +1,15 @@
+/**
+ * Sinew: neural networks for JavaScript and TypeScript on a Rust/WebAssembly core.
+ *
+ *     import * as sinew from 'sinew';
+ *     await sinew.init();                       // picks threads+SIMD, SIMD or baseline
+ *     const c = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));
+ *     console.log(c.dataSync());                // Float32Array [ 11 ]
+ */
+export { init, backendInfo, setNumThreads, isInitialized } from './engine/backend.js';
+export type { BackendInfo, BuildName, InitOptions } from './engine/backend.js';
+export { Tensor } from './tensor.js';
+export type { DType, Shape, NestedArray } from './tensor.js';
+export { tensor, matmul, add, memory } from './ops.js';
+export type { TensorLike, TypedArray } from './ops.js';
+export * from './errors.js';

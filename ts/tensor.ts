@@ -1,0 +1,114 @@
+/**
+ * `Tensor`: a handle to values that live in the engine's WASM memory.
+ * JavaScript never loops over elements; reading values copies them out once.
+ */
+import { call, isInitialized } from './engine/backend.js';
+import { DisposedError } from './errors.js';
+
+export type DType = 'float32';
+export type Shape = readonly number[];
+
+/** Nested JS arrays, as `arraySync()` returns them. */
+export type NestedArray = number | NestedArray[];
+
+// Safety net for tensors the user forgot to dispose: when the JS handle is
+// garbage-collected, free the engine memory. `dispose()`/`tidy` stay the
+// deterministic way; GC timing is up to the JS engine.
+const registry = new FinalizationRegistry<number>((id) => {
+  if (isInitialized()) {
+    try {
+      call((g) => g.tensor_dispose(id));
+    } catch {
+      /* engine gone: nothing to free */
+    }
+  }
+});
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType = 'float32';
+  #id: number;
+  #disposed = false;
+
+  /** @internal Use `tensor()` or an op to make tensors. */
+  constructor(id: number, shape: Shape) {
+    this.#id = id;
+    this.shape = Object.freeze([...shape]);
+    registry.register(this, id, this);
+  }
+
+  /** Engine handle. Throws `DisposedError` after `dispose()`. */
+  get id(): number {
+    if (this.#disposed) throw new DisposedError(`tensor ${fmtShape(this.shape)} was disposed`);
+    return this.#id;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Copies the values out of the engine (row-major). */
+  dataSync(): Float32Array {
+    const id = this.id;
+    return call((g) => g.tensor_read(id));
+  }
+
+  /** Async form of `dataSync()`, the form that also works through a remote engine. */
+  async data(): Promise<Float32Array> {
+    return this.dataSync();
+  }
+
+  /** The values as nested arrays shaped like the tensor. */
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape);
+  }
+
+  async array(): Promise<NestedArray> {
+    return this.arraySync();
+  }
+
+  /** Frees the engine memory now. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    registry.unregister(this);
+    if (isInitialized()) call((g) => g.tensor_dispose(this.#id));
+  }
+
+  toString(): string {
+    if (this.#disposed) return `Tensor(disposed, shape=${fmtShape(this.shape)})`;
+    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype})\n${JSON.stringify(this.arraySync())}`;
+  }
+
+  /** Prints `toString()` to the console. */
+  print(): void {
+    console.log(this.toString());
+  }
+}
+
+export function fmtShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+function nest(flat: Float32Array, shape: Shape): NestedArray {
+  if (shape.length === 0) return flat[0]!;
+  const build = (offset: number, dim: number): NestedArray[] => {
+    const n = shape[dim]!;
+    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const out: NestedArray[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(dim === shape.length - 1 ? flat[offset + i]! : build(offset + i * stride, dim + 1));
+    }
+    return out;
+  };
+  return build(0, 0);
+}
