@@ -6,7 +6,7 @@
  *     const c = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));
  *     console.log(c.dataSync());                // Float32Array [ 11 ]
  */
-export { init, backendInfo, setNumThreads, isInitialized } from './engine/backend.js';
+export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool } from './engine/backend.js';
 export type { BackendInfo, BuildName, InitOptions } from './engine/backend.js';
 export { Tensor } from './tensor.js';
 export type { DType, Shape, NestedArray } from './tensor.js';

@@ -169,3 +169,12 @@ export function call<T>(fn: (glue: Glue) => T): T {
     throw typedError(e);
   }
 }
+
+/**
+ * Runs one task on every pool worker and returns how many ran it (1 for the
+ * single-threaded builds): a check that the thread pool is really up.
+ */
+export function probeThreadPool(): number {
+  const a = need();
+  return a.build === 'threads' ? call((g) => g.pool_probe()) : 1;
+}

@@ -21,7 +21,10 @@ const workerUrl = () => new URL('./pool-worker.js', import.meta.url);
 
 async function startNodeWorker(init: PoolWorkerInit): Promise<void> {
   const { Worker } = await import('node:worker_threads');
-  const w = new Worker(workerUrl(), { workerData: init, name: 'sinew-pool' });
+  // Workers inherit the parent's Node flags; `--input-type` (node -e) is
+  // rejected for file-based workers, so drop it and keep the rest.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const w = new Worker(workerUrl(), { workerData: init, name: 'sinew-pool', execArgv });
   await new Promise<void>((resolve, reject) => {
     w.once('message', (m: PoolWorkerMessage) =>
       m.type === 'ready' ? resolve() : reject(new UnsupportedError(`thread pool worker failed: ${m.message}`)),

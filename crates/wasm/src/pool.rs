@@ -59,3 +59,13 @@ pub fn pool_worker_run() {
     };
     builder.run();
 }
+
+/// Runs one task on every pool worker and returns how many answered: proves
+/// the workers are alive and running rayon's loop (used by tests).
+#[wasm_bindgen]
+pub fn pool_probe() -> usize {
+    let mut seen = rayon::broadcast(|ctx| ctx.index());
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}

@@ -57,8 +57,11 @@ fn multiply(pa: &[f32], pb: &[f32]) -> Acc {
     let mut a_blocks = pa.chunks_exact(MR * UNROLL);
     let mut b_blocks = pb.chunks_exact(NR * UNROLL);
     for (a, b) in (&mut a_blocks).zip(&mut b_blocks) {
+        let a: &[f32; MR * UNROLL] = core::hint::black_box(a.try_into().unwrap());
+        let b: &[f32; NR * UNROLL] = core::hint::black_box(b.try_into().unwrap());
         for u in 0..UNROLL {
             step(&mut acc, &a[u * MR..u * MR + MR], &b[u * NR..u * NR + NR]);
+            core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
         }
     }
     let (a_rest, b_rest) = (a_blocks.remainder(), b_blocks.remainder());

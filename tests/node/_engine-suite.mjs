@@ -1,0 +1,99 @@
+// Checks shared by the per-build test files: each file runs in its own
+// process (ava workerThreads: false), loads one build and runs this suite.
+import test from 'ava';
+import os from 'node:os';
+import * as sinew from '../../dist/index.js';
+import { naiveMatmul, randomMatrix, maxRelError } from './_reference.mjs';
+
+export function engineSuite(build) {
+  test.serial.before(async () => {
+    await sinew.init({ backend: build });
+  });
+
+  test.serial(`${build}: backendInfo reports the build`, (t) => {
+    const info = sinew.backendInfo();
+    t.is(info.build, build);
+    t.is(info.simd, build !== 'baseline');
+    t.is(info.environment, 'node');
+    if (build === 'threads') {
+      t.is(info.poolSize, os.availableParallelism());
+      t.is(info.threads, os.availableParallelism());
+    } else {
+      t.is(info.poolSize, 1);
+      t.is(info.threads, 1);
+    }
+  });
+
+  const sizes = [
+    [1, 1, 1], [3, 3, 3], [17, 17, 17], [64, 64, 64], [129, 129, 129],
+    [1, 129, 7], [31, 2, 65], [7, 300, 17], [128, 784, 10], [200, 150, 310],
+  ];
+  for (const [m, k, n] of sizes) {
+    test.serial(`${build}: matmul ${m}x${k} · ${k}x${n} equals a naive JS reference`, (t) => {
+      const a = randomMatrix(m, k, m * 31 + k), b = randomMatrix(k, n, n * 17 + 3);
+      const ta = sinew.tensor(a, [m, k]), tb = sinew.tensor(b, [k, n]);
+      const c = sinew.matmul(ta, tb);
+      t.deepEqual(c.shape, [m, n]);
+      // float32 accumulation in a different order: relative error ~ k * 2^-24.
+      t.true(maxRelError(c.dataSync(), naiveMatmul(a, b, m, k, n)) < 1e-5 * Math.sqrt(k) + 1e-6);
+      for (const x of [ta, tb, c]) x.dispose();
+    });
+  }
+
+  test.serial(`${build}: 1 thread and all threads give the same matmul`, (t) => {
+    const [m, k, n] = [256, 300, 270];
+    const ta = sinew.tensor(randomMatrix(m, k, 1), [m, k]), tb = sinew.tensor(randomMatrix(k, n, 2), [k, n]);
+    sinew.setNumThreads(1);
+    t.is(sinew.backendInfo().threads, 1);
+    const one = sinew.matmul(ta, tb).dataSync();
+    sinew.setNumThreads(0);
+    const all = sinew.matmul(ta, tb).dataSync();
+    t.true(maxRelError(all, one) < 1e-5);
+  });
+
+  test.serial(`${build}: add, nested arrays and read-back`, (t) => {
+    const a = sinew.tensor([[1, 2, 3], [4, 5, 6]]);
+    const b = sinew.tensor(new Float32Array([10, 20, 30, 40, 50, 60]), [2, 3]);
+    const c = sinew.add(a, b);
+    t.deepEqual(c.arraySync(), [[11, 22, 33], [44, 55, 66]]);
+    t.deepEqual(sinew.tensor(7).arraySync(), 7);
+    t.deepEqual(Array.from(sinew.tensor(new Int32Array([1, -2])).dataSync()), [1, -2]);
+  });
+
+  test.serial(`${build}: a shape error names the op and both shapes, and the engine keeps working`, (t) => {
+    const a = sinew.tensor(new Float32Array(32 * 784), [32, 784]);
+    const b = sinew.tensor(new Float32Array(128 * 10), [128, 10]);
+    const err = t.throws(() => sinew.matmul(a, b), { instanceOf: sinew.ShapeError });
+    t.is(err.message, 'matmul: [32,784] x [128,10]: inner dimensions 784 and 128 differ');
+    t.is(err.name, 'ShapeError');
+    t.throws(() => sinew.add(a, b), { instanceOf: sinew.ShapeError, message: 'add: [32,784] + [128,10]: shapes differ' });
+    t.throws(() => sinew.matmul(sinew.tensor([1, 2]), b), { instanceOf: sinew.ShapeError, message: /both operands must be 2-D/ });
+    // The next call works.
+    const ok = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));
+    t.deepEqual(ok.arraySync(), [[11]]);
+  });
+
+  test.serial(`${build}: bad values and disposed tensors give typed errors`, (t) => {
+    t.throws(() => sinew.tensor([1, 2, 3], [2, 2]), {
+      instanceOf: sinew.InvalidArgumentError,
+      message: 'tensor: shape [2,2] needs 4 values but 3 were given',
+    });
+    t.throws(() => sinew.tensor([[1, 2], [3]]), { instanceOf: sinew.InvalidArgumentError, message: /ragged/ });
+    const a = sinew.tensor([1, 2]);
+    a.dispose();
+    a.dispose(); // idempotent
+    t.true(a.isDisposed);
+    t.throws(() => a.dataSync(), { instanceOf: sinew.DisposedError });
+    t.throws(() => sinew.add(a, a), { instanceOf: sinew.DisposedError });
+  });
+
+  test.serial(`${build}: dispose frees engine memory`, (t) => {
+    const before = sinew.memory();
+    const xs = Array.from({ length: 10 }, () => sinew.tensor(new Float32Array(1000), [10, 100]));
+    t.is(sinew.memory().numTensors, before.numTensors + 10);
+    t.is(sinew.memory().numBytes, before.numBytes + 10 * 4000);
+    for (const x of xs) x.dispose();
+    t.deepEqual(sinew.memory().numTensors, before.numTensors);
+    t.deepEqual(sinew.memory().numBytes, before.numBytes);
+  });
+}

@@ -1,0 +1,3 @@
+import { engineSuite } from './_engine-suite.mjs';
+
+engineSuite('baseline');

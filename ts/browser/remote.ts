@@ -1,0 +1,98 @@
+/**
+ * The page-facing, asynchronous engine for browsers. The engine runs in a
+ * dedicated Worker (threads+SIMD when the page is cross-origin isolated,
+ * SIMD otherwise), so the page's main thread never blocks.
+ *
+ *     import { createEngine } from 'sinew/browser';
+ *     const engine = await createEngine();
+ *     const c = await engine.matmul(await engine.tensor([[1, 2]]), await engine.tensor([[3], [4]]));
+ *     console.log(await engine.data(c), engine.info.build, engine.info.threads);
+ */
+import type { BackendInfo, InitOptions } from '../engine/backend.js';
+import { typedError } from '../errors.js';
+import type { TensorLike } from '../ops.js';
+import type { Hello, RemoteTensor, Request, Response } from './protocol.js';
+
+export type { RemoteTensor } from './protocol.js';
+
+export class RemoteEngine {
+  #worker: Worker;
+  #next = 1;
+  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Build and threads the engine Worker runs. */
+  readonly info: BackendInfo;
+
+  private constructor(worker: Worker, info: BackendInfo) {
+    this.#worker = worker;
+    this.info = info;
+    worker.onmessage = (ev: MessageEvent<Response>) => this.#settle(ev.data);
+  }
+
+  /** Starts the engine Worker and loads the best build it supports. */
+  static async create(options: InitOptions = {}): Promise<RemoteEngine> {
+    const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'sinew-engine' });
+    const info = await new Promise<BackendInfo>((resolve, reject) => {
+      worker.onmessage = (ev: MessageEvent<Response>) =>
+        ev.data.ok ? resolve(ev.data.value as BackendInfo) : reject(typedError(ev.data.error));
+      worker.onerror = (ev) => reject(new Error(`sinew engine worker failed to start: ${ev.message || 'unknown error'}`));
+      worker.postMessage({ init: options } satisfies Hello);
+    }).catch((e: unknown) => {
+      worker.terminate();
+      throw e;
+    });
+    return new RemoteEngine(worker, info);
+  }
+
+  #settle(r: Response): void {
+    const p = this.#pending.get(r.id);
+    if (!p) return;
+    this.#pending.delete(r.id);
+    if (r.ok) p.resolve(r.value);
+    else p.reject(typedError(r.error));
+  }
+
+  #call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.postMessage({ id, method, args } satisfies Request);
+    });
+  }
+
+  tensor(values: TensorLike, shape?: readonly number[]): Promise<RemoteTensor> {
+    return this.#call('tensor', values, shape);
+  }
+  matmul(a: RemoteTensor, b: RemoteTensor): Promise<RemoteTensor> {
+    return this.#call('matmul', a, b);
+  }
+  add(a: RemoteTensor, b: RemoteTensor): Promise<RemoteTensor> {
+    return this.#call('add', a, b);
+  }
+  /** Copies a tensor's values to the page. */
+  data(t: RemoteTensor): Promise<Float32Array> {
+    return this.#call('data', t);
+  }
+  dispose(t: RemoteTensor): Promise<void> {
+    return this.#call('dispose', t);
+  }
+  setNumThreads(n: number): Promise<void> {
+    return this.#call('setNumThreads', n);
+  }
+  backendInfo(): Promise<BackendInfo> {
+    return this.#call('backendInfo');
+  }
+  memory(): Promise<{ numTensors: number; numBytes: number; wasmBytes: number }> {
+    return this.#call('memory');
+  }
+  /** Stops the engine Worker (and its thread pool). */
+  terminate(): void {
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(new Error('sinew engine terminated'));
+    this.#pending.clear();
+  }
+}
+
+/** Starts an engine in a Worker; see `RemoteEngine`. */
+export function createEngine(options: InitOptions = {}): Promise<RemoteEngine> {
+  return RemoteEngine.create(options);
+}
