@@ -33,6 +33,12 @@ const methods: Record<string, (...args: never[]) => unknown> = {
   matmul: (a: RemoteTensor, b: RemoteTensor) => expose(sinew.matmul(get(a), get(b))),
   add: (a: RemoteTensor, b: RemoteTensor) => expose(sinew.add(get(a), get(b))),
   data: (a: RemoteTensor) => get(a).dataSync(),
+  run: async (url: string, name: string, args: unknown[]) => {
+    const mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+    const fn = mod[name];
+    if (typeof fn !== 'function') throw new sinew.InvalidArgumentError(`run: ${url} has no exported function '${name}'`);
+    return (fn as (s: typeof sinew, ...a: unknown[]) => unknown)(sinew, ...args);
+  },
   dispose: (a: RemoteTensor) => {
     live.get(a.id)?.dispose();
     live.delete(a.id);

@@ -84,6 +84,16 @@ export class RemoteEngine {
   memory(): Promise<{ numTensors: number; numBytes: number; wasmBytes: number }> {
     return this.#call('memory');
   }
+  /**
+   * Runs your own code next to the engine: imports the ES module at `url` in
+   * the engine Worker and calls its export `name(sinew, ...args)` with the
+   * synchronous `sinew` API. Arguments and result must be structured-cloneable.
+   * Use it for whole training loops or benchmarks that should not pay one
+   * message per op.
+   */
+  run<T = unknown>(url: string | URL, name: string, ...args: unknown[]): Promise<T> {
+    return this.#call('run', new URL(url, (globalThis as { location?: { href: string } }).location?.href).href, name, args);
+  }
   /** Stops the engine Worker (and its thread pool). */
   terminate(): void {
     this.#worker.terminate();

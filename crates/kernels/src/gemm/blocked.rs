@@ -8,7 +8,7 @@
 //!         for ir, step MR           micro-kernel on one MR×NR tile of C
 //! ```
 
-use super::kernel::{self, TileOut, MR, NR};
+use super::kernel::{self, TileOut, A_STEP, MR, NR};
 use super::pack::{pack_a, pack_b};
 use super::{Epilogue, Gemm};
 use core::ops::Range;
@@ -78,7 +78,7 @@ fn gemm_with(
     let kc_max = block_size(k, KC, 1);
     let mc_max = block_size(rows.len(), MC, MR);
     let nc_max = block_size(cols.len(), NC, NR);
-    abuf.resize(mc_max.div_ceil(MR) * MR * kc_max, 0.0);
+    abuf.resize(mc_max.div_ceil(MR) * A_STEP * kc_max, 0.0);
     bbuf.resize(nc_max.div_ceil(NR) * NR * kc_max, 0.0);
     let ep = if ep.is_noop() { None } else { Some(ep) };
 
@@ -93,12 +93,12 @@ fn gemm_with(
             let last = pc + kc == k;
             for ic in rows.clone().step_by(mc_max) {
                 let mc = mc_max.min(rows.end - ic);
-                let ablock = &mut abuf[..mc.div_ceil(MR) * MR * kc];
+                let ablock = &mut abuf[..mc.div_ceil(MR) * A_STEP * kc];
                 pack_a(g, a, ic, mc, pc, kc, ablock);
                 for (jp, pb) in bblock.chunks_exact(NR * kc).enumerate() {
                     let c0 = jc - cols.start + jp * NR;
                     let nr = NR.min(nc - jp * NR);
-                    for (ip, pa) in ablock.chunks_exact(MR * kc).enumerate() {
+                    for (ip, pa) in ablock.chunks_exact(A_STEP * kc).enumerate() {
                         kernel::tile(
                             pa,
                             pb,

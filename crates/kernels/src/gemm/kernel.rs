@@ -45,27 +45,15 @@ pub(super) fn tile(pa: &[f32], pb: &[f32], out: TileOut) {
     store(&acc, out);
 }
 
-/// Depth steps per unrolled iteration of the kernel loop. V8 does not unroll
-/// this loop itself and puts an interrupt check on every back edge, so the
-/// unroll amortises that and the pointer updates over 4 steps.
-const UNROLL: usize = 4;
+/// Floats per depth step in a packed A panel: each A value is stored
+/// pre-broadcast to 4 lanes (see `pack::pack_a`).
+pub(crate) const A_STEP: usize = MR * 4;
 
 #[inline(always)]
 fn multiply(pa: &[f32], pb: &[f32]) -> Acc {
     let mut acc = [[F32x4::zero(); NV]; MR];
     // `chunks_exact` with constant sizes lets LLVM drop all bounds checks here.
-    let mut a_blocks = pa.chunks_exact(MR * UNROLL);
-    let mut b_blocks = pb.chunks_exact(NR * UNROLL);
-    for (a, b) in (&mut a_blocks).zip(&mut b_blocks) {
-        let a: &[f32; MR * UNROLL] = core::hint::black_box(a.try_into().unwrap());
-        let b: &[f32; NR * UNROLL] = core::hint::black_box(b.try_into().unwrap());
-        for u in 0..UNROLL {
-            step(&mut acc, &a[u * MR..u * MR + MR], &b[u * NR..u * NR + NR]);
-            core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
-        }
-    }
-    let (a_rest, b_rest) = (a_blocks.remainder(), b_blocks.remainder());
-    for (a, b) in a_rest.chunks_exact(MR).zip(b_rest.chunks_exact(NR)) {
+    for (a, b) in pa.chunks_exact(A_STEP).zip(pb.chunks_exact(NR)) {
         step(&mut acc, a, b);
     }
     acc
@@ -78,8 +66,8 @@ fn step(acc: &mut Acc, a: &[f32], b: &[f32]) {
     for (v, x) in bv.iter_mut().enumerate() {
         *x = F32x4::load(&b[v * 4..v * 4 + 4]);
     }
-    for (row, &ai) in acc.iter_mut().zip(a) {
-        let av = F32x4::splat(ai);
+    for (i, row) in acc.iter_mut().enumerate() {
+        let av = F32x4::load(&a[i * 4..i * 4 + 4]);
         for (x, &bw) in row.iter_mut().zip(&bv) {
             *x = x.mul_add(av, bw);
         }

@@ -8,34 +8,23 @@
 //! Ragged last panels are zero-padded, so the kernel always computes full tiles
 //! and only the store is edge-aware.
 
-use super::kernel::{MR, NR};
+use super::kernel::{A_STEP, MR, NR};
 use super::Gemm;
 
 /// Packs rows `i0..i0+mc`, depth `p0..p0+kc` of op(A) into `dst`
 /// (`⌈mc/MR⌉·MR·kc` values).
 pub(super) fn pack_a(g: &Gemm, a: &[f32], i0: usize, mc: usize, p0: usize, kc: usize, dst: &mut [f32]) {
-    for (ip, panel) in dst.chunks_exact_mut(MR * kc).enumerate() {
+    for (ip, panel) in dst.chunks_exact_mut(A_STEP * kc).enumerate() {
         let i = i0 + ip * MR;
         let rows = MR.min(i0 + mc - i);
-        if g.trans_a {
-            // Stored k×m: the MR values for one depth step are contiguous.
-            for (p, d) in panel.chunks_exact_mut(MR).enumerate() {
-                let src = &a[(p0 + p) * g.m + i..][..rows];
-                d[..rows].copy_from_slice(src);
-                d[rows..].fill(0.0);
-            }
-        } else {
-            // Stored m×k: each row is contiguous along depth; scatter with stride MR.
-            for r in 0..rows {
-                let src = &a[(i + r) * g.k + p0..][..kc];
-                for (d, &x) in panel[r..].iter_mut().step_by(MR).zip(src) {
-                    *d = x;
-                }
-            }
-            for r in rows..MR {
-                for d in panel[r..].iter_mut().step_by(MR) {
-                    *d = 0.0;
-                }
+        for (p, d) in panel.chunks_exact_mut(A_STEP).enumerate() {
+            for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
+                let x = if r < rows {
+                    if g.trans_a { a[(p0 + p) * g.m + i + r] } else { a[(i + r) * g.k + p0 + p] }
+                } else {
+                    0.0
+                };
+                lanes.fill(x);
             }
         }
     }
