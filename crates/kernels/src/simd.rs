@@ -34,6 +34,14 @@ mod imp {
             // SAFETY: as in `load`.
             unsafe { v128_store(s.as_mut_ptr() as *mut v128, self.0) }
         }
+        /// Loads 4 lanes from `p[0..4]`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be in bounds of one live allocation of `f32`s.
+        #[inline(always)]
+        pub unsafe fn load_ptr(p: *const f32) -> Self {
+            F32x4(v128_load(p as *const v128))
+        }
         #[inline(always)]
         pub fn add(self, o: Self) -> Self {
             F32x4(f32x4_add(self.0, o.0))
@@ -52,6 +60,115 @@ mod imp {
         #[inline(always)]
         pub fn relu(self) -> Self {
             F32x4(f32x4_pmax(self.0, f32x4_splat(0.0)))
+        }
+    }
+
+    // ---- Extensions for element-wise / activation / reduction kernels. ----
+    impl F32x4 {
+        #[inline(always)]
+        pub fn from_array(a: [f32; 4]) -> Self {
+            F32x4(f32x4(a[0], a[1], a[2], a[3]))
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            [
+                f32x4_extract_lane::<0>(self.0),
+                f32x4_extract_lane::<1>(self.0),
+                f32x4_extract_lane::<2>(self.0),
+                f32x4_extract_lane::<3>(self.0),
+            ]
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            F32x4(f32x4_sub(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            F32x4(f32x4_div(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn neg(self) -> Self {
+            F32x4(f32x4_neg(self.0))
+        }
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            F32x4(f32x4_abs(self.0))
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            F32x4(f32x4_sqrt(self.0))
+        }
+        /// IEEE-style maximum: NaN in either lane gives NaN, `max(-0, +0) = +0`.
+        #[inline(always)]
+        pub fn max(self, o: Self) -> Self {
+            F32x4(f32x4_max(self.0, o.0))
+        }
+        /// IEEE-style minimum: NaN in either lane gives NaN, `min(-0, +0) = -0`.
+        #[inline(always)]
+        pub fn min(self, o: Self) -> Self {
+            F32x4(f32x4_min(self.0, o.0))
+        }
+        /// Round to nearest integer, ties to even.
+        #[inline(always)]
+        pub fn nearest(self) -> Self {
+            F32x4(f32x4_nearest(self.0))
+        }
+        /// Lane mask (all bits set where true) of `self < o`.
+        #[inline(always)]
+        pub fn lt(self, o: Self) -> Self {
+            F32x4(f32x4_lt(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn le(self, o: Self) -> Self {
+            F32x4(f32x4_le(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn gt(self, o: Self) -> Self {
+            F32x4(f32x4_gt(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn eq(self, o: Self) -> Self {
+            F32x4(f32x4_eq(self.0, o.0))
+        }
+        /// Mask of NaN lanes.
+        #[inline(always)]
+        pub fn is_nan(self) -> Self {
+            F32x4(f32x4_ne(self.0, self.0))
+        }
+        /// Lane-wise `mask ? a : b` where `mask` comes from a comparison.
+        #[inline(always)]
+        pub fn select(mask: Self, a: Self, b: Self) -> Self {
+            F32x4(v128_bitselect(a.0, b.0, mask.0))
+        }
+        /// Bitwise AND (e.g. `mask & 1.0` gives 1.0 or 0.0).
+        #[inline(always)]
+        pub fn and(self, o: Self) -> Self {
+            F32x4(v128_and(self.0, o.0))
+        }
+        /// `2^self` for lanes holding integers in [-126, 127], built directly in
+        /// the exponent bits. Other lanes give garbage (NaN lanes give 2^0).
+        #[inline(always)]
+        pub fn pow2i(self) -> Self {
+            let n = i32x4_trunc_sat_f32x4(self.0);
+            F32x4(i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23))
+        }
+        /// `(l0 + l1) + (l2 + l3)` (same order as the fallback).
+        #[inline(always)]
+        pub fn hsum(self) -> f32 {
+            let a = self.to_array();
+            (a[0] + a[1]) + (a[2] + a[3])
+        }
+        /// Horizontal NaN-propagating maximum.
+        #[inline(always)]
+        pub fn hmax(self) -> f32 {
+            let a = self.to_array();
+            super::fmax(super::fmax(a[0], a[1]), super::fmax(a[2], a[3]))
+        }
+        /// Horizontal NaN-propagating minimum.
+        #[inline(always)]
+        pub fn hmin(self) -> f32 {
+            let a = self.to_array();
+            super::fmin(super::fmin(a[0], a[1]), super::fmin(a[2], a[3]))
         }
     }
 }
@@ -78,6 +195,14 @@ mod imp {
         pub fn store(self, s: &mut [f32]) {
             s[..4].copy_from_slice(&self.0);
         }
+        /// Loads 4 lanes from `p[0..4]`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be in bounds of one live allocation of `f32`s.
+        #[inline(always)]
+        pub unsafe fn load_ptr(p: *const f32) -> Self {
+            F32x4(core::ptr::read_unaligned(p as *const [f32; 4]))
+        }
         #[inline(always)]
         pub fn add(self, o: Self) -> Self {
             let (a, b) = (self.0, o.0);
@@ -98,6 +223,114 @@ mod imp {
             F32x4(self.0.map(super::relu))
         }
     }
+
+    // ---- Extensions (see the wasm32 impl for documentation). ----
+    #[inline(always)]
+    fn lanes(a: [f32; 4], f: impl Fn(f32) -> f32) -> F32x4 {
+        F32x4([f(a[0]), f(a[1]), f(a[2]), f(a[3])])
+    }
+    #[inline(always)]
+    fn lanes2(a: [f32; 4], b: [f32; 4], f: impl Fn(f32, f32) -> f32) -> F32x4 {
+        F32x4([f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])])
+    }
+    #[inline(always)]
+    fn mask(c: bool) -> f32 {
+        f32::from_bits(if c { u32::MAX } else { 0 })
+    }
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn from_array(a: [f32; 4]) -> Self {
+            F32x4(a)
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            self.0
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| a - b)
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| a / b)
+        }
+        #[inline(always)]
+        pub fn neg(self) -> Self {
+            lanes(self.0, |a| -a)
+        }
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            lanes(self.0, f32::abs)
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            lanes(self.0, f32::sqrt)
+        }
+        #[inline(always)]
+        pub fn max(self, o: Self) -> Self {
+            lanes2(self.0, o.0, super::fmax)
+        }
+        #[inline(always)]
+        pub fn min(self, o: Self) -> Self {
+            lanes2(self.0, o.0, super::fmin)
+        }
+        #[inline(always)]
+        pub fn nearest(self) -> Self {
+            lanes(self.0, f32::round_ties_even)
+        }
+        #[inline(always)]
+        pub fn lt(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| mask(a < b))
+        }
+        #[inline(always)]
+        pub fn le(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| mask(a <= b))
+        }
+        #[inline(always)]
+        pub fn gt(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| mask(a > b))
+        }
+        #[inline(always)]
+        pub fn eq(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| mask(a == b))
+        }
+        #[inline(always)]
+        pub fn is_nan(self) -> Self {
+            lanes(self.0, |a| mask(a.is_nan()))
+        }
+        #[inline(always)]
+        pub fn select(m: Self, a: Self, b: Self) -> Self {
+            let f = |i: usize| {
+                let m = m.0[i].to_bits();
+                f32::from_bits((a.0[i].to_bits() & m) | (b.0[i].to_bits() & !m))
+            };
+            F32x4([f(0), f(1), f(2), f(3)])
+        }
+        #[inline(always)]
+        pub fn and(self, o: Self) -> Self {
+            lanes2(self.0, o.0, |a, b| f32::from_bits(a.to_bits() & b.to_bits()))
+        }
+        #[inline(always)]
+        pub fn pow2i(self) -> Self {
+            lanes(self.0, |n| f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23))
+        }
+        #[inline(always)]
+        pub fn hsum(self) -> f32 {
+            let a = self.0;
+            (a[0] + a[1]) + (a[2] + a[3])
+        }
+        #[inline(always)]
+        pub fn hmax(self) -> f32 {
+            let a = self.0;
+            super::fmax(super::fmax(a[0], a[1]), super::fmax(a[2], a[3]))
+        }
+        #[inline(always)]
+        pub fn hmin(self) -> f32 {
+            let a = self.0;
+            super::fmin(super::fmin(a[0], a[1]), super::fmin(a[2], a[3]))
+        }
+    }
 }
 
 pub use imp::F32x4;
@@ -109,4 +342,35 @@ pub const SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "sim
 #[inline(always)]
 pub fn relu(x: f32) -> f32 {
     if x < 0.0 { 0.0 } else { x }
+}
+
+/// NaN-propagating scalar maximum (matches `F32x4::max`): NaN if either is
+/// NaN, and `max(-0, +0) = +0`.
+#[inline(always)]
+pub fn fmax(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else if b > a {
+        b
+    } else if a == b {
+        // Equal (possibly ±0): +0 wins, i.e. AND of the sign bits.
+        f32::from_bits(a.to_bits() & b.to_bits())
+    } else {
+        f32::NAN
+    }
+}
+
+/// NaN-propagating scalar minimum (matches `F32x4::min`): NaN if either is
+/// NaN, and `min(-0, +0) = -0`.
+#[inline(always)]
+pub fn fmin(a: f32, b: f32) -> f32 {
+    if a < b {
+        a
+    } else if b < a {
+        b
+    } else if a == b {
+        f32::from_bits(a.to_bits() | b.to_bits())
+    } else {
+        f32::NAN
+    }
 }

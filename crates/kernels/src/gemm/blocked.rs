@@ -95,19 +95,19 @@ fn gemm_with(
                 let mc = mc_max.min(rows.end - ic);
                 let ablock = &mut abuf[..mc.div_ceil(MR) * A_STEP * kc];
                 pack_a(g, a, ic, mc, pc, kc, ablock);
-                for (jp, pb) in bblock.chunks_exact(NR * kc).enumerate() {
-                    let c0 = jc - cols.start + jp * NR;
-                    let nr = NR.min(nc - jp * NR);
-                    for (ip, pa) in ablock.chunks_exact(A_STEP * kc).enumerate() {
+                for (ip, pa) in ablock.chunks_exact(A_STEP * kc).enumerate() {
+                    let r0 = ic - rows.start + ip * MR;
+                    let mr = MR.min(mc - ip * MR);
+                    for (jp, pb) in bblock.chunks_exact(NR * kc).enumerate() {
                         kernel::tile(
                             pa,
                             pb,
                             TileOut {
                                 c: &mut *c,
-                                r0: ic - rows.start + ip * MR,
-                                c0,
-                                mr: MR.min(mc - ip * MR),
-                                nr,
+                                r0,
+                                c0: jc - cols.start + jp * NR,
+                                mr,
+                                nr: NR.min(nc - jp * NR),
                                 load_c: g.accumulate || !first,
                                 ep: if last { ep } else { None },
                             },

@@ -51,27 +51,30 @@ pub(crate) const A_STEP: usize = MR * 4;
 
 #[inline(always)]
 fn multiply(pa: &[f32], pb: &[f32]) -> Acc {
+    let kc = (pa.len() / A_STEP).min(pb.len() / NR);
     let mut acc = [[F32x4::zero(); NV]; MR];
-    // `chunks_exact` with constant sizes lets LLVM drop all bounds checks here.
-    for (a, b) in pa.chunks_exact(A_STEP).zip(pb.chunks_exact(NR)) {
-        step(&mut acc, a, b);
+    let mut a = pa.as_ptr();
+    let mut b = pb.as_ptr();
+    for _ in 0..kc {
+        // SAFETY: iteration `p < kc` reads `pa[p·A_STEP..][..A_STEP]` and
+        // `pb[p·NR..][..NR]`, in bounds by the definition of `kc`.
+        unsafe {
+            let bv: [F32x4; NV] = core::array::from_fn(|v| F32x4::load_ptr(b.add(v * 4)));
+            for (i, row) in acc.iter_mut().enumerate() {
+                let av = F32x4::load_ptr(a.add(i * 4));
+                for (x, &bw) in row.iter_mut().zip(&bv) {
+                    *x = x.mul_add(av, bw);
+                }
+            }
+        }
+        // Advance through integers rather than `ptr.add`: LLVM's loop
+        // strength reduction would otherwise rewrite the loads above as
+        // `base + i` without the no-wrap flag wasm needs to fold `+ i` into
+        // the load's offset immediate, costing an extra add per load in V8.
+        a = (a as usize + A_STEP * 4) as *const f32;
+        b = (b as usize + NR * 4) as *const f32;
     }
     acc
-}
-
-/// One depth step: `acc += a (MR values, as a column) × b (NR values, as a row)`.
-#[inline(always)]
-fn step(acc: &mut Acc, a: &[f32], b: &[f32]) {
-    let mut bv = [F32x4::zero(); NV];
-    for (v, x) in bv.iter_mut().enumerate() {
-        *x = F32x4::load(&b[v * 4..v * 4 + 4]);
-    }
-    for (i, row) in acc.iter_mut().enumerate() {
-        let av = F32x4::load(&a[i * 4..i * 4 + 4]);
-        for (x, &bw) in row.iter_mut().zip(&bv) {
-            *x = x.mul_add(av, bw);
-        }
-    }
 }
 
 #[inline(always)]

@@ -10,21 +10,33 @@
 
 use super::kernel::{A_STEP, MR, NR};
 use super::Gemm;
+use crate::simd::F32x4;
 
 /// Packs rows `i0..i0+mc`, depth `p0..p0+kc` of op(A) into `dst`
-/// (`⌈mc/MR⌉·MR·kc` values).
+/// (`⌈mc/MR⌉·A_STEP·kc` values), each value broadcast to 4 lanes: V8 folds
+/// the address offset of a plain `v128.load` but not of `v128.load32_splat`,
+/// so pre-broadcast values make the kernel's A loads one instruction each.
 pub(super) fn pack_a(g: &Gemm, a: &[f32], i0: usize, mc: usize, p0: usize, kc: usize, dst: &mut [f32]) {
     for (ip, panel) in dst.chunks_exact_mut(A_STEP * kc).enumerate() {
         let i = i0 + ip * MR;
         let rows = MR.min(i0 + mc - i);
-        for (p, d) in panel.chunks_exact_mut(A_STEP).enumerate() {
-            for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
-                let x = if r < rows {
-                    if g.trans_a { a[(p0 + p) * g.m + i + r] } else { a[(i + r) * g.k + p0 + p] }
-                } else {
-                    0.0
-                };
-                lanes.fill(x);
+        let steps = panel.chunks_exact_mut(A_STEP);
+        if g.trans_a {
+            // Stored k×m: the MR values of one depth step are contiguous.
+            for (p, d) in steps.enumerate() {
+                let src = &a[(p0 + p) * g.m + i..][..rows];
+                for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
+                    F32x4::splat(src.get(r).copied().unwrap_or(0.0)).store(lanes);
+                }
+            }
+        } else {
+            // Stored m×k: each row is contiguous along depth.
+            let src: [&[f32]; MR] =
+                core::array::from_fn(|r| if r < rows { &a[(i + r) * g.k + p0..][..kc] } else { &[] });
+            for (p, d) in steps.enumerate() {
+                for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
+                    F32x4::splat(src[r].get(p).copied().unwrap_or(0.0)).store(lanes);
+                }
             }
         }
     }
@@ -36,25 +48,30 @@ pub(super) fn pack_b(g: &Gemm, b: &[f32], p0: usize, kc: usize, j0: usize, nc: u
     for (jp, panel) in dst.chunks_exact_mut(NR * kc).enumerate() {
         let j = j0 + jp * NR;
         let cols = NR.min(j0 + nc - j);
+        let steps = panel.chunks_exact_mut(NR);
         if g.trans_b {
             // Stored n×k: each column of op(B) is contiguous along depth.
-            for c in 0..cols {
-                let src = &b[(j + c) * g.k + p0..][..kc];
-                for (d, &x) in panel[c..].iter_mut().step_by(NR).zip(src) {
-                    *d = x;
+            let src: [&[f32]; NR] =
+                core::array::from_fn(|c| if c < cols { &b[(j + c) * g.k + p0..][..kc] } else { &[] });
+            for (p, d) in steps.enumerate() {
+                for (x, s) in d.iter_mut().zip(&src) {
+                    *x = s.get(p).copied().unwrap_or(0.0);
                 }
             }
-            for c in cols..NR {
-                for d in panel[c..].iter_mut().step_by(NR) {
-                    *d = 0.0;
+        } else if cols == NR {
+            // Stored k×n: the NR values of one depth step are contiguous.
+            for (p, d) in steps.enumerate() {
+                let src = &b[(p0 + p) * g.n + j..][..NR];
+                for v in 0..NR / 4 {
+                    F32x4::load(&src[v * 4..v * 4 + 4]).store(&mut d[v * 4..v * 4 + 4]);
                 }
             }
         } else {
-            // Stored k×n: the NR values for one depth step are contiguous.
-            for (p, d) in panel.chunks_exact_mut(NR).enumerate() {
+            for (p, d) in steps.enumerate() {
                 let src = &b[(p0 + p) * g.n + j..][..cols];
-                d[..cols].copy_from_slice(src);
-                d[cols..].fill(0.0);
+                for (c, x) in d.iter_mut().enumerate() {
+                    *x = src.get(c).copied().unwrap_or(0.0);
+                }
             }
         }
     }
