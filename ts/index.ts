@@ -10,6 +10,5 @@ export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool } from
 export type { BackendInfo, BuildName, InitOptions } from './engine/backend.js';
 export { Tensor } from './tensor.js';
 export type { DType, Shape, NestedArray } from './tensor.js';
-export { tensor, matmul, add, memory } from './ops.js';
-export type { TensorLike, TypedArray } from './ops.js';
+export * from './ops/index.js';
 export * from './errors.js';

@@ -10,7 +10,7 @@
  */
 import type { BackendInfo, InitOptions } from '../engine/backend.js';
 import { typedError } from '../errors.js';
-import type { TensorLike } from '../ops.js';
+import type { TensorLike } from '../ops/index.js';
 import type { Hello, RemoteTensor, Request, Response } from './protocol.js';
 
 export type { RemoteTensor } from './protocol.js';

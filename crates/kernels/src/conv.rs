@@ -197,6 +197,7 @@ impl Geom {
             let mut i = 0;
             while i < n {
                 let j = (i + per).min(n);
+                #[allow(clippy::single_range_in_vec_init)] // one chunk of rows
                 out.push((i..j, vec![i * pix..j * pix]));
                 i = j;
             }
@@ -275,7 +276,7 @@ fn valid_taps(x0: isize, k: usize, w: usize) -> (usize, usize) {
 }
 
 /// Splits `s` into consecutive pieces of the given lengths.
-fn split_lens<'a>(mut s: &'a mut [f32], lens: impl Iterator<Item = usize>) -> Vec<&'a mut [f32]> {
+fn split_lens(mut s: &mut [f32], lens: impl Iterator<Item = usize>) -> Vec<&mut [f32]> {
     let mut out = Vec::new();
     for len in lens {
         let (head, tail) = core::mem::take(&mut s).split_at_mut(len);

@@ -6,6 +6,9 @@
 //!
 //! Layout conventions: dense row-major `f32` slices; shapes are passed explicitly.
 
+pub mod conv;
 pub mod gemm;
 pub mod par;
+pub mod peak;
+pub mod pool;
 pub mod simd;

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use sinew_engine::{ops, store::Tensor, EngineError, Store, TensorId};
 use wasm_bindgen::prelude::*;
 
+mod nn;
 #[cfg(feature = "threads")]
 mod pool;
 
@@ -20,11 +21,11 @@ thread_local! {
     static STORE: RefCell<Store> = RefCell::new(Store::new());
 }
 
-fn to_js(e: EngineError) -> JsError {
+pub(crate) fn to_js(e: EngineError) -> JsError {
     JsError::new(&format!("{}: {}", e.kind.name(), e))
 }
 
-fn with_store<T>(f: impl FnOnce(&mut Store) -> Result<T, EngineError>) -> Result<T, JsError> {
+pub(crate) fn with_store<T>(f: impl FnOnce(&mut Store) -> Result<T, EngineError>) -> Result<T, JsError> {
     STORE.with(|s| f(&mut s.borrow_mut())).map_err(to_js)
 }
 
@@ -94,12 +95,26 @@ pub fn memory_stats() -> Vec<f64> {
     vec![n as f64, b as f64, mem as f64]
 }
 
+/// `op(a)·op(b)`; the flags transpose an operand without copying it.
 #[wasm_bindgen]
-pub fn op_matmul(a: TensorId, b: TensorId) -> Result<TensorId, JsError> {
-    with_store(|s| ops::matmul(s, a, b))
+pub fn op_matmul(a: TensorId, b: TensorId, trans_a: bool, trans_b: bool) -> Result<TensorId, JsError> {
+    with_store(|s| ops::matmul(s, a, b, trans_a, trans_b))
 }
 
 #[wasm_bindgen]
 pub fn op_add(a: TensorId, b: TensorId) -> Result<TensorId, JsError> {
     with_store(|s| ops::add(s, a, b))
+}
+
+/// Runs the register-only SIMD multiply-add loop (see kernels::peak); JS
+/// times it. Returns the loop's result so it cannot be optimised away.
+#[wasm_bindgen]
+pub fn bench_simd_peak(iters: u32) -> f32 {
+    sinew_kernels::peak::simd_mul_add_loop(iters, 1e-3, 0.999)
+}
+
+/// Flops done by `bench_simd_peak(iters)`.
+#[wasm_bindgen]
+pub fn bench_simd_peak_flops(iters: u32) -> f64 {
+    sinew_kernels::peak::simd_mul_add_flops(iters)
 }

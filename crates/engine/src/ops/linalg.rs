@@ -1,13 +1,14 @@
-//! Ops over stored tensors. Each validates shapes, then calls a kernel.
+//! Matrix products and the basic arithmetic of the foundation slice.
 
 use sinew_kernels::gemm::{gemm, Gemm};
 
 use crate::error::{EngineError, Result};
-use crate::shape::fmt_shape;
+use crate::shape::{fmt_shape, size_of};
 use crate::store::{Store, Tensor, TensorId};
 
-/// `a[m×k] · b[k×n]` for 2-D tensors.
-pub fn matmul(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
+/// `op(a) · op(b)` for 2-D tensors, `op` = transpose when the flag is set.
+/// Transposes are folded into the GEMM's packing, never materialised.
+pub fn matmul(store: &mut Store, a: TensorId, b: TensorId, trans_a: bool, trans_b: bool) -> Result<TensorId> {
     const OP: &str = "matmul";
     let (ta, tb) = (store.get(OP, a)?, store.get(OP, b)?);
     if ta.shape.len() != 2 || tb.shape.len() != 2 {
@@ -16,23 +17,20 @@ pub fn matmul(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
             format!("{} x {}: both operands must be 2-D", fmt_shape(&ta.shape), fmt_shape(&tb.shape)),
         ));
     }
-    let (m, k, k2, n) = (ta.shape[0], ta.shape[1], tb.shape[0], tb.shape[1]);
+    let (m, k) = if trans_a { (ta.shape[1], ta.shape[0]) } else { (ta.shape[0], ta.shape[1]) };
+    let (k2, n) = if trans_b { (tb.shape[1], tb.shape[0]) } else { (tb.shape[0], tb.shape[1]) };
     if k != k2 {
+        let t = |s: &[usize], tr: bool| format!("{}{}", fmt_shape(s), if tr { "ᵀ" } else { "" });
         return Err(EngineError::shape(
             OP,
-            format!(
-                "{} x {}: inner dimensions {} and {} differ",
-                fmt_shape(&ta.shape),
-                fmt_shape(&tb.shape),
-                k,
-                k2
-            ),
+            format!("{} x {}: inner dimensions {} and {} differ", t(&ta.shape, trans_a), t(&tb.shape, trans_b), k, k2),
         ));
     }
     let out_shape = vec![m, n];
-    crate::shape::size_of(OP, &out_shape)?;
+    size_of(OP, &out_shape)?;
     let mut c = vec![0.0f32; m * n];
-    gemm(&Gemm::new(m, n, k), &ta.data, &tb.data, &mut c);
+    let g = Gemm { trans_a, trans_b, ..Gemm::new(m, n, k) };
+    gemm(&g, &ta.data, &tb.data, &mut c);
     Ok(store.insert(Tensor { shape: out_shape, data: c }))
 }
 
@@ -65,10 +63,23 @@ mod tests {
         let mut s = Store::new();
         let a = t(&mut s, &[2, 3], &[1., 2., 3., 4., 5., 6.]);
         let b = t(&mut s, &[3, 2], &[7., 8., 9., 10., 11., 12.]);
-        let c = matmul(&mut s, a, b).unwrap();
+        let c = matmul(&mut s, a, b, false, false).unwrap();
         let c = s.get("t", c).unwrap();
         assert_eq!(c.shape, vec![2, 2]);
         assert_eq!(c.data, vec![58., 64., 139., 154.]);
+    }
+
+    #[test]
+    fn matmul_transposes_match_explicit_transposes() {
+        let mut s = Store::new();
+        // a is 3×2 (aᵀ is 2×3 = [[1,3,5],[2,4,6]]), b is 2×3 (bᵀ is 3×2).
+        let a = t(&mut s, &[3, 2], &[1., 2., 3., 4., 5., 6.]);
+        let b = t(&mut s, &[2, 3], &[7., 9., 11., 8., 10., 12.]);
+        let c = matmul(&mut s, a, b, true, true).unwrap();
+        // aᵀ·bᵀ = [[1,3,5],[2,4,6]]·[[7,8],[9,10],[11,12]]
+        assert_eq!(s.get("t", c).unwrap().data, vec![89., 98., 116., 128.]);
+        let e = matmul(&mut s, a, b, true, false).unwrap_err();
+        assert_eq!(e.to_string(), "matmul: [3,2]ᵀ x [2,3]: inner dimensions 3 and 2 differ");
     }
 
     #[test]
@@ -76,10 +87,9 @@ mod tests {
         let mut s = Store::new();
         let a = t(&mut s, &[32, 784], &vec![0.; 32 * 784]);
         let b = t(&mut s, &[128, 10], &vec![0.; 1280]);
-        let e = matmul(&mut s, a, b).unwrap_err();
+        let e = matmul(&mut s, a, b, false, false).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Shape);
         assert_eq!(e.to_string(), "matmul: [32,784] x [128,10]: inner dimensions 784 and 128 differ");
-        // The store is intact and the next call works.
         assert_eq!(s.len(), 2);
     }
 

@@ -1,7 +1,7 @@
-/** Tensor creation and ops. Each op is one call into the engine. */
-import { call } from './engine/backend.js';
-import { InvalidArgumentError } from './errors.js';
-import { Tensor, fmtShape, type NestedArray, type Shape } from './tensor.js';
+/** Tensor creation and engine memory statistics. */
+import { call } from '../engine/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Tensor, fmtShape, type NestedArray, type Shape } from '../tensor.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 export type TensorLike = number | NestedArray | TypedArray;
@@ -63,23 +63,6 @@ function flatten(values: NestedArray[], out: Float32Array, offset: number, depth
     }
   }
   return offset;
-}
-
-function wrap(id: number): Tensor {
-  const shape = Array.from(call((g) => g.tensor_shape(id)));
-  return new Tensor(id, shape);
-}
-
-/** Matrix product of 2-D tensors `[m,k] x [k,n] -> [m,n]`. Multithreaded above a size threshold. */
-export function matmul(a: Tensor, b: Tensor): Tensor {
-  const [ia, ib] = [a.id, b.id];
-  return wrap(call((g) => g.op_matmul(ia, ib)));
-}
-
-/** Element-wise sum of two tensors of the same shape. */
-export function add(a: Tensor, b: Tensor): Tensor {
-  const [ia, ib] = [a.id, b.id];
-  return wrap(call((g) => g.op_add(ia, ib)));
 }
 
 /** Live tensors and the bytes they hold in the engine, and the engine's WASM memory size. */

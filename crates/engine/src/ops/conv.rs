@@ -1,0 +1,156 @@
+//! 2-D convolution (NHWC input, `[kh, kw, c_in, c_out]` filters, as in
+//! TensorFlow) and its two gradients.
+
+use sinew_kernels::conv::{self as k, Conv2d, Padding};
+
+use super::expect_rank;
+use crate::error::{EngineError, Result};
+use crate::shape::{fmt_shape, size_of};
+use crate::store::{Store, Tensor, TensorId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dArgs {
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub pad: Padding,
+}
+
+/// Builds and checks the geometry shared by the forward op and both gradients.
+fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Result<Conv2d> {
+    expect_rank(op, "input", x_shape, 4)?;
+    expect_rank(op, "filter", w_shape, 4)?;
+    if x_shape[3] != w_shape[2] {
+        return Err(EngineError::shape(
+            op,
+            format!(
+                "input {} and filter {}: input channels {} and {} differ",
+                fmt_shape(x_shape),
+                fmt_shape(w_shape),
+                x_shape[3],
+                w_shape[2]
+            ),
+        ));
+    }
+    if a.stride_h == 0 || a.stride_w == 0 {
+        return Err(EngineError::invalid(op, format!("strides must be >= 1, got [{},{}]", a.stride_h, a.stride_w)));
+    }
+    if w_shape[0] == 0 || w_shape[1] == 0 {
+        return Err(EngineError::shape(op, format!("filter {} has an empty window", fmt_shape(w_shape))));
+    }
+    let p = Conv2d {
+        n: x_shape[0],
+        h: x_shape[1],
+        w: x_shape[2],
+        c_in: x_shape[3],
+        kh: w_shape[0],
+        kw: w_shape[1],
+        c_out: w_shape[3],
+        stride_h: a.stride_h,
+        stride_w: a.stride_w,
+        pad: a.pad,
+    };
+    if p.out_h() == 0 || p.out_w() == 0 {
+        return Err(EngineError::shape(
+            op,
+            format!(
+                "filter {}x{} does not fit input {}x{} with 'valid' padding",
+                p.kh, p.kw, p.h, p.w
+            ),
+        ));
+    }
+    size_of(op, &[p.n, p.out_h(), p.out_w(), p.c_out])?;
+    Ok(p)
+}
+
+/// `y = conv2d(x, w) (+ bias)`: `[n,h,w,c_in] * [kh,kw,c_in,c_out] -> [n,oh,ow,c_out]`.
+pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs) -> Result<TensorId> {
+    const OP: &str = "conv2d";
+    let (tx, tw) = (store.get(OP, x)?, store.get(OP, w)?);
+    let p = geometry(OP, &tx.shape, &tw.shape, a)?;
+    let tb = match bias {
+        Some(b) => {
+            let tb = store.get(OP, b)?;
+            if tb.shape != [p.c_out] {
+                return Err(EngineError::shape(
+                    OP,
+                    format!("bias {} must have shape [{}] (filter {})", fmt_shape(&tb.shape), p.c_out, fmt_shape(&tw.shape)),
+                ));
+            }
+            Some(tb.data.as_slice())
+        }
+        None => None,
+    };
+    let mut y = vec![0.0; p.y_len()];
+    k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
+    Ok(store.insert(Tensor { shape: vec![p.n, p.out_h(), p.out_w(), p.c_out], data: y }))
+}
+
+fn expect_dy(op: &str, p: &Conv2d, dy: &[usize]) -> Result<()> {
+    let want = [p.n, p.out_h(), p.out_w(), p.c_out];
+    if dy != want {
+        return Err(EngineError::shape(op, format!("dy {} must have the output shape {}", fmt_shape(dy), fmt_shape(&want))));
+    }
+    Ok(())
+}
+
+/// Gradient of `conv2d` with respect to its input, of shape `x_shape`.
+pub fn conv2d_backprop_input(store: &mut Store, dy: TensorId, w: TensorId, x_shape: &[usize], a: Conv2dArgs) -> Result<TensorId> {
+    const OP: &str = "conv2dBackpropInput";
+    let (tdy, tw) = (store.get(OP, dy)?, store.get(OP, w)?);
+    let p = geometry(OP, x_shape, &tw.shape, a)?;
+    size_of(OP, x_shape)?;
+    expect_dy(OP, &p, &tdy.shape)?;
+    let mut dx = vec![0.0; p.x_len()];
+    k::conv2d_backward_input(&p, &tdy.data, &tw.data, &mut dx);
+    Ok(store.insert(Tensor { shape: x_shape.to_vec(), data: dx }))
+}
+
+/// Gradient of `conv2d` with respect to its filter, of shape `w_shape`.
+pub fn conv2d_backprop_filter(store: &mut Store, x: TensorId, dy: TensorId, w_shape: &[usize], a: Conv2dArgs) -> Result<TensorId> {
+    const OP: &str = "conv2dBackpropFilter";
+    let (tx, tdy) = (store.get(OP, x)?, store.get(OP, dy)?);
+    let p = geometry(OP, &tx.shape, w_shape, a)?;
+    size_of(OP, w_shape)?;
+    expect_dy(OP, &p, &tdy.shape)?;
+    let mut dw = vec![0.0; p.w_len()];
+    k::conv2d_backward_filter(&p, &tx.data, &tdy.data, &mut dw);
+    Ok(store.insert(Tensor { shape: w_shape.to_vec(), data: dw }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(store: &mut Store, shape: &[usize]) -> TensorId {
+        let n = shape.iter().product();
+        store.insert(Tensor::new("test", shape.to_vec(), (0..n).map(|i| (i % 7) as f32 - 3.0).collect()).unwrap())
+    }
+    const SAME1: Conv2dArgs = Conv2dArgs { stride_h: 1, stride_w: 1, pad: Padding::Same };
+
+    #[test]
+    fn shapes_and_errors() {
+        let mut s = Store::new();
+        let x = t(&mut s, &[2, 5, 5, 3]);
+        let w = t(&mut s, &[3, 3, 3, 4]);
+        let y = conv2d(&mut s, x, w, None, Conv2dArgs { stride_h: 2, stride_w: 2, pad: Padding::Same }).unwrap();
+        assert_eq!(s.get("t", y).unwrap().shape, vec![2, 3, 3, 4]);
+        let w2 = t(&mut s, &[3, 3, 2, 4]);
+        assert_eq!(
+            conv2d(&mut s, x, w2, None, SAME1).unwrap_err().to_string(),
+            "conv2d: input [2,5,5,3] and filter [3,3,2,4]: input channels 3 and 2 differ"
+        );
+        let big = t(&mut s, &[7, 7, 3, 1]);
+        let valid = Conv2dArgs { pad: Padding::Valid, ..SAME1 };
+        assert_eq!(
+            conv2d(&mut s, x, big, None, valid).unwrap_err().to_string(),
+            "conv2d: filter 7x7 does not fit input 5x5 with 'valid' padding"
+        );
+        let flat = t(&mut s, &[5, 3]);
+        assert_eq!(conv2d(&mut s, flat, w, None, SAME1).unwrap_err().to_string(), "conv2d: input must be 4-D, got shape [5,3]");
+        let bad_dy = t(&mut s, &[2, 5, 5, 3]);
+        assert_eq!(
+            conv2d_backprop_filter(&mut s, x, bad_dy, &[3, 3, 3, 4], SAME1).unwrap_err().to_string(),
+            "conv2dBackpropFilter: dy [2,5,5,3] must have the output shape [2,5,5,4]"
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Ops over stored tensors: each validates its inputs (so bad input is an
+//! `EngineError`, never a kernel panic), allocates the output, calls a kernel.
+
+pub mod conv;
+pub mod linalg;
+pub mod pool;
+
+pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
+pub use linalg::{add, matmul};
+pub use pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward, pool, pool_backward, Pool2dArgs, PoolKind};
+
+use crate::error::{EngineError, Result};
+use crate::shape::fmt_shape;
+
+/// Checks that `shape` has rank `rank`, naming the op and the operand.
+pub(crate) fn expect_rank(op: &str, what: &str, shape: &[usize], rank: usize) -> Result<()> {
+    if shape.len() != rank {
+        return Err(EngineError::shape(
+            op,
+            format!("{what} must be {rank}-D, got shape {}", fmt_shape(shape)),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a TensorFlow padding name.
+pub fn padding(op: &str, name: &str) -> Result<sinew_kernels::conv::Padding> {
+    match name {
+        "same" => Ok(sinew_kernels::conv::Padding::Same),
+        "valid" => Ok(sinew_kernels::conv::Padding::Valid),
+        other => Err(EngineError::invalid(op, format!("padding must be 'same' or 'valid', got '{other}'"))),
+    }
+}

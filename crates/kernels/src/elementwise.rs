@@ -1,0 +1,542 @@
+//! Element-wise kernels: binary ops with NumPy broadcasting and unary maps.
+//!
+//! Binary dispatch ([`binary`]): shapes are broadcast ([`broadcast_shape`]),
+//! size-1 dims dropped and compatible dims merged ([`coalesce`]); then
+//! - one dim left (same shape, or a scalar operand) → one flat SIMD pass
+//!   (`vv`, or `vs`/`sv` with the scalar splatted);
+//! - otherwise rows of the innermost dim, each a `vv`/`vs`/`sv` SIMD pass,
+//!   walked by an odometer over the outer dims. The bias-add case
+//!   `[N, C] + [C]` is rows of `vv`; `[N, C] * [N, 1]` is rows of `vs`.
+//!
+//! Large outputs are split over rayon on fixed chunk boundaries (results are
+//! identical for any thread count: every element is computed independently).
+//!
+//! Exactness: add/sub/mul/div/max/min/neg/abs/sqrt/square/clip/step are
+//! correctly rounded IEEE ops (bit-identical to a scalar f32 loop); `exp` is
+//! [`math::exp_v`] (~1.5 ulp), `log` is scalar `f32::ln`, `pow` is scalar
+//! `f32::powf`. `maximum`/`minimum`/`clip` propagate NaN.
+
+use crate::broadcast::{broadcast_shape, broadcast_strides, coalesce, numel};
+use crate::math;
+use crate::par;
+use crate::simd::{fmax, fmin, F32x4};
+use rayon::prelude::*;
+
+/// Below this many output elements element-wise kernels stay on one thread.
+/// A 64K-element pass is ~10–40 µs; handing work to rayon costs a few µs
+/// (more on wasm, where idle workers sleep in `Atomics.wait`), so splitting
+/// only pays above roughly this size. First guess, to be tuned by benchmarks.
+pub const PAR_MIN_ELEMS: usize = 1 << 16;
+/// Task size for parallel element-wise passes (a multiple of 4).
+pub const PAR_CHUNK: usize = 1 << 15;
+
+#[inline]
+pub(crate) fn use_par(n: usize) -> bool {
+    n >= PAR_MIN_ELEMS && par::threads() > 1
+}
+
+// ------------------------------------------------------------------ maps
+
+/// `y[i] = f(x[i])`, SIMD body + scalar tail, parallel when large.
+#[inline(always)]
+pub(crate) fn map1<FV, FS>(x: &[f32], y: &mut [f32], fv: FV, fs: FS)
+where
+    FV: Fn(F32x4) -> F32x4 + Sync,
+    FS: Fn(f32) -> f32 + Sync,
+{
+    assert_eq!(x.len(), y.len(), "element-wise: input and output lengths differ");
+    let body = |x: &[f32], y: &mut [f32]| {
+        let n = x.len();
+        let mut i = 0;
+        while i + 4 <= n {
+            fv(F32x4::load(&x[i..])).store(&mut y[i..]);
+            i += 4;
+        }
+        while i < n {
+            y[i] = fs(x[i]);
+            i += 1;
+        }
+    };
+    if use_par(x.len()) {
+        x.par_chunks(PAR_CHUNK).zip(y.par_chunks_mut(PAR_CHUNK)).for_each(|(x, y)| body(x, y));
+    } else {
+        body(x, y);
+    }
+}
+
+/// In-place `y[i] = f(y[i])`.
+#[inline(always)]
+pub(crate) fn map1_inplace<FV, FS>(y: &mut [f32], fv: FV, fs: FS)
+where
+    FV: Fn(F32x4) -> F32x4 + Sync,
+    FS: Fn(f32) -> f32 + Sync,
+{
+    let body = |y: &mut [f32]| {
+        let n = y.len();
+        let mut i = 0;
+        while i + 4 <= n {
+            fv(F32x4::load(&y[i..])).store(&mut y[i..]);
+            i += 4;
+        }
+        while i < n {
+            y[i] = fs(y[i]);
+            i += 1;
+        }
+    };
+    if use_par(y.len()) {
+        y.par_chunks_mut(PAR_CHUNK).for_each(body);
+    } else {
+        body(y);
+    }
+}
+
+/// `out[i] = f(a[i], b[i])`, parallel when large.
+#[inline(always)]
+pub(crate) fn map2<FV, FS>(a: &[f32], b: &[f32], out: &mut [f32], fv: FV, fs: FS)
+where
+    FV: Fn(F32x4, F32x4) -> F32x4 + Sync,
+    FS: Fn(f32, f32) -> f32 + Sync,
+{
+    assert!(a.len() == out.len() && b.len() == out.len(), "element-wise: lengths differ");
+    if use_par(out.len()) {
+        a.par_chunks(PAR_CHUNK)
+            .zip(b.par_chunks(PAR_CHUNK))
+            .zip(out.par_chunks_mut(PAR_CHUNK))
+            .for_each(|((a, b), o)| vv(a, b, o, &fv, &fs));
+    } else {
+        vv(a, b, out, &fv, &fs);
+    }
+}
+
+/// `out[i] = f(a[i], b[i], c[i])`, parallel when large.
+#[inline(always)]
+pub(crate) fn map3<FV, FS>(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], fv: FV, fs: FS)
+where
+    FV: Fn(F32x4, F32x4, F32x4) -> F32x4 + Sync,
+    FS: Fn(f32, f32, f32) -> f32 + Sync,
+{
+    assert!(
+        a.len() == out.len() && b.len() == out.len() && c.len() == out.len(),
+        "element-wise: lengths differ"
+    );
+    let body = |a: &[f32], b: &[f32], c: &[f32], o: &mut [f32]| {
+        let n = o.len();
+        let mut i = 0;
+        while i + 4 <= n {
+            fv(F32x4::load(&a[i..]), F32x4::load(&b[i..]), F32x4::load(&c[i..])).store(&mut o[i..]);
+            i += 4;
+        }
+        while i < n {
+            o[i] = fs(a[i], b[i], c[i]);
+            i += 1;
+        }
+    };
+    if use_par(out.len()) {
+        a.par_chunks(PAR_CHUNK)
+            .zip(b.par_chunks(PAR_CHUNK))
+            .zip(c.par_chunks(PAR_CHUNK))
+            .zip(out.par_chunks_mut(PAR_CHUNK))
+            .for_each(|(((a, b), c), o)| body(a, b, c, o));
+    } else {
+        body(a, b, c, out);
+    }
+}
+
+#[inline(always)]
+fn vv<FV, FS>(a: &[f32], b: &[f32], o: &mut [f32], fv: &FV, fs: &FS)
+where
+    FV: Fn(F32x4, F32x4) -> F32x4,
+    FS: Fn(f32, f32) -> f32,
+{
+    let n = o.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut i = 0;
+    while i + 4 <= n {
+        fv(F32x4::load(&a[i..]), F32x4::load(&b[i..])).store(&mut o[i..]);
+        i += 4;
+    }
+    while i < n {
+        o[i] = fs(a[i], b[i]);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+fn vs<FV, FS>(a: &[f32], s: f32, o: &mut [f32], fv: &FV, fs: &FS)
+where
+    FV: Fn(F32x4, F32x4) -> F32x4,
+    FS: Fn(f32, f32) -> f32,
+{
+    let n = o.len();
+    let a = &a[..n];
+    let sv = F32x4::splat(s);
+    let mut i = 0;
+    while i + 4 <= n {
+        fv(F32x4::load(&a[i..]), sv).store(&mut o[i..]);
+        i += 4;
+    }
+    while i < n {
+        o[i] = fs(a[i], s);
+        i += 1;
+    }
+}
+
+#[inline(always)]
+fn sv<FV, FS>(s: f32, b: &[f32], o: &mut [f32], fv: &FV, fs: &FS)
+where
+    FV: Fn(F32x4, F32x4) -> F32x4,
+    FS: Fn(f32, f32) -> f32,
+{
+    let n = o.len();
+    let b = &b[..n];
+    let svv = F32x4::splat(s);
+    let mut i = 0;
+    while i + 4 <= n {
+        fv(svv, F32x4::load(&b[i..])).store(&mut o[i..]);
+        i += 4;
+    }
+    while i < n {
+        o[i] = fs(s, b[i]);
+        i += 1;
+    }
+}
+
+// ---------------------------------------------------------------- binary
+
+/// Binary element-wise operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `a.powf(b)` (scalar per element).
+    Pow,
+    /// NaN-propagating maximum.
+    Maximum,
+    /// NaN-propagating minimum.
+    Minimum,
+}
+
+#[inline(always)]
+fn lanes2(a: F32x4, b: F32x4, f: impl Fn(f32, f32) -> f32) -> F32x4 {
+    let (a, b) = (a.to_array(), b.to_array());
+    F32x4::from_array([f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])])
+}
+
+#[inline(always)]
+pub(crate) fn lanes1(a: F32x4, f: impl Fn(f32) -> f32) -> F32x4 {
+    let a = a.to_array();
+    F32x4::from_array([f(a[0]), f(a[1]), f(a[2]), f(a[3])])
+}
+
+/// Calls `$body` with `fv`/`fs` bound to the vector/scalar forms of `$op`.
+macro_rules! with_binop {
+    ($op:expr, |$fv:ident, $fs:ident| $body:expr) => {
+        match $op {
+            BinaryOp::Add => {
+                let $fv = |a: F32x4, b: F32x4| a.add(b);
+                let $fs = |a: f32, b: f32| a + b;
+                $body
+            }
+            BinaryOp::Sub => {
+                let $fv = |a: F32x4, b: F32x4| a.sub(b);
+                let $fs = |a: f32, b: f32| a - b;
+                $body
+            }
+            BinaryOp::Mul => {
+                let $fv = |a: F32x4, b: F32x4| a.mul(b);
+                let $fs = |a: f32, b: f32| a * b;
+                $body
+            }
+            BinaryOp::Div => {
+                let $fv = |a: F32x4, b: F32x4| a.div(b);
+                let $fs = |a: f32, b: f32| a / b;
+                $body
+            }
+            BinaryOp::Pow => {
+                let $fv = |a: F32x4, b: F32x4| lanes2(a, b, f32::powf);
+                let $fs = |a: f32, b: f32| a.powf(b);
+                $body
+            }
+            BinaryOp::Maximum => {
+                let $fv = |a: F32x4, b: F32x4| a.max(b);
+                let $fs = fmax;
+                $body
+            }
+            BinaryOp::Minimum => {
+                let $fv = |a: F32x4, b: F32x4| a.min(b);
+                let $fs = fmin;
+                $body
+            }
+        }
+    };
+}
+
+/// `out = a op b` with NumPy broadcasting. `out.len()` must equal the
+/// element count of `broadcast_shape(a_shape, b_shape)`; slice lengths must
+/// match their shapes. Returns the output shape.
+pub fn binary(
+    op: BinaryOp,
+    a: &[f32],
+    a_shape: &[usize],
+    b: &[f32],
+    b_shape: &[usize],
+    out: &mut [f32],
+) -> Result<Vec<usize>, String> {
+    let out_shape = broadcast_shape(a_shape, b_shape)?;
+    if a.len() != numel(a_shape) || b.len() != numel(b_shape) || out.len() != numel(&out_shape) {
+        return Err(format!(
+            "binary {op:?}: slice lengths a={}, b={}, out={} do not match shapes {a_shape:?}, \
+             {b_shape:?} -> {out_shape:?}",
+            a.len(),
+            b.len(),
+            out.len()
+        ));
+    }
+    if out.is_empty() {
+        return Ok(out_shape);
+    }
+    let sa = broadcast_strides(a_shape, &out_shape)?;
+    let sb = broadcast_strides(b_shape, &out_shape)?;
+    let (dims, st) = coalesce(&out_shape, &[&sa, &sb]);
+    with_binop!(op, |fv, fs| run_binary(a, b, out, &dims, &st[0], &st[1], &fv, &fs));
+    Ok(out_shape)
+}
+
+/// Same-length `out = a op b` (no broadcasting).
+pub fn binary_same(op: BinaryOp, a: &[f32], b: &[f32], out: &mut [f32]) {
+    with_binop!(op, |fv, fs| map2(a, b, out, fv, fs));
+}
+
+/// `out = a op s` for a scalar `s`.
+pub fn binary_scalar(op: BinaryOp, a: &[f32], s: f32, out: &mut [f32]) {
+    assert_eq!(a.len(), out.len());
+    with_binop!(op, |fv, fs| {
+        let sv = F32x4::splat(s);
+        map1(a, out, |x| fv(x, sv), |x| fs(x, s))
+    });
+}
+
+/// `out = s op b` for a scalar `s` (e.g. `1 - x`, `1 / x`).
+pub fn scalar_binary(op: BinaryOp, s: f32, b: &[f32], out: &mut [f32]) {
+    assert_eq!(b.len(), out.len());
+    with_binop!(op, |fv, fs| {
+        let sv = F32x4::splat(s);
+        map1(b, out, |x| fv(sv, x), |x| fs(s, x))
+    });
+}
+
+/// Bias add: `out[r, c] = a[r, c] + row[c]` for `a` of shape `[rows, row.len()]`.
+pub fn add_row(a: &[f32], row: &[f32], out: &mut [f32]) {
+    let c = row.len();
+    assert!(c > 0 && a.len() % c == 0 && out.len() == a.len(), "add_row: bad lengths");
+    let shape_a = [a.len() / c, c];
+    binary(BinaryOp::Add, a, &shape_a, row, &[c], out).expect("shapes checked");
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_binary<FV, FS>(
+    a: &[f32],
+    b: &[f32],
+    out: &mut [f32],
+    dims: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    fv: &FV,
+    fs: &FS,
+) where
+    FV: Fn(F32x4, F32x4) -> F32x4 + Sync,
+    FS: Fn(f32, f32) -> f32 + Sync,
+{
+    let m = dims.len();
+    if m == 0 {
+        out[0] = fs(a[0], b[0]);
+        return;
+    }
+    let inner = dims[m - 1];
+    let (ia, ib) = (sa[m - 1], sb[m - 1]);
+    let row = |oa: usize, ob: usize, o: &mut [f32]| match (ia != 0, ib != 0) {
+        (true, true) => vv(&a[oa..], &b[ob..], o, fv, fs),
+        (true, false) => vs(&a[oa..], b[ob], o, fv, fs),
+        (false, true) => sv(a[oa], &b[ob..], o, fv, fs),
+        (false, false) => o.fill(fs(a[oa], b[ob])),
+    };
+    if m == 1 {
+        // Same shape, or one operand a scalar: one flat pass, chunked when big.
+        if use_par(out.len()) {
+            out.par_chunks_mut(PAR_CHUNK).enumerate().for_each(|(k, o)| {
+                let off = k * PAR_CHUNK;
+                row(off * ia, off * ib, o)
+            });
+        } else {
+            row(0, 0, out);
+        }
+        return;
+    }
+    let outer_dims = &dims[..m - 1];
+    let rows = out.len() / inner;
+    // Rows [r0, r0 + o.len()/inner) walked by an odometer over outer dims.
+    let run_rows = |r0: usize, o: &mut [f32]| {
+        let k = m - 1;
+        let mut idx = [0usize; 16];
+        let mut idx_v;
+        let idx: &mut [usize] = if k <= 16 {
+            &mut idx[..k]
+        } else {
+            idx_v = vec![0usize; k];
+            &mut idx_v
+        };
+        let mut rem = r0;
+        let (mut oa, mut ob) = (0usize, 0usize);
+        for d in (0..k).rev() {
+            idx[d] = rem % outer_dims[d];
+            rem /= outer_dims[d];
+            oa += idx[d] * sa[d];
+            ob += idx[d] * sb[d];
+        }
+        for orow in o.chunks_mut(inner) {
+            row(oa, ob, orow);
+            // Increment the odometer.
+            let mut d = k;
+            while d > 0 {
+                d -= 1;
+                idx[d] += 1;
+                oa += sa[d];
+                ob += sb[d];
+                if idx[d] < outer_dims[d] {
+                    break;
+                }
+                oa -= sa[d] * outer_dims[d];
+                ob -= sb[d] * outer_dims[d];
+                idx[d] = 0;
+            }
+        }
+    };
+    if use_par(out.len()) && rows > 1 {
+        let rows_per_task = (PAR_CHUNK / inner).max(1);
+        out.par_chunks_mut(rows_per_task * inner)
+            .enumerate()
+            .for_each(|(t, o)| run_rows(t * rows_per_task, o));
+    } else {
+        run_rows(0, out);
+    }
+}
+
+// ----------------------------------------------------------------- unary
+
+/// Unary element-wise operation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UnaryOp {
+    Neg,
+    /// SIMD [`math::exp_v`].
+    Exp,
+    /// Scalar `f32::ln` per element (no SIMD log).
+    Log,
+    Sqrt,
+    Abs,
+    Square,
+    /// `min(max(x, lo), hi)`; NaN stays NaN.
+    Clip(f32, f32),
+    /// `x > 0 ? 1 : 0`; NaN stays NaN.
+    Step,
+    /// `x^p` (`x*x` for p = 2, `x` for p = 1, `sqrt` for 0.5, else `powf`).
+    PowScalar(f32),
+    /// `e^x - 1`, accurate near 0 ([`math::expm1_v`]).
+    Expm1,
+    /// `1 / x`.
+    Reciprocal,
+}
+
+macro_rules! with_unop {
+    ($op:expr, |$fv:ident, $fs:ident| $body:expr) => {
+        match $op {
+            UnaryOp::Neg => {
+                let $fv = |x: F32x4| x.neg();
+                let $fs = |x: f32| -x;
+                $body
+            }
+            UnaryOp::Exp => {
+                let $fv = math::exp_v;
+                let $fs = math::exp;
+                $body
+            }
+            UnaryOp::Expm1 => {
+                let $fv = math::expm1_v;
+                let $fs = math::expm1;
+                $body
+            }
+            UnaryOp::Log => {
+                let $fv = |x: F32x4| lanes1(x, f32::ln);
+                let $fs = f32::ln;
+                $body
+            }
+            UnaryOp::Sqrt | UnaryOp::PowScalar(0.5) => {
+                let $fv = |x: F32x4| x.sqrt();
+                let $fs = f32::sqrt;
+                $body
+            }
+            UnaryOp::Abs => {
+                let $fv = |x: F32x4| x.abs();
+                let $fs = f32::abs;
+                $body
+            }
+            UnaryOp::Square | UnaryOp::PowScalar(2.0) => {
+                let $fv = |x: F32x4| x.mul(x);
+                let $fs = |x: f32| x * x;
+                $body
+            }
+            UnaryOp::PowScalar(1.0) => {
+                let $fv = |x: F32x4| x;
+                let $fs = |x: f32| x;
+                $body
+            }
+            UnaryOp::Reciprocal | UnaryOp::PowScalar(-1.0) => {
+                let one = F32x4::splat(1.0);
+                let $fv = move |x: F32x4| one.div(x);
+                let $fs = |x: f32| 1.0 / x;
+                $body
+            }
+            UnaryOp::PowScalar(p) => {
+                let $fv = move |x: F32x4| lanes1(x, |v| v.powf(p));
+                let $fs = move |x: f32| x.powf(p);
+                $body
+            }
+            UnaryOp::Clip(lo, hi) => {
+                let (lv, hv) = (F32x4::splat(lo), F32x4::splat(hi));
+                let $fv = move |x: F32x4| x.max(lv).min(hv);
+                let $fs = move |x: f32| fmin(fmax(x, lo), hi);
+                $body
+            }
+            UnaryOp::Step => {
+                let (zero, one) = (F32x4::zero(), F32x4::splat(1.0));
+                let $fv = move |x: F32x4| F32x4::select(x.is_nan(), x, x.gt(zero).and(one));
+                let $fs = |x: f32| {
+                    if x > 0.0 {
+                        1.0
+                    } else if x.is_nan() {
+                        x
+                    } else {
+                        0.0
+                    }
+                };
+                $body
+            }
+        }
+    };
+}
+
+/// `y = op(x)`; `x` and `y` have equal lengths.
+pub fn unary(op: UnaryOp, x: &[f32], y: &mut [f32]) {
+    with_unop!(op, |fv, fs| map1(x, y, fv, fs));
+}
+
+/// `y = op(y)` in place.
+pub fn unary_inplace(op: UnaryOp, y: &mut [f32]) {
+    with_unop!(op, |fv, fs| map1_inplace(y, fv, fs));
+}
+
+/// Scalar reference of a unary op (same formula as the kernels' tails).
+pub fn unary_scalar(op: UnaryOp, x: f32) -> f32 {
+    with_unop!(op, |_fv, fs| fs(x))
+}

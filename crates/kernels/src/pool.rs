@@ -1,0 +1,342 @@
+//! 2-D max and average pooling, NHWC: `x[N,H,W,C]` → `y[N,OH,OW,C]`.
+//!
+//! Output size and padding follow TensorFlow ([`crate::conv::out_and_pad`]).
+//! Padded positions never take part: max pooling takes the max over the valid
+//! window elements, average pooling divides by the number of valid elements
+//! (TF's SAME behaviour). With SAME padding every window holds at least one
+//! valid element, so no output is ever `-inf` or `0/0`.
+//!
+//! Max-pool ties go to the first element in window scan order (`ky`, then
+//! `kx`). `argmax` indices are flat indices into `x` including the batch,
+//! `((b·H + iy)·W + ix)·C + c` (TF's `include_batch_in_index = true`).
+//!
+//! Forward passes split output rows `(b, oy)` across threads; backward passes
+//! split images (windows of one image overlap, images never do). Every output
+//! element is computed by the same code whatever the split, so results do not
+//! depend on the thread count.
+
+use crate::conv::{out_and_pad, Padding};
+use crate::par;
+use crate::simd::F32x4;
+use rayon::prelude::*;
+
+/// Shape of one pooling op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool2d {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub pad: Padding,
+}
+
+/// Below this much work (`N·OH·OW·C·KH·KW` window reads, ~1 ns each) a pool
+/// pass stays on one thread: a rayon hand-off costs a few µs (more on wasm),
+/// and 100k reads is ~50–100 µs single-threaded.
+pub const POOL_PAR_MIN_WORK: usize = 100_000;
+
+impl Pool2d {
+    pub fn out_h(&self) -> usize {
+        out_and_pad(self.h, self.kh, self.stride_h, self.pad).0
+    }
+    pub fn out_w(&self) -> usize {
+        out_and_pad(self.w, self.kw, self.stride_w, self.pad).0
+    }
+    pub fn pad_top(&self) -> usize {
+        out_and_pad(self.h, self.kh, self.stride_h, self.pad).1
+    }
+    pub fn pad_left(&self) -> usize {
+        out_and_pad(self.w, self.kw, self.stride_w, self.pad).1
+    }
+    /// Elements of `x` (`N·H·W·C`).
+    pub fn x_len(&self) -> usize {
+        self.n * self.h * self.w * self.c
+    }
+    /// Elements of `y` and of `argmax` (`N·OH·OW·C`).
+    pub fn y_len(&self) -> usize {
+        self.n * self.out_h() * self.out_w() * self.c
+    }
+
+    fn geom(&self) -> Geom {
+        assert!(self.stride_h > 0 && self.stride_w > 0, "pool2d: strides must be > 0, got {self:?}");
+        assert!(self.kh > 0 && self.kw > 0, "pool2d: window must be non-empty, got {self:?}");
+        let (oh, pt) = out_and_pad(self.h, self.kh, self.stride_h, self.pad);
+        let (ow, pl) = out_and_pad(self.w, self.kw, self.stride_w, self.pad);
+        Geom { p: *self, oh, ow, pt, pl }
+    }
+
+    fn check(&self, what: &str, name: &str, got: usize, want: usize) {
+        assert!(got == want, "{what}: {name} has {got} elements, expected {want} for {self:?}");
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Geom {
+    p: Pool2d,
+    oh: usize,
+    ow: usize,
+    pt: usize,
+    pl: usize,
+}
+
+/// Valid window of one output position: input rows `y0..y1`, columns `x0..x1`.
+struct Win {
+    y0: usize,
+    y1: usize,
+    x0: usize,
+    x1: usize,
+}
+
+impl Win {
+    fn count(&self) -> usize {
+        (self.y1 - self.y0) * (self.x1 - self.x0)
+    }
+}
+
+fn clip(start: isize, k: usize, len: usize) -> (usize, usize) {
+    let lo = start.clamp(0, len as isize) as usize;
+    let hi = (start + k as isize).clamp(0, len as isize) as usize;
+    (lo, hi.max(lo))
+}
+
+impl Geom {
+    fn win(&self, oy: usize, ox: usize) -> Win {
+        let p = &self.p;
+        let (y0, y1) = clip((oy * p.stride_h) as isize - self.pt as isize, p.kh, p.h);
+        let (x0, x1) = clip((ox * p.stride_w) as isize - self.pl as isize, p.kw, p.w);
+        Win { y0, y1, x0, x1 }
+    }
+    fn img_x(&self) -> usize {
+        self.p.h * self.p.w * self.p.c
+    }
+    fn img_y(&self) -> usize {
+        self.oh * self.ow * self.p.c
+    }
+    fn row_y(&self) -> usize {
+        self.ow * self.p.c
+    }
+    fn parallel(&self) -> bool {
+        let work = (self.p.n * self.oh * self.ow * self.p.c).saturating_mul(self.p.kh * self.p.kw);
+        par::threads() > 1 && work >= POOL_PAR_MIN_WORK
+    }
+
+    /// Max pooling of output row `oy` of one image (`xi` = that image):
+    /// writes `yrow[OW·C]` and, if given, `arow` (indices into `xi` plus `base`).
+    fn max_row(&self, xi: &[f32], oy: usize, yrow: &mut [f32], mut arow: Option<&mut [u32]>, base: usize) {
+        let (c, w) = (self.p.c, self.p.w);
+        for ox in 0..self.ow {
+            let win = self.win(oy, ox);
+            let best = &mut yrow[ox * c..(ox + 1) * c];
+            best.fill(f32::NEG_INFINITY);
+            let mut arg = arow.as_deref_mut().map(|a| &mut a[ox * c..(ox + 1) * c]);
+            let mut first = true;
+            for iy in win.y0..win.y1 {
+                for ix in win.x0..win.x1 {
+                    let off = (iy * w + ix) * c;
+                    let src = &xi[off..off + c];
+                    match arg.as_deref_mut() {
+                        Some(arg) => {
+                            for ch in 0..c {
+                                // `first`: the first valid element wins even if NaN.
+                                if first || src[ch] > best[ch] {
+                                    best[ch] = src[ch];
+                                    arg[ch] = (base + off + ch) as u32;
+                                }
+                            }
+                        }
+                        None if first => best.copy_from_slice(src),
+                        None => {
+                            for (b, &s) in best.iter_mut().zip(src) {
+                                if s > *b {
+                                    *b = s;
+                                }
+                            }
+                        }
+                    }
+                    first = false;
+                }
+            }
+        }
+    }
+
+    /// Average pooling of output row `oy` of image `xi`.
+    fn avg_row(&self, xi: &[f32], oy: usize, yrow: &mut [f32]) {
+        let (c, w) = (self.p.c, self.p.w);
+        for ox in 0..self.ow {
+            let win = self.win(oy, ox);
+            let out = &mut yrow[ox * c..(ox + 1) * c];
+            out.fill(0.0);
+            for iy in win.y0..win.y1 {
+                let off = (iy * w + win.x0) * c;
+                for src in xi[off..off + (win.x1 - win.x0) * c].chunks_exact(c) {
+                    add_into(out, src, 1.0);
+                }
+            }
+            let inv = 1.0 / win.count().max(1) as f32;
+            for v in out.iter_mut() {
+                *v *= inv;
+            }
+        }
+    }
+}
+
+/// `acc += s·src` (4 lanes at a time).
+#[inline]
+fn add_into(acc: &mut [f32], src: &[f32], s: f32) {
+    let sv = F32x4::splat(s);
+    let mut a4 = acc.chunks_exact_mut(4);
+    let mut s4 = src.chunks_exact(4);
+    for (a, x) in (&mut a4).zip(&mut s4) {
+        F32x4::load(a).mul_add(sv, F32x4::load(x)).store(a);
+    }
+    for (a, x) in a4.into_remainder().iter_mut().zip(s4.remainder()) {
+        *a += s * x;
+    }
+}
+
+/// Runs `f(image index, output row oy, y row, argmax row)` over every output
+/// row, in parallel when worthwhile.
+fn for_rows<F>(g: &Geom, y: &mut [f32], argmax: Option<&mut [u32]>, f: F)
+where
+    F: Fn(usize, usize, &mut [f32], Option<&mut [u32]>) + Sync,
+{
+    let row = g.row_y();
+    if row == 0 || g.oh == 0 {
+        return;
+    }
+    let idx = |r: usize| (r / g.oh, r % g.oh);
+    match (argmax, g.parallel()) {
+        (Some(a), true) => y.par_chunks_mut(row).zip(a.par_chunks_mut(row)).enumerate().for_each(|(r, (yr, ar))| {
+            let (b, oy) = idx(r);
+            f(b, oy, yr, Some(ar))
+        }),
+        (None, true) => y.par_chunks_mut(row).enumerate().for_each(|(r, yr)| {
+            let (b, oy) = idx(r);
+            f(b, oy, yr, None)
+        }),
+        (Some(a), false) => {
+            for (r, (yr, ar)) in y.chunks_mut(row).zip(a.chunks_mut(row)).enumerate() {
+                let (b, oy) = idx(r);
+                f(b, oy, yr, Some(ar))
+            }
+        }
+        (None, false) => {
+            for (r, yr) in y.chunks_mut(row).enumerate() {
+                let (b, oy) = idx(r);
+                f(b, oy, yr, None)
+            }
+        }
+    }
+}
+
+/// Runs `f(image index, dx image, dy image)` over every image, in parallel
+/// when worthwhile. `dx` is zeroed first.
+fn for_images<F>(g: &Geom, dy: &[f32], dx: &mut [f32], f: F)
+where
+    F: Fn(usize, &mut [f32], &[f32]) + Sync,
+{
+    dx.fill(0.0);
+    let (ix, iy) = (g.img_x(), g.img_y());
+    if ix == 0 || iy == 0 {
+        return;
+    }
+    if g.parallel() {
+        dx.par_chunks_mut(ix).zip(dy.par_chunks(iy)).enumerate().for_each(|(b, (dxi, dyi))| f(b, dxi, dyi));
+    } else {
+        for (b, (dxi, dyi)) in dx.chunks_mut(ix).zip(dy.chunks(iy)).enumerate() {
+            f(b, dxi, dyi);
+        }
+    }
+}
+
+/// Max pooling. `argmax`, if given (length `y_len`), receives for each output
+/// the flat index into `x` of the element chosen. Panics if a slice length
+/// does not match `p`, or if `argmax` is requested and `x` has more than 2³²
+/// elements.
+pub fn max_pool_forward(p: &Pool2d, x: &[f32], y: &mut [f32], argmax: Option<&mut [u32]>) {
+    const WHAT: &str = "max_pool_forward";
+    p.check(WHAT, "x", x.len(), p.x_len());
+    p.check(WHAT, "y", y.len(), p.y_len());
+    if let Some(a) = argmax.as_deref() {
+        p.check(WHAT, "argmax", a.len(), p.y_len());
+        assert!(x.len() as u64 <= 1 << 32, "{WHAT}: argmax indices need x.len() <= 2^32");
+    }
+    let g = p.geom();
+    let img = g.img_x();
+    for_rows(&g, y, argmax, |b, oy, yr, ar| g.max_row(&x[b * img..(b + 1) * img], oy, yr, ar, b * img));
+}
+
+/// Gradient of max pooling, recomputing the argmax from `x`: `dx` (overwritten)
+/// receives each `dy` at the position that won its window.
+pub fn max_pool_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    const WHAT: &str = "max_pool_backward";
+    p.check(WHAT, "x", x.len(), p.x_len());
+    p.check(WHAT, "dy", dy.len(), p.y_len());
+    p.check(WHAT, "dx", dx.len(), p.x_len());
+    let g = p.geom();
+    let (img, row) = (g.img_x(), g.row_y());
+    for_images(&g, dy, dx, |b, dxi, dyi| {
+        let xi = &x[b * img..(b + 1) * img];
+        let (mut yrow, mut arow) = (vec![0.0f32; row], vec![0u32; row]);
+        for (oy, dyr) in dyi.chunks_exact(row).enumerate() {
+            g.max_row(xi, oy, &mut yrow, Some(&mut arow), 0);
+            for (&a, &d) in arow.iter().zip(dyr) {
+                dxi[a as usize] += d;
+            }
+        }
+    });
+}
+
+/// Gradient of max pooling from the `argmax` written by [`max_pool_forward`]
+/// for the same `p`: `dx` (overwritten). Panics on an index outside its image.
+pub fn max_pool_backward_argmax(p: &Pool2d, argmax: &[u32], dy: &[f32], dx: &mut [f32]) {
+    const WHAT: &str = "max_pool_backward_argmax";
+    p.check(WHAT, "argmax", argmax.len(), p.y_len());
+    p.check(WHAT, "dy", dy.len(), p.y_len());
+    p.check(WHAT, "dx", dx.len(), p.x_len());
+    let g = p.geom();
+    let (img, iy) = (g.img_x(), g.img_y());
+    for_images(&g, dy, dx, |b, dxi, dyi| {
+        for (&a, &d) in argmax[b * iy..(b + 1) * iy].iter().zip(dyi) {
+            let i = (a as usize).checked_sub(b * img).filter(|&i| i < img);
+            let i = i.unwrap_or_else(|| panic!("{WHAT}: argmax {a} is not in image {b}"));
+            dxi[i] += d;
+        }
+    });
+}
+
+/// Average pooling over the valid (non-padded) window elements.
+pub fn avg_pool_forward(p: &Pool2d, x: &[f32], y: &mut [f32]) {
+    const WHAT: &str = "avg_pool_forward";
+    p.check(WHAT, "x", x.len(), p.x_len());
+    p.check(WHAT, "y", y.len(), p.y_len());
+    let g = p.geom();
+    let img = g.img_x();
+    for_rows(&g, y, None, |b, oy, yr, _| g.avg_row(&x[b * img..(b + 1) * img], oy, yr));
+}
+
+/// Gradient of [`avg_pool_forward`]: `dx` (overwritten) gets `dy / count`
+/// spread over each window's valid elements.
+pub fn avg_pool_backward(p: &Pool2d, dy: &[f32], dx: &mut [f32]) {
+    const WHAT: &str = "avg_pool_backward";
+    p.check(WHAT, "dy", dy.len(), p.y_len());
+    p.check(WHAT, "dx", dx.len(), p.x_len());
+    let g = p.geom();
+    let (c, w) = (p.c, p.w);
+    for_images(&g, dy, dx, |_, dxi, dyi| {
+        for (q, d) in dyi.chunks_exact(c).enumerate() {
+            let win = g.win(q / g.ow, q % g.ow);
+            let s = 1.0 / win.count().max(1) as f32;
+            for iy in win.y0..win.y1 {
+                let off = (iy * w + win.x0) * c;
+                for dst in dxi[off..off + (win.x1 - win.x0) * c].chunks_exact_mut(c) {
+                    add_into(dst, d, s);
+                }
+            }
+        }
+    });
+}

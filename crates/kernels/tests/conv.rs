@@ -1,0 +1,419 @@
+//! Convolution vs a naive direct-loop reference (f64) on odd shapes, gradients
+//! vs central finite differences, TensorFlow output shapes, and the threaded
+//! path vs one thread.
+//!
+//! Tolerance vs the reference: the kernels accumulate in f32 in a different
+//! order (im2col + blocked GEMM, SIMD lanes); with inputs in [-1, 1] the error
+//! grows like sqrt(terms)·ε·|values|. We allow
+//! `|got - ref| <= 1e-5 · sqrt(terms) · (1 + max |ref|)` (relative to the
+//! output scale), far above rounding noise and far below an indexing bug.
+
+use sinew_kernels::conv::{
+    conv2d_backward_bias, conv2d_backward_filter, conv2d_backward_input, conv2d_forward, out_and_pad, Conv2d,
+    Padding, IM2COL_CHUNK_FLOATS,
+};
+
+/// Deterministic xorshift32 producing values in [-1, 1].
+struct Rng(u32);
+
+impl Rng {
+    fn next(&mut self) -> f32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        (x as f32 / u32::MAX as f32) * 2.0 - 1.0
+    }
+    fn vec(&mut self, len: usize) -> Vec<f32> {
+        (0..len).map(|_| self.next()).collect()
+    }
+}
+
+/// Naive TF geometry, written independently of the kernel's helper.
+fn geometry(input: usize, k: usize, s: usize, pad: Padding) -> (usize, usize) {
+    match pad {
+        Padding::Same => {
+            let out = (input + s - 1) / s;
+            let total = ((out as isize - 1) * s as isize + k as isize - input as isize).max(0) as usize;
+            (out, total / 2)
+        }
+        Padding::Valid => {
+            if input + 1 < k + 1 {
+                (0, 0)
+            } else {
+                ((input - k + 1 + s - 1) / s, 0)
+            }
+        }
+    }
+}
+
+/// Calls `f(b, oy, ox, ky, kx, iy, ix)` for every in-bounds tap.
+fn taps(p: &Conv2d, mut f: impl FnMut(usize, usize, usize, usize, usize, usize, usize)) {
+    let (oh, pt) = geometry(p.h, p.kh, p.stride_h, p.pad);
+    let (ow, pl) = geometry(p.w, p.kw, p.stride_w, p.pad);
+    for b in 0..p.n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for ky in 0..p.kh {
+                    for kx in 0..p.kw {
+                        let iy = (oy * p.stride_h + ky) as isize - pt as isize;
+                        let ix = (ox * p.stride_w + kx) as isize - pl as isize;
+                        if iy >= 0 && ix >= 0 && (iy as usize) < p.h && (ix as usize) < p.w {
+                            f(b, oy, ox, ky, kx, iy as usize, ix as usize);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ref_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f64> {
+    let (oh, _) = geometry(p.h, p.kh, p.stride_h, p.pad);
+    let (ow, _) = geometry(p.w, p.kw, p.stride_w, p.pad);
+    let mut y = vec![0.0f64; p.n * oh * ow * p.c_out];
+    for b in 0..p.n {
+        for o in 0..oh * ow {
+            for co in 0..p.c_out {
+                y[(b * oh * ow + o) * p.c_out + co] = bias.map_or(0.0, |bs| bs[co] as f64);
+            }
+        }
+    }
+    taps(p, |b, oy, ox, ky, kx, iy, ix| {
+        for ci in 0..p.c_in {
+            let xv = x[((b * p.h + iy) * p.w + ix) * p.c_in + ci] as f64;
+            for co in 0..p.c_out {
+                let wv = w[((ky * p.kw + kx) * p.c_in + ci) * p.c_out + co] as f64;
+                y[((b * oh + oy) * ow + ox) * p.c_out + co] += xv * wv;
+            }
+        }
+    });
+    y
+}
+
+fn ref_backward_input(p: &Conv2d, dy: &[f32], w: &[f32]) -> Vec<f64> {
+    let (oh, _) = geometry(p.h, p.kh, p.stride_h, p.pad);
+    let (ow, _) = geometry(p.w, p.kw, p.stride_w, p.pad);
+    let mut dx = vec![0.0f64; p.n * p.h * p.w * p.c_in];
+    taps(p, |b, oy, ox, ky, kx, iy, ix| {
+        for ci in 0..p.c_in {
+            for co in 0..p.c_out {
+                let wv = w[((ky * p.kw + kx) * p.c_in + ci) * p.c_out + co] as f64;
+                dx[((b * p.h + iy) * p.w + ix) * p.c_in + ci] += dy[((b * oh + oy) * ow + ox) * p.c_out + co] as f64 * wv;
+            }
+        }
+    });
+    dx
+}
+
+fn ref_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32]) -> Vec<f64> {
+    let (oh, _) = geometry(p.h, p.kh, p.stride_h, p.pad);
+    let (ow, _) = geometry(p.w, p.kw, p.stride_w, p.pad);
+    let mut dw = vec![0.0f64; p.kh * p.kw * p.c_in * p.c_out];
+    taps(p, |b, oy, ox, ky, kx, iy, ix| {
+        for ci in 0..p.c_in {
+            for co in 0..p.c_out {
+                let xv = x[((b * p.h + iy) * p.w + ix) * p.c_in + ci] as f64;
+                dw[((ky * p.kw + kx) * p.c_in + ci) * p.c_out + co] += dy[((b * oh + oy) * ow + ox) * p.c_out + co] as f64 * xv;
+            }
+        }
+    });
+    dw
+}
+
+fn assert_close(what: &str, p: &Conv2d, terms: usize, got: &[f32], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what} {p:?}: length");
+    let scale = want.iter().fold(0.0f64, |s, x| s.max(x.abs()));
+    let tol = 1e-5 * (terms.max(1) as f64).sqrt() * (1.0 + scale);
+    for (i, (&g, &r)) in got.iter().zip(want).enumerate() {
+        assert!((g as f64 - r).abs() <= tol, "{what} {p:?}: [{i}] = {g}, want {r} (tol {tol:e})");
+    }
+}
+
+fn check_all(rng: &mut Rng, p: &Conv2d) {
+    let (oh, ow) = (p.out_h(), p.out_w());
+    let x = rng.vec(p.x_len());
+    let w = rng.vec(p.w_len());
+    let bias = rng.vec(p.c_out);
+    let dy = rng.vec(p.y_len());
+
+    let mut y = vec![f32::NAN; p.y_len()];
+    conv2d_forward(p, &x, &w, &mut y, None);
+    assert_close("forward", p, p.kh * p.kw * p.c_in, &y, &ref_forward(p, &x, &w, None));
+    conv2d_forward(p, &x, &w, &mut y, Some(&bias));
+    assert_close("forward+bias", p, p.kh * p.kw * p.c_in, &y, &ref_forward(p, &x, &w, Some(&bias)));
+
+    // Outputs are overwritten: start from garbage.
+    let mut dx = vec![f32::NAN; p.x_len()];
+    conv2d_backward_input(p, &dy, &w, &mut dx);
+    assert_close("backward_input", p, p.kh * p.kw * p.c_out, &dx, &ref_backward_input(p, &dy, &w));
+
+    let mut dw = vec![f32::NAN; p.w_len()];
+    conv2d_backward_filter(p, &x, &dy, &mut dw);
+    assert_close("backward_filter", p, p.n * oh * ow, &dw, &ref_backward_filter(p, &x, &dy));
+
+    let mut db = vec![f32::NAN; p.c_out];
+    conv2d_backward_bias(p, &dy, &mut db);
+    let want: Vec<f64> =
+        (0..p.c_out).map(|co| dy.iter().skip(co).step_by(p.c_out.max(1)).map(|&v| v as f64).sum()).collect();
+    assert_close("backward_bias", p, p.n * oh * ow, &db, &want);
+}
+
+const SIZES: [usize; 5] = [1, 2, 5, 7, 8];
+const CHANNELS: [(usize, usize); 16] = [
+    (1, 1), (1, 2), (1, 3), (1, 8), (2, 1), (2, 2), (2, 3), (2, 8),
+    (3, 1), (3, 2), (3, 3), (3, 8), (8, 1), (8, 2), (8, 3), (8, 8),
+];
+const KERNELS: [(usize, usize); 5] = [(1, 1), (2, 2), (3, 3), (5, 5), (3, 2)];
+const STRIDES: [(usize, usize); 4] = [(1, 1), (2, 2), (1, 2), (2, 1)];
+
+#[test]
+fn odd_shapes_match_reference() {
+    let mut rng = Rng(0x1234_5678);
+    let mut case = 0usize;
+    for &(kh, kw) in &KERNELS {
+        for &(stride_h, stride_w) in &STRIDES {
+            for pad in [Padding::Same, Padding::Valid] {
+                for &h in &SIZES {
+                    for &w in &SIZES {
+                        // Cycle channel pairs and batch so every combination
+                        // meets many geometries without a full product.
+                        let (c_in, c_out) = CHANNELS[(case * 7) % CHANNELS.len()];
+                        let n = if case % 2 == 0 { 1 } else { 3 };
+                        case += 1;
+                        let p = Conv2d { n, h, w, c_in, kh, kw, c_out, stride_h, stride_w, pad };
+                        check_all(&mut rng, &p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_channel_pair_on_a_fixed_geometry() {
+    let mut rng = Rng(99);
+    for &(c_in, c_out) in &CHANNELS {
+        for n in [1, 3] {
+            for pad in [Padding::Same, Padding::Valid] {
+                let p = Conv2d { n, h: 7, w: 5, c_in, kh: 3, kw: 2, c_out, stride_h: 2, stride_w: 1, pad };
+                check_all(&mut rng, &p);
+            }
+        }
+    }
+}
+
+/// Images larger than one im2col chunk (split inside an image), and a huge
+/// receptive field (many small chunks), against the reference.
+#[test]
+fn chunking_edges_match_reference() {
+    let mut rng = Rng(7);
+    // 3·9 = 27 floats per row: 70×70 = 4900 rows per image > chunk rows.
+    let big = Conv2d { n: 2, h: 70, w: 70, c_in: 3, kh: 3, kw: 3, c_out: 4, stride_h: 1, stride_w: 1, pad: Padding::Same };
+    assert!(big.out_h() * big.out_w() * 27 > IM2COL_CHUNK_FLOATS);
+    check_all(&mut rng, &big);
+    // K = 5·5·64 = 1600: 20 rows per chunk, 5 chunks per image.
+    let wide = Conv2d { n: 3, h: 10, w: 10, c_in: 64, kh: 5, kw: 5, c_out: 5, stride_h: 1, stride_w: 1, pad: Padding::Same };
+    check_all(&mut rng, &wide);
+    // 1×1 stride 1 (no im2col) with many rows.
+    let pw = Conv2d { n: 4, h: 9, w: 11, c_in: 6, kh: 1, kw: 1, c_out: 10, stride_h: 1, stride_w: 1, pad: Padding::Valid };
+    check_all(&mut rng, &pw);
+}
+
+#[test]
+fn empty_and_degenerate_shapes_do_not_panic() {
+    let mut rng = Rng(5);
+    // VALID with a kernel larger than the input: empty output, zero gradients.
+    let p = Conv2d { n: 2, h: 2, w: 3, c_in: 2, kh: 3, kw: 3, c_out: 2, stride_h: 1, stride_w: 1, pad: Padding::Valid };
+    assert_eq!(p.y_len(), 0);
+    check_all(&mut rng, &p);
+    let mut dx = vec![1.0; p.x_len()];
+    conv2d_backward_input(&p, &[], &rng.vec(p.w_len()), &mut dx);
+    assert!(dx.iter().all(|&v| v == 0.0));
+    // Batch 0.
+    let p0 = Conv2d { n: 0, ..p };
+    check_all(&mut rng, &p0);
+}
+
+#[test]
+#[should_panic(expected = "conv2d_forward: w has 3 elements")]
+fn wrong_length_panics_with_message() {
+    let p = Conv2d { n: 1, h: 2, w: 2, c_in: 1, kh: 2, kw: 2, c_out: 1, stride_h: 1, stride_w: 1, pad: Padding::Valid };
+    let mut y = vec![0.0; p.y_len()];
+    conv2d_forward(&p, &[0.0; 4], &[0.0; 3], &mut y, None);
+}
+
+#[test]
+fn tensorflow_output_shapes() {
+    // (in, k, stride, pad) -> (out, pad_before), values as TF computes them.
+    let cases = [
+        (28, 3, 1, Padding::Same, 28, 1),
+        (28, 2, 2, Padding::Valid, 14, 0),
+        (28, 2, 2, Padding::Same, 14, 0),
+        (5, 3, 2, Padding::Same, 3, 1),
+        (28, 5, 1, Padding::Valid, 24, 0),
+        (7, 2, 2, Padding::Same, 4, 0), // pad_total 1: all of it at the bottom
+        (6, 3, 2, Padding::Same, 3, 0), // pad_total 1
+        (7, 3, 2, Padding::Valid, 3, 0),
+        (2, 3, 1, Padding::Valid, 0, 0),
+        (1, 5, 1, Padding::Same, 1, 2),
+        (8, 4, 3, Padding::Same, 3, 1),
+        (224, 7, 2, Padding::Same, 112, 2), // ResNet stem: pad_total 5
+        (14, 3, 1, Padding::Same, 14, 1),
+    ];
+    for (input, k, s, pad, out, before) in cases {
+        assert_eq!(out_and_pad(input, k, s, pad), (out, before), "in {input} k {k} s {s} {pad:?}");
+        let p = Conv2d { n: 1, h: input, w: input, c_in: 1, kh: k, kw: k, c_out: 1, stride_h: s, stride_w: s, pad };
+        assert_eq!((p.out_h(), p.out_w(), p.pad_top(), p.pad_left()), (out, out, before, before));
+    }
+    let p = Conv2d { n: 1, h: 7, w: 6, c_in: 1, kh: 2, kw: 3, c_out: 1, stride_h: 2, stride_w: 2, pad: Padding::Same };
+    assert_eq!((p.pad_top(), p.pad_bottom(), p.pad_left(), p.pad_right()), (0, 1, 0, 1));
+    let p = Conv2d { n: 1, h: 1, w: 5, c_in: 1, kh: 5, kw: 3, c_out: 1, stride_h: 1, stride_w: 2, pad: Padding::Same };
+    assert_eq!((p.pad_top(), p.pad_bottom(), p.pad_left(), p.pad_right()), (2, 2, 1, 1));
+}
+
+/// `loss = Σ y·r` with `y` computed by the kernel, summed in f64.
+fn loss(p: &Conv2d, x: &[f32], w: &[f32], r: &[f32]) -> f64 {
+    let mut y = vec![0.0; p.y_len()];
+    conv2d_forward(p, x, w, &mut y, None);
+    y.iter().zip(r).map(|(&a, &b)| a as f64 * b as f64).sum()
+}
+
+/// Central differences of the forward pass vs both backward kernels. The
+/// loss is linear in x and in w, so a largish step (1e-2) has no truncation
+/// error and keeps f32 rounding of the forward pass (~1e-7 relative, divided
+/// by 2h) near 1e-5; we allow 1e-3 · (1 + |grad|).
+#[test]
+fn gradients_match_finite_differences() {
+    let mut rng = Rng(0xC0FFEE);
+    let shapes = [
+        Conv2d { n: 2, h: 5, w: 4, c_in: 2, kh: 3, kw: 3, c_out: 3, stride_h: 1, stride_w: 1, pad: Padding::Same },
+        Conv2d { n: 1, h: 7, w: 6, c_in: 3, kh: 3, kw: 2, c_out: 2, stride_h: 2, stride_w: 2, pad: Padding::Same },
+        Conv2d { n: 3, h: 5, w: 5, c_in: 1, kh: 2, kw: 2, c_out: 2, stride_h: 2, stride_w: 1, pad: Padding::Valid },
+        Conv2d { n: 1, h: 4, w: 4, c_in: 2, kh: 1, kw: 1, c_out: 3, stride_h: 1, stride_w: 1, pad: Padding::Valid },
+    ];
+    let h = 1e-2f32;
+    for p in &shapes {
+        let mut x = rng.vec(p.x_len());
+        let mut w = rng.vec(p.w_len());
+        let r = rng.vec(p.y_len());
+        let mut dx = vec![0.0; p.x_len()];
+        let mut dw = vec![0.0; p.w_len()];
+        conv2d_backward_input(p, &r, &w, &mut dx);
+        conv2d_backward_filter(p, &x, &r, &mut dw);
+        for i in 0..x.len() {
+            let x0 = x[i];
+            x[i] = x0 + h;
+            let lp = loss(p, &x, &w, &r);
+            x[i] = x0 - h;
+            let lm = loss(p, &x, &w, &r);
+            x[i] = x0;
+            let fd = (lp - lm) / (2.0 * h as f64);
+            assert!((fd - dx[i] as f64).abs() <= 1e-3 * (1.0 + fd.abs()), "{p:?}: dx[{i}] = {}, fd {fd}", dx[i]);
+        }
+        for i in 0..w.len() {
+            let w0 = w[i];
+            w[i] = w0 + h;
+            let lp = loss(p, &x, &w, &r);
+            w[i] = w0 - h;
+            let lm = loss(p, &x, &w, &r);
+            w[i] = w0;
+            let fd = (lp - lm) / (2.0 * h as f64);
+            assert!((fd - dw[i] as f64).abs() <= 1e-3 * (1.0 + fd.abs()), "{p:?}: dw[{i}] = {}, fd {fd}", dw[i]);
+        }
+    }
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+}
+
+fn lenet() -> [Conv2d; 2] {
+    [
+        Conv2d { n: 64, h: 28, w: 28, c_in: 1, kh: 3, kw: 3, c_out: 8, stride_h: 1, stride_w: 1, pad: Padding::Same },
+        Conv2d { n: 64, h: 14, w: 14, c_in: 8, kh: 3, kw: 3, c_out: 16, stride_h: 1, stride_w: 1, pad: Padding::Same },
+    ]
+}
+
+fn run_all(p: &Conv2d, x: &[f32], w: &[f32], b: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let mut y = vec![0.0; p.y_len()];
+    let mut dx = vec![0.0; p.x_len()];
+    let mut dw = vec![0.0; p.w_len()];
+    conv2d_forward(p, x, w, &mut y, Some(b));
+    conv2d_backward_input(p, dy, w, &mut dx);
+    conv2d_backward_filter(p, x, dy, &mut dw);
+    (y, dx, dw)
+}
+
+/// The threaded path splits fixed chunks and reduces partial filter
+/// gradients in chunk order, so two threads give bit-identical results.
+#[test]
+fn two_threads_equal_one_thread() {
+    let mut rng = Rng(2024);
+    let extra = [
+        Conv2d { n: 2, h: 70, w: 70, c_in: 3, kh: 3, kw: 3, c_out: 4, stride_h: 1, stride_w: 1, pad: Padding::Same },
+        Conv2d { n: 8, h: 16, w: 16, c_in: 32, kh: 5, kw: 5, c_out: 16, stride_h: 2, stride_w: 2, pad: Padding::Same },
+        Conv2d { n: 16, h: 20, w: 20, c_in: 16, kh: 1, kw: 1, c_out: 32, stride_h: 1, stride_w: 1, pad: Padding::Valid },
+    ];
+    for p in lenet().iter().chain(&extra) {
+        assert!(p.flops() >= sinew_kernels::conv::CONV_PAR_MIN_FLOPS, "{p:?} would not take the threaded path");
+        let x = rng.vec(p.x_len());
+        let w = rng.vec(p.w_len());
+        let b = rng.vec(p.c_out);
+        let dy = rng.vec(p.y_len());
+        let one = pool(1).install(|| run_all(p, &x, &w, &b, &dy));
+        let two = pool(2).install(|| run_all(p, &x, &w, &b, &dy));
+        assert!(one.0 == two.0, "{p:?}: forward differs");
+        assert!(one.1 == two.1, "{p:?}: backward_input differs");
+        assert!(one.2 == two.2, "{p:?}: backward_filter differs");
+        // And the threaded result is right.
+        assert_close("2-thread forward", p, p.kh * p.kw * p.c_in, &two.0, &ref_forward(p, &x, &w, Some(&b)));
+        assert_close("2-thread backward_filter", p, p.y_len() / p.c_out, &two.2, &ref_backward_filter(p, &x, &dy));
+    }
+}
+
+/// Timing of forward + both backward passes on the LeNet layers, 1 vs 2
+/// threads: `cargo test -p sinew-kernels --release --test conv -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn time_lenet_layers() {
+    let mut rng = Rng(1);
+    for p in &lenet() {
+        let x = rng.vec(p.x_len());
+        let w = rng.vec(p.w_len());
+        let b = rng.vec(p.c_out);
+        let dy = rng.vec(p.y_len());
+        for t in [1, 2] {
+            let tp = pool(t);
+            tp.install(|| {
+                let mut y = vec![0.0; p.y_len()];
+                let mut dx = vec![0.0; p.x_len()];
+                let mut dw = vec![0.0; p.w_len()];
+                let reps = 50;
+                let mut times = [0.0f64; 3];
+                for rep in 0..reps + 5 {
+                    let t0 = std::time::Instant::now();
+                    conv2d_forward(p, &x, &w, &mut y, Some(&b));
+                    let t1 = std::time::Instant::now();
+                    conv2d_backward_input(p, &dy, &w, &mut dx);
+                    let t2 = std::time::Instant::now();
+                    conv2d_backward_filter(p, &x, &dy, &mut dw);
+                    let t3 = std::time::Instant::now();
+                    if rep >= 5 {
+                        times[0] += (t1 - t0).as_secs_f64();
+                        times[1] += (t2 - t1).as_secs_f64();
+                        times[2] += (t3 - t2).as_secs_f64();
+                    }
+                }
+                let us = |s: f64| s / reps as f64 * 1e6;
+                println!(
+                    "{}x{}x{}->{} threads {t}: fwd {:.0} µs, bwd_in {:.0} µs, bwd_w {:.0} µs ({:.2} GFLOP/s overall)",
+                    p.h, p.w, p.c_in, p.c_out,
+                    us(times[0]), us(times[1]), us(times[2]),
+                    3.0 * p.flops() as f64 * reps as f64 / times.iter().sum::<f64>() / 1e9
+                );
+            });
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Convolution and pooling entry points.
+
+use sinew_engine::ops::{self, Conv2dArgs, Pool2dArgs, PoolKind};
+use sinew_engine::{EngineError, TensorId};
+use wasm_bindgen::prelude::*;
+
+use crate::with_store;
+
+fn conv_args(op: &str, stride_h: usize, stride_w: usize, pad: &str) -> Result<Conv2dArgs, EngineError> {
+    Ok(Conv2dArgs { stride_h, stride_w, pad: ops::padding(op, pad)? })
+}
+
+fn pool_kind(op: &str, kind: &str) -> Result<PoolKind, EngineError> {
+    match kind {
+        "max" => Ok(PoolKind::Max),
+        "avg" => Ok(PoolKind::Avg),
+        other => Err(EngineError::invalid(op, format!("pool kind must be 'max' or 'avg', got '{other}'"))),
+    }
+}
+
+fn dims(shape: Vec<u32>) -> Vec<usize> {
+    shape.into_iter().map(|d| d as usize).collect()
+}
+
+#[wasm_bindgen]
+pub fn op_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
+    with_store(|s| ops::conv2d(s, x, w, bias, conv_args("conv2d", stride_h, stride_w, pad)?))
+}
+
+#[wasm_bindgen]
+pub fn op_conv2d_backprop_input(dy: TensorId, w: TensorId, x_shape: Vec<u32>, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let a = conv_args("conv2dBackpropInput", stride_h, stride_w, pad)?;
+        ops::conv2d_backprop_input(s, dy, w, &dims(x_shape), a)
+    })
+}
+
+#[wasm_bindgen]
+pub fn op_conv2d_backprop_filter(x: TensorId, dy: TensorId, w_shape: Vec<u32>, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let a = conv_args("conv2dBackpropFilter", stride_h, stride_w, pad)?;
+        ops::conv2d_backprop_filter(s, x, dy, &dims(w_shape), a)
+    })
+}
+
+fn pool_args(op: &str, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<Pool2dArgs, EngineError> {
+    Ok(Pool2dArgs { kh, kw, stride_h, stride_w, pad: ops::padding(op, pad)? })
+}
+
+/// `kind` is `"max"` or `"avg"`.
+#[wasm_bindgen]
+pub fn op_pool(kind: &str, x: TensorId, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let k = pool_kind("pool", kind)?;
+        ops::pool(s, k, x, pool_args("pool", kh, kw, stride_h, stride_w, pad)?)
+    })
+}
+
+#[wasm_bindgen]
+pub fn op_pool_backward(kind: &str, x: TensorId, dy: TensorId, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let k = pool_kind("poolBackward", kind)?;
+        ops::pool_backward(s, k, x, dy, pool_args("poolBackward", kh, kw, stride_h, stride_w, pad)?)
+    })
+}

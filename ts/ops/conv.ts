@@ -1,0 +1,68 @@
+/**
+ * 2-D convolution and pooling, NHWC as in TensorFlow.js: inputs
+ * `[batch, height, width, channels]`, filters `[kh, kw, inChannels, outChannels]`.
+ */
+import { call } from '../engine/backend.js';
+import type { Tensor } from '../tensor.js';
+import { dims, pair, wrap, type Padding } from './handle.js';
+
+export type { Padding } from './handle.js';
+
+/** `conv2d(x, filter)`, plus a per-output-channel `bias` when given. */
+export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor): Tensor {
+  const [sh, sw] = pair('conv2d', 'strides', strides);
+  const [ix, iw, ib] = [x.id, filter.id, bias?.id];
+  return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad)));
+}
+
+/** Gradient of `conv2d` with respect to its input (of shape `xShape`), given `dy`. */
+export function conv2dBackpropInput(xShape: readonly number[], dy: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid'): Tensor {
+  const [sh, sw] = pair('conv2dBackpropInput', 'strides', strides);
+  const shape = dims('conv2dBackpropInput', 'xShape', xShape);
+  const [idy, iw] = [dy.id, filter.id];
+  return wrap(call((g) => g.op_conv2d_backprop_input(idy, iw, shape, sh, sw, pad)));
+}
+
+/** Gradient of `conv2d` with respect to its filter (of shape `filterShape`), given `dy`. */
+export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly number[], strides: number | [number, number] = 1, pad: Padding = 'valid'): Tensor {
+  const [sh, sw] = pair('conv2dBackpropFilter', 'strides', strides);
+  const shape = dims('conv2dBackpropFilter', 'filterShape', filterShape);
+  const [ix, idy] = [x.id, dy.id];
+  return wrap(call((g) => g.op_conv2d_backprop_filter(ix, idy, shape, sh, sw, pad)));
+}
+
+function pool(kind: 'max' | 'avg', x: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
+  const op = `${kind}Pool`;
+  const [kh, kw] = pair(op, 'pool size', poolSize);
+  const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
+  const ix = x.id;
+  return wrap(call((g) => g.op_pool(kind, ix, kh, kw, sh, sw, pad)));
+}
+
+function poolBackward(kind: 'max' | 'avg', x: Tensor, dy: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
+  const op = `${kind}PoolBackward`;
+  const [kh, kw] = pair(op, 'pool size', poolSize);
+  const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
+  const [ix, idy] = [x.id, dy.id];
+  return wrap(call((g) => g.op_pool_backward(kind, ix, idy, kh, kw, sh, sw, pad)));
+}
+
+/** Max pooling; `strides` defaults to the pool size. */
+export function maxPool(x: Tensor, poolSize: number | [number, number], strides?: number | [number, number], pad: Padding = 'valid'): Tensor {
+  return pool('max', x, poolSize, strides, pad);
+}
+
+/** Average pooling over the window's in-bounds elements; `strides` defaults to the pool size. */
+export function avgPool(x: Tensor, poolSize: number | [number, number], strides?: number | [number, number], pad: Padding = 'valid'): Tensor {
+  return pool('avg', x, poolSize, strides, pad);
+}
+
+/** Gradient of `maxPool` with respect to `x`: `dy` goes to each window's maximum. */
+export function maxPoolBackward(x: Tensor, dy: Tensor, poolSize: number | [number, number], strides?: number | [number, number], pad: Padding = 'valid'): Tensor {
+  return poolBackward('max', x, dy, poolSize, strides, pad);
+}
+
+/** Gradient of `avgPool` with respect to `x`. */
+export function avgPoolBackward(x: Tensor, dy: Tensor, poolSize: number | [number, number], strides?: number | [number, number], pad: Padding = 'valid'): Tensor {
+  return poolBackward('avg', x, dy, poolSize, strides, pad);
+}

@@ -1,0 +1,28 @@
+/** Shared plumbing of op wrappers: handle → Tensor, argument checks. */
+import { call } from '../engine/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+
+/** Wraps an engine handle returned by an op, reading its shape once. */
+export function wrap(id: number): Tensor {
+  return new Tensor(id, Array.from(call((g) => g.tensor_shape(id))));
+}
+
+/** `n` or `[h, w]` → `[h, w]`, each a positive integer. */
+export function pair(op: string, what: string, v: number | readonly [number, number]): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (!p.every((x) => Number.isInteger(x) && x >= 1 && x < 2 ** 31)) {
+    throw new InvalidArgumentError(`${op}: ${what} must be positive integers, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+/** A shape argument: non-negative integers. */
+export function dims(op: string, what: string, shape: readonly number[]): Uint32Array {
+  if (!shape.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 31)) {
+    throw new InvalidArgumentError(`${op}: ${what} must be non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  return Uint32Array.from(shape);
+}
+
+export type Padding = 'same' | 'valid';

@@ -1,0 +1,5 @@
+export { tensor, memory } from './create.js';
+export type { TensorLike, TypedArray } from './create.js';
+export { matmul, add } from './linalg.js';
+export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, avgPool, maxPoolBackward, avgPoolBackward } from './conv.js';
+export type { Padding } from './conv.js';

@@ -1,0 +1,20 @@
+/** Matrix products and basic arithmetic. */
+import { call } from '../engine/backend.js';
+import type { Tensor } from '../tensor.js';
+import { wrap } from './handle.js';
+
+/**
+ * Matrix product of 2-D tensors, `[m,k] x [k,n] -> [m,n]`. `transposeA` /
+ * `transposeB` use an operand transposed without copying it. Multithreaded
+ * above a size threshold.
+ */
+export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  const [ia, ib] = [a.id, b.id];
+  return wrap(call((g) => g.op_matmul(ia, ib, transposeA, transposeB)));
+}
+
+/** Element-wise sum of two tensors of the same shape. */
+export function add(a: Tensor, b: Tensor): Tensor {
+  const [ia, ib] = [a.id, b.id];
+  return wrap(call((g) => g.op_add(ia, ib)));
+}
