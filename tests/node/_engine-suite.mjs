@@ -3,7 +3,7 @@
 import test from 'ava';
 import os from 'node:os';
 import * as sinew from '../../dist/index.js';
-import { naiveMatmul, randomMatrix, maxRelError } from './_reference.mjs';
+import { naiveMatmul, randomMatrix, maxRelError, transpose, jsConv2d, jsPool } from './_reference.mjs';
 
 export function engineSuite(build) {
   test.serial.before(async () => {
@@ -95,5 +95,67 @@ export function engineSuite(build) {
     for (const x of xs) x.dispose();
     t.deepEqual(sinew.memory().numTensors, before.numTensors);
     t.deepEqual(sinew.memory().numBytes, before.numBytes);
+  });
+}
+
+export function convSuite(build) {
+  const cases = [
+    // [n, h, w, cin, kh, kw, cout, stride, pad]
+    [1, 1, 1, 1, 1, 1, 1, 1, 'same'],
+    [2, 7, 5, 3, 3, 3, 4, 1, 'same'],
+    [3, 8, 8, 2, 3, 2, 5, 2, 'same'],
+    [1, 9, 7, 1, 5, 5, 2, 1, 'valid'],
+    [2, 6, 6, 8, 2, 2, 3, 2, 'valid'],
+    [4, 14, 14, 8, 3, 3, 16, 1, 'same'],
+  ];
+  for (const [n, h, w, ci, kh, kw, co, stride, pad] of cases) {
+    test.serial(`${build}: conv2d fwd/bwd [${n},${h},${w},${ci}] * [${kh},${kw},${ci},${co}] stride ${stride} ${pad} equals direct loops`, (t) => {
+      const x = randomMatrix(n * h * w, ci, n + h + ci), f = randomMatrix(kh * kw * ci, co, co + kh);
+      const X = sinew.tensor(x, [n, h, w, ci]), F = sinew.tensor(f, [kh, kw, ci, co]);
+      const Y = sinew.conv2d(X, F, stride, pad);
+      const dy = randomMatrix(Y.size, 1, 5);
+      const ref = jsConv2d(x, f, dy, [n, h, w, ci], [kh, kw, co], stride, pad);
+      t.deepEqual(Y.shape, ref.yShape);
+      const DY = sinew.tensor(dy, Y.shape);
+      const tol = 1e-5 * Math.sqrt(kh * kw * Math.max(ci, co) * n) + 1e-6;
+      t.true(maxRelError(Y.dataSync(), ref.y) < tol, 'forward');
+      t.true(maxRelError(sinew.conv2dBackpropInput(X.shape, DY, F, stride, pad).dataSync(), ref.dx) < tol, 'input gradient');
+      t.true(maxRelError(sinew.conv2dBackpropFilter(X, DY, F.shape, stride, pad).dataSync(), ref.dw) < tol, 'filter gradient');
+    });
+  }
+
+  test.serial(`${build}: max and average pooling, forward and backward, equal direct loops`, (t) => {
+    for (const [n, h, w, c, k, s, pad] of [[2, 5, 5, 3, 2, 2, 'valid'], [1, 7, 6, 2, 3, 2, 'same'], [3, 4, 4, 1, 2, 1, 'same']]) {
+      const x = randomMatrix(n * h * w, c, h * 7 + k), X = sinew.tensor(x, [n, h, w, c]);
+      for (const kind of ['max', 'avg']) {
+        const Y = kind === 'max' ? sinew.maxPool(X, k, s, pad) : sinew.avgPool(X, k, s, pad);
+        const dy = randomMatrix(Y.size, 1, 9);
+        const ref = jsPool(kind, x, dy, [n, h, w, c], k, s, pad);
+        t.deepEqual(Y.shape, ref.yShape);
+        t.true(maxRelError(Y.dataSync(), ref.y) < 1e-6, `${kind} forward`);
+        const DY = sinew.tensor(dy, Y.shape);
+        const dx = kind === 'max' ? sinew.maxPoolBackward(X, DY, k, s, pad) : sinew.avgPoolBackward(X, DY, k, s, pad);
+        t.true(maxRelError(dx.dataSync(), ref.dx) < 1e-6, `${kind} backward`);
+      }
+    }
+  });
+
+  test.serial(`${build}: matmul transposes equal explicit transposes`, (t) => {
+    const [m, k, n] = [37, 129, 65];
+    const a = randomMatrix(k, m, 3), b = randomMatrix(n, k, 4); // stored transposed
+    const c = sinew.matmul(sinew.tensor(a, [k, m]), sinew.tensor(b, [n, k]), true, true).dataSync();
+    const at = transpose(a, k, m), bt = transpose(b, n, k);
+    t.true(maxRelError(c, naiveMatmul(at, bt, m, k, n)) < 1e-5 * Math.sqrt(k));
+  });
+
+  test.serial(`${build}: conv and pool argument errors are typed`, (t) => {
+    const X = sinew.tensor(new Float32Array(2 * 5 * 5 * 3), [2, 5, 5, 3]);
+    t.throws(() => sinew.conv2d(X, sinew.tensor(new Float32Array(3 * 3 * 2 * 4), [3, 3, 2, 4])), {
+      instanceOf: sinew.ShapeError,
+      message: 'conv2d: input [2,5,5,3] and filter [3,3,2,4]: input channels 3 and 2 differ',
+    });
+    t.throws(() => sinew.conv2d(X, X, [1, 0]), { instanceOf: sinew.InvalidArgumentError, message: /strides must be positive integers/ });
+    t.throws(() => sinew.maxPool(X, 6), { instanceOf: sinew.ShapeError, message: /does not fit input/ });
+    t.throws(() => sinew.avgPool(X, 2, 2, 'full'), { instanceOf: sinew.InvalidArgumentError, message: /padding must be 'same' or 'valid'/ });
   });
 }

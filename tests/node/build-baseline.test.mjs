@@ -1,3 +1,4 @@
-import { engineSuite } from './_engine-suite.mjs';
+import { engineSuite, convSuite } from './_engine-suite.mjs';
 
 engineSuite('baseline');
+convSuite('baseline');

@@ -1,6 +1,7 @@
-import { engineSuite } from './_engine-suite.mjs';
+import { engineSuite, convSuite } from './_engine-suite.mjs';
 
 engineSuite('threads');
+convSuite('threads');
 
 import test from 'ava';
 import os from 'node:os';
