@@ -13,6 +13,8 @@ export class SinewError extends Error {
 
 /** Shapes that do not fit the op. */
 export class ShapeError extends SinewError {}
+/** A tensor of the wrong element type (e.g. int32 labels into a matmul). */
+export class DTypeError extends SinewError {}
 /** A tensor used after `dispose()`. */
 export class DisposedError extends SinewError {}
 /** A wrong argument: values that do not match a shape, an unknown option... */
@@ -29,6 +31,7 @@ export class EngineCrashedError extends SinewError {}
 const byName: Record<string, new (message: string) => SinewError> = {
   ShapeError,
   DisposedError,
+  DTypeError,
   InvalidArgumentError,
   OutOfMemoryError,
   NotInitializedError,

@@ -9,6 +9,10 @@
 export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool } from './engine/backend.js';
 export type { BackendInfo, BuildName, InitOptions } from './engine/backend.js';
 export { Tensor } from './tensor.js';
+export { Variable, variable, trainableVariables } from './variable.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd.js';
+export { tidy, keep } from './engine/scope.js';
+export type { TensorContainer } from './engine/scope.js';
 export type { DType, Shape, NestedArray } from './tensor.js';
 export * from './ops/index.js';
 export * from './errors.js';

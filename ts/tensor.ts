@@ -4,8 +4,9 @@
  */
 import { call, isInitialized } from './engine/backend.js';
 import { DisposedError } from './errors.js';
+import { track } from './engine/scope.js';
 
-export type DType = 'float32';
+export type DType = 'float32' | 'int32';
 export type Shape = readonly number[];
 
 /** Nested JS arrays, as `arraySync()` returns them. */
@@ -26,15 +27,17 @@ const registry = new FinalizationRegistry<number>((id) => {
 
 export class Tensor {
   readonly shape: Shape;
-  readonly dtype: DType = 'float32';
+  readonly dtype: DType;
   #id: number;
   #disposed = false;
 
   /** @internal Use `tensor()` or an op to make tensors. */
-  constructor(id: number, shape: Shape) {
+  constructor(id: number, shape: Shape, dtype: DType = 'float32') {
     this.#id = id;
     this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
     registry.register(this, id, this);
+    track(this);
   }
 
   /** Engine handle. Throws `DisposedError` after `dispose()`. */

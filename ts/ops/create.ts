@@ -1,7 +1,8 @@
 /** Tensor creation and engine memory statistics. */
 import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
-import { Tensor, fmtShape, type NestedArray, type Shape } from '../tensor.js';
+import { Tensor, fmtShape, type DType, type NestedArray, type Shape } from '../tensor.js';
+import { dims, seedArg, wrap } from './handle.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 export type TensorLike = number | NestedArray | TypedArray;
@@ -13,7 +14,8 @@ export type TensorLike = number | NestedArray | TypedArray;
  *     tensor([[1, 2], [3, 4]])            // shape [2,2]
  *     tensor(new Float32Array(6), [2, 3])
  */
-export function tensor(values: TensorLike, shape?: Shape): Tensor {
+export function tensor(values: TensorLike, shape?: Shape, dtype: DType = 'float32'): Tensor {
+  if (dtype !== 'float32' && dtype !== 'int32') throw new InvalidArgumentError(`tensor: dtype must be 'float32' or 'int32', got '${dtype}'`);
   let flat: Float32Array;
   let inferred: number[];
   if (typeof values === 'number') {
@@ -33,8 +35,8 @@ export function tensor(values: TensorLike, shape?: Shape): Tensor {
   for (const d of finalShape) {
     if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`tensor: invalid shape ${fmtShape(finalShape)}`);
   }
-  const id = call((g) => g.tensor_from(flat, Uint32Array.from(finalShape)));
-  return new Tensor(id, finalShape);
+  const id = call((g) => g.tensor_from(flat, Uint32Array.from(finalShape), dtype === 'int32'));
+  return new Tensor(id, finalShape, dtype);
 }
 
 function inferShape(values: NestedArray[]): number[] {
@@ -69,4 +71,47 @@ function flatten(values: NestedArray[], out: Float32Array, offset: number, depth
 export function memory(): { numTensors: number; numBytes: number; wasmBytes: number } {
   const [numTensors, numBytes, wasmBytes] = call((g) => g.memory_stats());
   return { numTensors: numTensors!, numBytes: numBytes!, wasmBytes: wasmBytes! };
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function fill(shape: Shape, value: number): Tensor {
+  const d = dims('fill', 'shape', shape);
+  return wrap(call((g) => g.tensor_fill(d, value)));
+}
+
+export const zeros = (shape: Shape): Tensor => fill(shape, 0);
+export const ones = (shape: Shape): Tensor => fill(shape, 1);
+
+/** `num` evenly spaced values from `start` to `stop` inclusive. */
+export function linspace(start: number, stop: number, num: number): Tensor {
+  if (!(Number.isInteger(num) && num >= 1)) throw new InvalidArgumentError(`linspace: num must be a positive integer, got ${num}`);
+  const step = num === 1 ? 0 : (stop - start) / (num - 1);
+  return tensor(Float32Array.from({ length: num }, (_, i) => start + i * step));
+}
+
+/** Normal(mean, stdDev) values; the same `seed` gives the same values on every build. */
+export function randomNormal(shape: Shape, mean = 0, stdDev = 1, seed?: number): Tensor {
+  const d = dims('randomNormal', 'shape', shape);
+  const s = seedArg('randomNormal', seed);
+  return wrap(call((g) => g.random_normal(d, mean, stdDev, false, s)));
+}
+
+/** Normal values redrawn beyond two standard deviations (Keras' truncated normal). */
+export function truncatedNormal(shape: Shape, mean = 0, stdDev = 1, seed?: number): Tensor {
+  const d = dims('truncatedNormal', 'shape', shape);
+  const s = seedArg('truncatedNormal', seed);
+  return wrap(call((g) => g.random_normal(d, mean, stdDev, true, s)));
+}
+
+/** Uniform values on [minval, maxval). */
+export function randomUniform(shape: Shape, minval = 0, maxval = 1, seed?: number): Tensor {
+  const d = dims('randomUniform', 'shape', shape);
+  const s = seedArg('randomUniform', seed);
+  return wrap(call((g) => g.random_uniform(d, minval, maxval, s)));
+}
+
+/** Reseeds the generator behind unseeded random ops, for reproducible runs. */
+export function setSeed(seed: number): void {
+  seedArg('setSeed', seed);
+  call((g) => g.set_seed(seed));
 }

@@ -3,9 +3,18 @@ import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
-/** Wraps an engine handle returned by an op, reading its shape once. */
+/** Wraps an engine handle returned by an op, reading its shape and dtype once. */
 export function wrap(id: number): Tensor {
-  return new Tensor(id, Array.from(call((g) => g.tensor_shape(id))));
+  const [dtype, ...shape] = call((g) => g.tensor_meta(id));
+  return new Tensor(id, shape, dtype === 1 ? 'int32' : 'float32');
+}
+
+/** A non-negative integer seed, or undefined. */
+export function seedArg(op: string, seed: number | undefined): number | undefined {
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new InvalidArgumentError(`${op}: seed must be a non-negative integer, got ${seed}`);
+  }
+  return seed;
 }
 
 /** `n` or `[h, w]` → `[h, w]`, each a positive integer. */

@@ -1,4 +1,4 @@
-export { tensor, memory } from './create.js';
+export { tensor, memory, fill, zeros, ones, linspace, randomNormal, truncatedNormal, randomUniform, setSeed } from './create.js';
 export type { TensorLike, TypedArray } from './create.js';
 export { matmul, add } from './linalg.js';
 export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, avgPool, maxPoolBackward, avgPoolBackward } from './conv.js';

@@ -9,6 +9,8 @@ pub enum ErrorKind {
     Shape,
     /// A handle that was disposed (or never existed).
     Disposed,
+    /// A tensor of the wrong element type (e.g. int32 labels into a matmul).
+    DType,
     /// Anything else the caller got wrong: sizes that do not match data, bad arguments.
     InvalidArgument,
     /// A tensor too large for the engine's address space.
@@ -21,6 +23,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Shape => "ShapeError",
             ErrorKind::Disposed => "DisposedError",
+            ErrorKind::DType => "DTypeError",
             ErrorKind::InvalidArgument => "InvalidArgumentError",
             ErrorKind::OutOfMemory => "OutOfMemoryError",
         }

@@ -8,10 +8,13 @@
 
 use std::cell::RefCell;
 
-use sinew_engine::{ops, store::Tensor, EngineError, Store, TensorId};
+use sinew_engine::shape::fmt_shape;
+use sinew_engine::{ops, DType, EngineError, ErrorKind, Store, Tensor, TensorId};
 use wasm_bindgen::prelude::*;
 
+mod autograd;
 mod nn;
+mod random;
 #[cfg(feature = "threads")]
 mod pool;
 
@@ -23,6 +26,10 @@ thread_local! {
 
 pub(crate) fn to_js(e: EngineError) -> JsError {
     JsError::new(&format!("{}: {}", e.kind.name(), e))
+}
+
+pub(crate) fn dims(shape: Vec<u32>) -> Vec<usize> {
+    shape.into_iter().map(|d| d as usize).collect()
 }
 
 pub(crate) fn with_store<T>(f: impl FnOnce(&mut Store) -> Result<T, EngineError>) -> Result<T, JsError> {
@@ -58,15 +65,61 @@ pub fn set_max_threads(n: usize) {
     sinew_kernels::par::set_max_threads(n)
 }
 
+/// A tensor from values; `int32` marks it as integers (checked).
 #[wasm_bindgen]
-pub fn tensor_from(data: Vec<f32>, shape: Vec<u32>) -> Result<TensorId, JsError> {
+pub fn tensor_from(data: Vec<f32>, shape: Vec<u32>, int32: bool) -> Result<TensorId, JsError> {
     let shape = shape.into_iter().map(|d| d as usize).collect();
-    with_store(|s| Ok(s.insert(Tensor::new("tensor", shape, data)?)))
+    with_store(|s| {
+        let mut t = Tensor::new("tensor", shape, data)?;
+        if int32 {
+            if let Some(v) = t.data.iter().find(|v| v.fract() != 0.0 || v.abs() > 16_777_216.0) {
+                return Err(EngineError::new(ErrorKind::DType, "tensor", format!("int32 tensor given the non-integer (or > 2^24) value {v}")));
+            }
+            t.dtype = DType::I32;
+        }
+        Ok(s.insert(t))
+    })
 }
 
+/// `[dtype (0 = float32, 1 = int32), ...shape]`.
 #[wasm_bindgen]
-pub fn tensor_shape(id: TensorId) -> Result<Vec<u32>, JsError> {
-    with_store(|s| Ok(s.get("shape", id)?.shape.iter().map(|&d| d as u32).collect()))
+pub fn tensor_meta(id: TensorId) -> Result<Vec<u32>, JsError> {
+    with_store(|s| {
+        let t = s.get("shape", id)?;
+        let code = match t.dtype {
+            DType::F32 => 0,
+            DType::I32 => 1,
+        };
+        Ok(std::iter::once(code).chain(t.shape.iter().map(|&d| d as u32)).collect())
+    })
+}
+
+/// Overwrites `dst`'s values with `src`'s (same shape and dtype): `Variable.assign`.
+#[wasm_bindgen]
+pub fn tensor_assign(dst: TensorId, src: TensorId) -> Result<(), JsError> {
+    with_store(|s| {
+        let t = s.get("assign", src)?;
+        let (shape, dtype, data) = (t.shape.clone(), t.dtype, t.data.clone());
+        let d = s.get_mut("assign", dst)?;
+        if d.shape != shape || d.dtype != dtype {
+            return Err(EngineError::shape(
+                "assign",
+                format!("cannot assign {} {} to a variable of {} {}", dtype.name(), fmt_shape(&shape), d.dtype.name(), fmt_shape(&d.shape)),
+            ));
+        }
+        d.data = data;
+        Ok(())
+    })
+}
+
+/// A tensor of `shape` filled with `value`.
+#[wasm_bindgen]
+pub fn tensor_fill(shape: Vec<u32>, value: f32) -> Result<TensorId, JsError> {
+    let shape: Vec<usize> = shape.into_iter().map(|d| d as usize).collect();
+    with_store(|s| {
+        let n = sinew_engine::shape::size_of("fill", &shape)?;
+        Ok(s.insert(Tensor::f32(shape, vec![value; n])))
+    })
 }
 
 /// Copies a tensor's values out (one copy, into a fresh `Float32Array`).
@@ -117,4 +170,13 @@ pub fn bench_simd_peak(iters: u32) -> f32 {
 #[wasm_bindgen]
 pub fn bench_simd_peak_flops(iters: u32) -> f64 {
     sinew_kernels::peak::simd_mul_add_flops(iters)
+}
+
+/// A copy of a tensor (same shape, dtype and values), e.g. a Variable's initial value.
+#[wasm_bindgen]
+pub fn tensor_clone(id: TensorId) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let t = s.get("clone", id)?.clone();
+        Ok(s.insert(t))
+    })
 }

@@ -4,7 +4,7 @@ use sinew_engine::ops::{self, Conv2dArgs, Pool2dArgs, PoolKind};
 use sinew_engine::{EngineError, TensorId};
 use wasm_bindgen::prelude::*;
 
-use crate::with_store;
+use crate::{dims, with_store};
 
 fn conv_args(op: &str, stride_h: usize, stride_w: usize, pad: &str) -> Result<Conv2dArgs, EngineError> {
     Ok(Conv2dArgs { stride_h, stride_w, pad: ops::padding(op, pad)? })
@@ -16,10 +16,6 @@ fn pool_kind(op: &str, kind: &str) -> Result<PoolKind, EngineError> {
         "avg" => Ok(PoolKind::Avg),
         other => Err(EngineError::invalid(op, format!("pool kind must be 'max' or 'avg', got '{other}'"))),
     }
-}
-
-fn dims(shape: Vec<u32>) -> Vec<usize> {
-    shape.into_iter().map(|d| d as usize).collect()
 }
 
 #[wasm_bindgen]

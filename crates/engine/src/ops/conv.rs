@@ -3,7 +3,7 @@
 
 use sinew_kernels::conv::{self as k, Conv2d, Padding};
 
-use super::expect_rank;
+use super::{emit, expect_rank, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
 use crate::store::{Store, Tensor, TensorId};
@@ -65,11 +65,11 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Re
 /// `y = conv2d(x, w) (+ bias)`: `[n,h,w,c_in] * [kh,kw,c_in,c_out] -> [n,oh,ow,c_out]`.
 pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs) -> Result<TensorId> {
     const OP: &str = "conv2d";
-    let (tx, tw) = (store.get(OP, x)?, store.get(OP, w)?);
+    let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
     let p = geometry(OP, &tx.shape, &tw.shape, a)?;
     let tb = match bias {
         Some(b) => {
-            let tb = store.get(OP, b)?;
+            let tb = store.get_f32(OP, b)?;
             if tb.shape != [p.c_out] {
                 return Err(EngineError::shape(
                     OP,
@@ -82,7 +82,12 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     };
     let mut y = vec![0.0; p.y_len()];
     k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
-    Ok(store.insert(Tensor { shape: vec![p.n, p.out_h(), p.out_w(), p.c_out], data: y }))
+    let out = Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c_out], y);
+    let inputs: &[TensorId] = match bias {
+        Some(b) => &[x, w, b],
+        None => &[x, w],
+    };
+    Ok(emit(store, Op::Conv2d { args: a }, inputs, out))
 }
 
 fn expect_dy(op: &str, p: &Conv2d, dy: &[usize]) -> Result<()> {
@@ -96,25 +101,25 @@ fn expect_dy(op: &str, p: &Conv2d, dy: &[usize]) -> Result<()> {
 /// Gradient of `conv2d` with respect to its input, of shape `x_shape`.
 pub fn conv2d_backprop_input(store: &mut Store, dy: TensorId, w: TensorId, x_shape: &[usize], a: Conv2dArgs) -> Result<TensorId> {
     const OP: &str = "conv2dBackpropInput";
-    let (tdy, tw) = (store.get(OP, dy)?, store.get(OP, w)?);
+    let (tdy, tw) = (store.get_f32(OP, dy)?, store.get_f32(OP, w)?);
     let p = geometry(OP, x_shape, &tw.shape, a)?;
     size_of(OP, x_shape)?;
     expect_dy(OP, &p, &tdy.shape)?;
     let mut dx = vec![0.0; p.x_len()];
     k::conv2d_backward_input(&p, &tdy.data, &tw.data, &mut dx);
-    Ok(store.insert(Tensor { shape: x_shape.to_vec(), data: dx }))
+    Ok(store.insert(Tensor::f32(x_shape.to_vec(), dx)))
 }
 
 /// Gradient of `conv2d` with respect to its filter, of shape `w_shape`.
 pub fn conv2d_backprop_filter(store: &mut Store, x: TensorId, dy: TensorId, w_shape: &[usize], a: Conv2dArgs) -> Result<TensorId> {
     const OP: &str = "conv2dBackpropFilter";
-    let (tx, tdy) = (store.get(OP, x)?, store.get(OP, dy)?);
+    let (tx, tdy) = (store.get_f32(OP, x)?, store.get_f32(OP, dy)?);
     let p = geometry(OP, &tx.shape, w_shape, a)?;
     size_of(OP, w_shape)?;
     expect_dy(OP, &p, &tdy.shape)?;
     let mut dw = vec![0.0; p.w_len()];
     k::conv2d_backward_filter(&p, &tx.data, &tdy.data, &mut dw);
-    Ok(store.insert(Tensor { shape: w_shape.to_vec(), data: dw }))
+    Ok(store.insert(Tensor::f32(w_shape.to_vec(), dw)))
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@ use sinew_kernels::gemm::{gemm, Gemm};
 
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
+use super::{emit, Op};
 use crate::store::{Store, Tensor, TensorId};
 
 /// `op(a) · op(b)` for 2-D tensors, `op` = transpose when the flag is set.
 /// Transposes are folded into the GEMM's packing, never materialised.
 pub fn matmul(store: &mut Store, a: TensorId, b: TensorId, trans_a: bool, trans_b: bool) -> Result<TensorId> {
     const OP: &str = "matmul";
-    let (ta, tb) = (store.get(OP, a)?, store.get(OP, b)?);
+    let (ta, tb) = (store.get_f32(OP, a)?, store.get_f32(OP, b)?);
     if ta.shape.len() != 2 || tb.shape.len() != 2 {
         return Err(EngineError::shape(
             OP,
@@ -31,13 +32,20 @@ pub fn matmul(store: &mut Store, a: TensorId, b: TensorId, trans_a: bool, trans_
     let mut c = vec![0.0f32; m * n];
     let g = Gemm { trans_a, trans_b, ..Gemm::new(m, n, k) };
     gemm(&g, &ta.data, &tb.data, &mut c);
-    Ok(store.insert(Tensor { shape: out_shape, data: c }))
+    Ok(emit(store, Op::MatMul { trans_a, trans_b }, &[a, b], Tensor::f32(out_shape, c)))
 }
 
 /// Element-wise `a + b` for tensors of the same shape.
 pub fn add(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
+    let out = add_same_shape(store, a, b)?;
+    store.record(Op::Add, &[a, b], out);
+    Ok(out)
+}
+
+/// `a + b` without recording (also used to sum gradient contributions).
+pub fn add_same_shape(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
     const OP: &str = "add";
-    let (ta, tb) = (store.get(OP, a)?, store.get(OP, b)?);
+    let (ta, tb) = (store.get_f32(OP, a)?, store.get_f32(OP, b)?);
     if ta.shape != tb.shape {
         return Err(EngineError::shape(
             OP,
@@ -46,7 +54,7 @@ pub fn add(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
     }
     let data = ta.data.iter().zip(&tb.data).map(|(x, y)| x + y).collect();
     let shape = ta.shape.clone();
-    Ok(store.insert(Tensor { shape, data }))
+    Ok(store.insert(Tensor::f32(shape, data)))
 }
 
 #[cfg(test)]

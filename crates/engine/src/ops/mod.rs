@@ -6,10 +6,11 @@ pub mod linalg;
 pub mod pool;
 
 pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
-pub use linalg::{add, matmul};
+pub use linalg::{add, add_same_shape, matmul};
 pub use pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward, pool, pool_backward, Pool2dArgs, PoolKind};
 
 use crate::error::{EngineError, Result};
+use crate::store::{Store, Tensor, TensorId};
 use crate::shape::fmt_shape;
 
 /// Checks that `shape` has rank `rank`, naming the op and the operand.
@@ -30,4 +31,21 @@ pub fn padding(op: &str, name: &str) -> Result<sinew_kernels::conv::Padding> {
         "valid" => Ok(sinew_kernels::conv::Padding::Valid),
         other => Err(EngineError::invalid(op, format!("padding must be 'same' or 'valid', got '{other}'"))),
     }
+}
+
+/// What an op was, with the arguments its gradient needs (see `grad.rs`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    MatMul { trans_a: bool, trans_b: bool },
+    Add,
+    /// Inputs: x, filter, and optionally bias.
+    Conv2d { args: Conv2dArgs },
+    Pool { kind: PoolKind, args: Pool2dArgs },
+}
+
+/// Stores an op's output and records the op on the tape (if one records).
+pub(crate) fn emit(store: &mut Store, op: Op, inputs: &[TensorId], out: Tensor) -> TensorId {
+    let id = store.insert(out);
+    store.record(op, inputs, id);
+    id
 }

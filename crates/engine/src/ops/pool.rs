@@ -3,7 +3,7 @@
 use sinew_kernels::conv::Padding;
 use sinew_kernels::pool::{self as k, Pool2d};
 
-use super::expect_rank;
+use super::{emit, expect_rank, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::fmt_shape;
 use crate::store::{Store, Tensor, TensorId};
@@ -61,14 +61,14 @@ fn op_name(kind: PoolKind) -> &'static str {
 /// `[n,h,w,c] -> [n,oh,ow,c]`.
 pub fn pool(store: &mut Store, kind: PoolKind, x: TensorId, a: Pool2dArgs) -> Result<TensorId> {
     let op = op_name(kind);
-    let tx = store.get(op, x)?;
+    let tx = store.get_f32(op, x)?;
     let p = geometry(op, &tx.shape, a)?;
     let mut y = vec![0.0; p.y_len()];
     match kind {
         PoolKind::Max => k::max_pool_forward(&p, &tx.data, &mut y, None),
         PoolKind::Avg => k::avg_pool_forward(&p, &tx.data, &mut y),
     }
-    Ok(store.insert(Tensor { shape: vec![p.n, p.out_h(), p.out_w(), p.c], data: y }))
+    Ok(emit(store, Op::Pool { kind, args: a }, &[x], Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c], y)))
 }
 
 /// Gradient with respect to the input `x` (max pooling routes `dy` to each window's maximum).
@@ -77,7 +77,7 @@ pub fn pool_backward(store: &mut Store, kind: PoolKind, x: TensorId, dy: TensorI
         PoolKind::Max => "maxPoolBackward",
         PoolKind::Avg => "avgPoolBackward",
     };
-    let (tx, tdy) = (store.get(op, x)?, store.get(op, dy)?);
+    let (tx, tdy) = (store.get_f32(op, x)?, store.get_f32(op, dy)?);
     let p = geometry(op, &tx.shape, a)?;
     let want = [p.n, p.out_h(), p.out_w(), p.c];
     if tdy.shape != want {
@@ -88,7 +88,8 @@ pub fn pool_backward(store: &mut Store, kind: PoolKind, x: TensorId, dy: TensorI
         PoolKind::Max => k::max_pool_backward(&p, &tx.data, &tdy.data, &mut dx),
         PoolKind::Avg => k::avg_pool_backward(&p, &tdy.data, &mut dx),
     }
-    Ok(store.insert(Tensor { shape: tx.shape.clone(), data: dx }))
+    let shape = tx.shape.clone();
+    Ok(store.insert(Tensor::f32(shape, dx)))
 }
 
 pub fn max_pool(store: &mut Store, x: TensorId, a: Pool2dArgs) -> Result<TensorId> {

@@ -1,0 +1,91 @@
+/**
+ * Gradients, TensorFlow.js style: `grad(f)` returns a function computing
+ * df/dx. The engine records the ops `f` runs on a tape and walks it backwards
+ * in one call; intermediates `f` creates are disposed afterwards.
+ */
+import { call } from './engine/backend.js';
+import { tidy } from './engine/scope.js';
+import { InvalidArgumentError } from './errors.js';
+import { wrap } from './ops/handle.js';
+import { Tensor } from './tensor.js';
+import { trainableVariables, type Variable } from './variable.js';
+
+interface Gradients {
+  value: Tensor;
+  /** `null` where the value does not depend on that input. */
+  grads: (Tensor | null)[];
+}
+
+function gradients(f: () => Tensor, xs: readonly Tensor[], dy?: Tensor): Gradients {
+  const ids = Uint32Array.from(xs.map((x) => x.id));
+  const dyId = dy?.id;
+  call((g) => g.tape_start());
+  try {
+    const value = tidy(() => {
+      const y = f();
+      if (!(y instanceof Tensor)) throw new InvalidArgumentError('grad: the function must return a Tensor');
+      return y;
+    });
+    const out = call((g) => g.tape_backward(value.id, ids, dyId));
+    return { value, grads: Array.from(out, (id) => (id === 0 ? null : wrap(id))) };
+  } finally {
+    call((g) => g.tape_end());
+  }
+}
+
+function required(grads: (Tensor | null)[], what: string): Tensor[] {
+  return grads.map((g, i) => {
+    if (g === null) {
+      throw new InvalidArgumentError(`grad: the result does not depend on ${what} ${i}; make sure f uses it`);
+    }
+    return g;
+  });
+}
+
+/** `grad(f)(x)` = df/dx, same shape as `x`. `f` must return a scalar unless `dy` is given. */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  return (x, dy) => {
+    const { value, grads } = gradients(() => f(x), [x], dy);
+    value.dispose();
+    return required(grads, 'input')[0]!;
+  };
+}
+
+/** `grads(f)([a, b])` = [df/da, df/db]. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
+  return (xs, dy) => {
+    const { value, grads: g } = gradients(() => f(...xs), xs, dy);
+    value.dispose();
+    return required(g, 'input');
+  };
+}
+
+/** Like `grad`, also returning f(x). */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  return (x, dy) => {
+    const { value, grads: g } = gradients(() => f(x), [x], dy);
+    return { value, grad: required(g, 'input')[0]! };
+  };
+}
+
+/** Like `grads`, also returning f(...xs). */
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  return (xs, dy) => {
+    const { value, grads: g } = gradients(() => f(...xs), xs, dy);
+    return { value, grads: required(g, 'input') };
+  };
+}
+
+/**
+ * Value of `f()` (a scalar) and its gradients with respect to `varList`
+ * (default: every trainable variable), keyed by variable name. Variables `f`
+ * does not use get no entry.
+ */
+export function variableGrads(f: () => Tensor, varList: Variable[] = trainableVariables()): { value: Tensor; grads: Record<string, Tensor> } {
+  const { value, grads: g } = gradients(f, varList);
+  const out: Record<string, Tensor> = {};
+  varList.forEach((v, i) => {
+    if (g[i]) out[v.name] = g[i]!;
+  });
+  return { value, grads: out };
+}

@@ -1,0 +1,68 @@
+/**
+ * Memory scopes: `tidy(fn)` disposes every tensor created inside `fn` except
+ * those it returns (and those passed to `keep`), as in TensorFlow.js.
+ */
+import { InvalidArgumentError } from '../errors.js';
+
+/** What scopes need from a tensor (avoids an import cycle with tensor.ts). */
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+const scopes: Set<Disposable>[] = [];
+const kept = new WeakSet<Disposable>();
+
+/** Called by every new tensor: it belongs to the innermost open scope. */
+export function track(t: Disposable): void {
+  scopes[scopes.length - 1]?.add(t);
+}
+
+/** Removes a tensor from scope tracking (variables live until disposed). */
+export function untrack(t: Disposable): void {
+  for (const s of scopes) s.delete(t);
+}
+
+/** Keeps a tensor created inside `tidy` alive after the scope ends. */
+export function keep<T extends Disposable>(t: T): T {
+  kept.add(t);
+  untrack(t);
+  return t;
+}
+
+/** Tensors, arrays and plain objects of them: what `tidy` may return. */
+export type TensorContainer = void | Disposable | string | number | boolean | null | undefined | TensorContainer[] | { [key: string]: TensorContainer };
+
+function collect(value: unknown, into: Set<Disposable>, seen = new Set<unknown>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if ('dispose' in value && 'isDisposed' in value) {
+    into.add(value as Disposable);
+    return;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, seen);
+}
+
+/**
+ * Runs `fn` and disposes the tensors it created, except the ones it returns
+ * (which move to the enclosing scope). `fn` must be synchronous.
+ */
+export function tidy<T extends TensorContainer>(fn: () => T): T {
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+    if (result instanceof Promise) throw new InvalidArgumentError('tidy: the function must be synchronous (it returned a Promise)');
+  } finally {
+    scopes.pop();
+    const returned = new Set<Disposable>();
+    // eslint-disable-next-line no-unsafe-finally
+    collect(typeof result! === 'undefined' ? undefined : result!, returned);
+    for (const t of scope) {
+      if (returned.has(t)) track(t);
+      else if (!kept.has(t)) t.dispose();
+    }
+  }
+  return result;
+}
