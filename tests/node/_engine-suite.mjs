@@ -66,7 +66,7 @@ export function engineSuite(build) {
     const err = t.throws(() => sinew.matmul(a, b), { instanceOf: sinew.ShapeError });
     t.is(err.message, 'matmul: [32,784] x [128,10]: inner dimensions 784 and 128 differ');
     t.is(err.name, 'ShapeError');
-    t.throws(() => sinew.add(a, b), { instanceOf: sinew.ShapeError, message: 'add: [32,784] + [128,10]: shapes differ' });
+    t.throws(() => sinew.add(a, b), { instanceOf: sinew.ShapeError, message: 'add: [32,784] and [128,10]: shapes cannot be broadcast together' });
     t.throws(() => sinew.matmul(sinew.tensor([1, 2]), b), { instanceOf: sinew.ShapeError, message: /both operands must be 2-D/ });
     // The next call works.
     const ok = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));

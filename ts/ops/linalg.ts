@@ -1,4 +1,4 @@
-/** Matrix products and basic arithmetic. */
+/** Matrix products. */
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
 import { wrap } from './handle.js';
@@ -11,10 +11,4 @@ import { wrap } from './handle.js';
 export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
   const [ia, ib] = [a.id, b.id];
   return wrap(call((g) => g.op_matmul(ia, ib, transposeA, transposeB)));
-}
-
-/** Element-wise sum of two tensors of the same shape. */
-export function add(a: Tensor, b: Tensor): Tensor {
-  const [ia, ib] = [a.id, b.id];
-  return wrap(call((g) => g.op_add(ia, ib)));
 }

@@ -1,8 +1,17 @@
 //! Gradients of each op, given the gradient of its output: the backward half
 //! of every op in `ops`, side by side in one match so the rules read as math.
+//! Ops run here are not recorded (the tape is detached during backward).
+
+use sinew_kernels::activation;
+use sinew_kernels::broadcast::sum_to_shape;
+use sinew_kernels::elementwise::{BinaryOp, UnaryOp};
+use sinew_kernels::softmax as sm;
 
 use crate::autograd::Node;
-use crate::error::Result;
+use crate::error::{EngineError, Result};
+use crate::ops::elementwise::binary_raw;
+use crate::ops::layout::transpose_raw;
+use crate::ops::reduce::{xent_raw, ReduceKind};
 use crate::ops::{self, Op};
 use crate::store::{Store, Tensor, TensorId};
 
@@ -11,10 +20,10 @@ use crate::store::{Store, Tensor, TensorId};
 pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> Result<Vec<Option<TensorId>>> {
     let x = &n.inputs;
     let mut out: Vec<Option<TensorId>> = vec![None; x.len()];
-    match n.op {
+    match &n.op {
         // C = op(A)·op(B):  d op(A) = dC·op(B)ᵀ,  d op(B) = op(A)ᵀ·dC,
         // transposed back when the operand was used transposed.
-        Op::MatMul { trans_a, trans_b } => {
+        &Op::MatMul { trans_a, trans_b } => {
             let (a, b) = (x[0], x[1]);
             if need[0] {
                 out[0] = Some(match (trans_a, trans_b) {
@@ -33,15 +42,137 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 });
             }
         }
-        Op::Add => {
-            for (o, &nd) in out.iter_mut().zip(need) {
-                if nd {
-                    store.retain(dy);
-                    *o = Some(dy);
-                }
+        &Op::Binary(op) => {
+            let (a, b, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
+            let y = store.get("grad", n.output)?;
+            // Gradients in the broadcast output shape, then summed back to each input's shape.
+            let (ga, gb) = binary_grads(op, a, b, y, d)?;
+            let (sa, sb) = (a.shape.clone(), b.shape.clone());
+            if need[0] {
+                out[0] = Some(sum_to(store, ga, &sa)?);
+            }
+            if need[1] {
+                out[1] = Some(sum_to(store, gb, &sb)?);
             }
         }
-        Op::Conv2d { args } => {
+        &Op::Unary(op) => {
+            let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
+            let g = unary_grad(op, xt, y, d);
+            out[0] = Some(store.insert(g));
+        }
+        &Op::Act(act) => {
+            let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
+            let mut dx = vec![0.0; xt.data.len()];
+            activation::backward(act, &xt.data, &y.data, &d.data, &mut dx);
+            let shape = xt.shape.clone();
+            out[0] = Some(store.insert(Tensor::f32(shape, dx)));
+        }
+        Op::Reduce { kind, axes } => {
+            let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
+            let keep: Vec<usize> = xt.shape.iter().enumerate().map(|(i, &s)| if axes.contains(&i) { 1 } else { s }).collect();
+            let d_keep = Tensor::f32(keep.clone(), d.data.clone());
+            let zeros = Tensor::f32(xt.shape.clone(), vec![0.0; xt.data.len()]);
+            let mut g = binary_raw(BinaryOp::Add, &zeros, &d_keep)?;
+            match kind {
+                ReduceKind::Sum => {}
+                ReduceKind::Mean => {
+                    let count: usize = axes.iter().map(|&a| xt.shape[a]).product();
+                    let inv = 1.0 / count.max(1) as f32;
+                    g.data.iter_mut().for_each(|v| *v *= inv);
+                }
+                ReduceKind::Max | ReduceKind::Min => {
+                    // dy flows to every position equal to the extreme value.
+                    let yb = binary_raw(BinaryOp::Add, &zeros, &Tensor::f32(keep, y.data.clone()))?;
+                    for ((gv, xv), yv) in g.data.iter_mut().zip(&xt.data).zip(&yb.data) {
+                        if xv != yv {
+                            *gv = 0.0;
+                        }
+                    }
+                }
+            }
+            out[0] = Some(store.insert(g));
+        }
+        &Op::Softmax { log } => {
+            let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
+            let c = *y.shape.last().expect("checked in forward");
+            let mut dx = vec![0.0; y.data.len()];
+            if log {
+                sm::log_softmax_backward(&y.data, &d.data, c, &mut dx);
+            } else {
+                sm::softmax_backward(&y.data, &d.data, c, &mut dx);
+            }
+            let shape = y.shape.clone();
+            out[0] = Some(store.insert(Tensor::f32(shape, dx)));
+        }
+        Op::SoftmaxXent => {
+            if need[0] {
+                let (logits, labels, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
+                let scale = d.data[0];
+                let (_, g) = xent_raw("softmaxCrossEntropy", logits, labels, true)?;
+                let mut g = g.expect("requested");
+                g.iter_mut().for_each(|v| *v *= scale);
+                let shape = logits.shape.clone();
+                out[0] = Some(store.insert(Tensor::f32(shape, g)));
+            }
+        }
+        Op::Reshape => {
+            let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);
+            let g = Tensor::f32(xt.shape.clone(), d.data.clone());
+            out[0] = Some(store.insert(g));
+        }
+        Op::Transpose { perm } => {
+            let mut inverse = vec![0; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                inverse[p] = i;
+            }
+            let g = transpose_raw(store.get("grad", dy)?, &inverse);
+            out[0] = Some(store.insert(g));
+        }
+        Op::Slice { begin } => {
+            let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);
+            let g = scatter_block(&xt.shape, begin, d);
+            out[0] = Some(store.insert(g));
+        }
+        &Op::Concat { axis } => {
+            let d = store.get("grad", dy)?.clone();
+            let outer: usize = d.shape[..axis].iter().product();
+            let chunk_total: usize = d.shape[axis..].iter().product();
+            let mut offset = 0;
+            for (i, &xi) in x.iter().enumerate() {
+                let shape = store.get("grad", xi)?.shape.clone();
+                let chunk: usize = shape[axis..].iter().product();
+                if need[i] {
+                    let mut data = Vec::with_capacity(outer * chunk);
+                    for o in 0..outer {
+                        let start = o * chunk_total + offset;
+                        data.extend_from_slice(&d.data[start..start + chunk]);
+                    }
+                    out[i] = Some(store.insert(Tensor::f32(shape, data)));
+                }
+                offset += chunk;
+            }
+        }
+        &Op::Gather { axis } => {
+            if need[0] {
+                let (xt, idx, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
+                let (outer, len, inner): (usize, usize, usize) =
+                    (xt.shape[..axis].iter().product(), xt.shape[axis], xt.shape[axis + 1..].iter().product());
+                let mut g = vec![0.0; xt.data.len()];
+                let k = idx.data.len();
+                for o in 0..outer {
+                    for (j, &i) in idx.data.iter().enumerate() {
+                        let src = (o * k + j) * inner;
+                        let dst = (o * len + i as usize) * inner;
+                        for t in 0..inner {
+                            g[dst + t] += d.data[src + t];
+                        }
+                    }
+                }
+                let shape = xt.shape.clone();
+                out[0] = Some(store.insert(Tensor::f32(shape, g)));
+            }
+        }
+        &Op::Conv2d { args } => {
             let (xi, w) = (x[0], x[1]);
             if need[0] {
                 let shape = store.get("conv2d", xi)?.shape.clone();
@@ -64,11 +195,98 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 out[2] = Some(store.insert(Tensor::f32(vec![c], db)));
             }
         }
-        Op::Pool { kind, args } => {
-            if need[0] {
-                out[0] = Some(ops::pool_backward(store, kind, x[0], dy, args)?);
+        &Op::Pool { kind, args } => {
+            out[0] = Some(ops::pool_backward(store, kind, x[0], dy, args)?);
+        }
+    }
+    for (o, &nd) in out.iter_mut().zip(need) {
+        if !nd {
+            if let Some(g) = o.take() {
+                store.release(g);
             }
         }
     }
     Ok(out)
+}
+
+/// Sums a gradient in the broadcast output shape back to `shape`.
+fn sum_to(store: &mut Store, g: Tensor, shape: &[usize]) -> Result<TensorId> {
+    if g.shape == shape {
+        return Ok(store.insert(g));
+    }
+    let mut dst = vec![0.0; shape.iter().product()];
+    sum_to_shape(&g.data, &g.shape, shape, &mut dst).map_err(|e| EngineError::shape("grad", e))?;
+    Ok(store.insert(Tensor::f32(shape.to_vec(), dst)))
+}
+
+/// Gradients of `y = a op b` w.r.t. a and b, in the output (broadcast) shape.
+fn binary_grads(op: BinaryOp, a: &Tensor, b: &Tensor, y: &Tensor, d: &Tensor) -> Result<(Tensor, Tensor)> {
+    let zeros = Tensor::f32(d.shape.clone(), vec![0.0; d.data.len()]);
+    let ab = binary_raw(BinaryOp::Add, &zeros, a)?;
+    let bb = binary_raw(BinaryOp::Add, &zeros, b)?;
+    let map = |f: &dyn Fn(f32, f32, f32, f32) -> f32| -> Tensor {
+        let data = (0..d.data.len()).map(|i| f(ab.data[i], bb.data[i], y.data[i], d.data[i])).collect();
+        Tensor::f32(d.shape.clone(), data)
+    };
+    Ok(match op {
+        BinaryOp::Add => (d.clone(), d.clone()),
+        BinaryOp::Sub => (d.clone(), map(&|_, _, _, d| -d)),
+        BinaryOp::Mul => (map(&|_, b, _, d| d * b), map(&|a, _, _, d| d * a)),
+        BinaryOp::Div => (map(&|_, b, _, d| d / b), map(&|_, b, y, d| -d * y / b)),
+        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a <= 0 (as TensorFlow does).
+        BinaryOp::Pow => (
+            map(&|a, b, _, d| if b == 0.0 { 0.0 } else { d * b * a.powf(b - 1.0) }),
+            map(&|a, _, y, d| if a > 0.0 { d * y * a.ln() } else { 0.0 }),
+        ),
+        BinaryOp::Maximum => (map(&|a, b, _, d| if a >= b { d } else { 0.0 }), map(&|a, b, _, d| if a >= b { 0.0 } else { d })),
+        BinaryOp::Minimum => (map(&|a, b, _, d| if a <= b { d } else { 0.0 }), map(&|a, b, _, d| if a <= b { 0.0 } else { d })),
+    })
+}
+
+/// Gradient of `y = op(x)` given `d` = dL/dy.
+fn unary_grad(op: UnaryOp, x: &Tensor, y: &Tensor, d: &Tensor) -> Tensor {
+    let f: Box<dyn Fn(f32, f32, f32) -> f32> = match op {
+        UnaryOp::Neg => Box::new(|_, _, d| -d),
+        UnaryOp::Exp => Box::new(|_, y, d| d * y),
+        UnaryOp::Log => Box::new(|x, _, d| d / x),
+        UnaryOp::Sqrt => Box::new(|_, y, d| d / (2.0 * y)),
+        UnaryOp::Abs => Box::new(|x, _, d| if x > 0.0 { d } else if x < 0.0 { -d } else { 0.0 }),
+        UnaryOp::Square => Box::new(|x, _, d| 2.0 * x * d),
+        UnaryOp::Clip(lo, hi) => Box::new(move |x, _, d| if x >= lo && x <= hi { d } else { 0.0 }),
+        UnaryOp::Step => Box::new(|_, _, _| 0.0),
+        UnaryOp::PowScalar(p) => Box::new(move |x, _, d| if p == 0.0 { 0.0 } else { d * p * x.powf(p - 1.0) }),
+        UnaryOp::Expm1 => Box::new(|_, y, d| d * (y + 1.0)),
+        UnaryOp::Reciprocal => Box::new(|_, y, d| -d * y * y),
+    };
+    let data = x.data.iter().zip(&y.data).zip(&d.data).map(|((&x, &y), &d)| f(x, y, d)).collect();
+    Tensor::f32(x.shape.clone(), data)
+}
+
+/// Zeros of `shape` with `block` written at `begin` (gradient of a slice).
+fn scatter_block(shape: &[usize], begin: &[usize], block: &Tensor) -> Tensor {
+    let mut g = vec![0.0; shape.iter().product()];
+    let rank = shape.len();
+    let n = block.data.len();
+    if n > 0 && rank > 0 {
+        let mut strides = vec![1usize; rank];
+        for i in (0..rank - 1).rev() {
+            strides[i] = strides[i + 1] * shape[i + 1];
+        }
+        let inner = block.shape[rank - 1];
+        let mut idx = vec![0usize; rank - 1];
+        for row in block.data.chunks_exact(inner) {
+            let off: usize = (0..rank - 1).map(|d| (begin[d] + idx[d]) * strides[d]).sum::<usize>() + begin[rank - 1];
+            g[off..off + inner].copy_from_slice(row);
+            for d in (0..rank - 1).rev() {
+                idx[d] += 1;
+                if idx[d] < block.shape[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+    } else if n > 0 {
+        g.copy_from_slice(&block.data);
+    }
+    Tensor::f32(shape.to_vec(), g)
 }

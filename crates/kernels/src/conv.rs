@@ -19,9 +19,15 @@
 //! bitwise identical for any number of threads:
 //! - forward / input grad: chunks (input grad: groups of whole images) write
 //!   disjoint parts of `y` / `dx`, run as independent rayon tasks;
-//! - filter grad: each chunk produces a partial `dw`, and partials are summed
-//!   in chunk order (fixed reduction tree), in waves of a few chunks so the
-//!   partial buffers stay bounded.
+//! - filter grad: consecutive chunks form up to 16 "slabs" (count fixed by the
+//!   shape and a 4 MiB cap on partial buffers); each slab accumulates its own
+//!   partial `dw` through GEMM's `accumulate`, slabs run as rayon tasks, and
+//!   the partials are summed in slab order.
+//!
+//! Cin = 1 (a first layer on grayscale images) builds the transposed buffer
+//! `colsᵀ[K × rows]` instead: per tap, consecutive output pixels read
+//! consecutive input pixels, so im2col is a few long copies rather than
+//! many 1–5-float ones (2× faster on the LeNet first layer).
 //!
 //! A 1×1 stride-1 convolution needs no im2col (`cols == x`): it is a single
 //! GEMM on the input directly, and GEMM parallelises itself.
@@ -141,17 +147,27 @@ impl Conv2d {
 pub const IM2COL_CHUNK_FLOATS: usize = 32 * 1024;
 
 /// A chunk never has fewer rows than this (unless the batch does), so huge
-/// receptive fields (`K` in the thousands) still give GEMM a usable `m`.
-const MIN_CHUNK_ROWS: usize = 16;
+/// receptive fields (`K` in the thousands) still give GEMM a usable depth /
+/// row count (the im2col buffer then exceeds the target: 64·K floats, 1.2 MB
+/// for a 3×3×512 filter).
+const MIN_CHUNK_ROWS: usize = 64;
 
 /// Below this many flops (`2·N·OH·OW·K·Cout`) a convolution pass runs on one
 /// thread: as for [`crate::gemm::PAR_MIN_FLOPS`], a rayon hand-off costs a
 /// few µs (more on wasm) and 2e6 flops is ~50–100 µs of single-thread work.
 pub const CONV_PAR_MIN_FLOPS: usize = 2_000_000;
 
-/// Filter-gradient chunks whose partial `dw` are held at once per thread
-/// (bounds the partial buffers to `threads · this · K·Cout` floats).
-const DW_WAVE_PER_THREAD: usize = 2;
+/// The filter gradient splits the chunks into at most this many contiguous
+/// "slabs", each accumulating its own partial `dw` (GEMM `accumulate`), run in
+/// parallel and then summed in slab order. The count depends on the shape
+/// only (never on the thread count), so results are thread-count independent;
+/// 16 covers the thread pools a browser gives us.
+const DW_MAX_SLABS: usize = 16;
+
+/// ... and the partial `dw` buffers together stay under this many floats
+/// (4 MiB); a layer whose `dw` alone is bigger gets a single slab and relies
+/// on GEMM's own threading instead.
+const DW_PARTIALS_MAX_FLOATS: usize = 1 << 20;
 
 #[derive(Clone, Copy)]
 struct Geom {
@@ -172,6 +188,13 @@ impl Geom {
     }
     fn identity(&self) -> bool {
         self.p.kh == 1 && self.p.kw == 1 && self.p.stride_h == 1 && self.p.stride_w == 1
+    }
+    /// Cin = 1 uses the transposed buffer `colsᵀ[K × rows]`: for one tap, the
+    /// receptive-field values of consecutive output pixels are (for stride 1)
+    /// consecutive input pixels, so im2col is KH·KW·OH long copies instead of
+    /// OH·OW·KH copies of KW floats each.
+    fn transposed(&self) -> bool {
+        self.p.c_in == 1
     }
     fn parallel(&self) -> bool {
         par::threads() > 1 && self.p.flops() >= CONV_PAR_MIN_FLOPS
@@ -215,56 +238,213 @@ impl Geom {
         self.groups().into_iter().flat_map(|(_, c)| c).collect()
     }
 
+    /// Calls `f(i, b, y0, x0)` for each row `rows.start + i`: image `b` and
+    /// the top-left input corner `(y0, x0)` of its receptive field (may be
+    /// negative inside the padding). Walks counters instead of dividing.
+    #[inline(always)]
+    fn walk(&self, rows: Range<usize>, mut f: impl FnMut(usize, usize, isize, isize)) {
+        let (pix, ow) = (self.pixels(), self.ow);
+        if rows.is_empty() {
+            return;
+        }
+        let (mut b, q) = (rows.start / pix, rows.start % pix);
+        let (mut oy, mut ox) = (q / ow, q % ow);
+        let (sh, sw) = (self.p.stride_h as isize, self.p.stride_w as isize);
+        let x_start = -(self.pl as isize);
+        let mut y0 = oy as isize * sh - self.pt as isize;
+        let mut x0 = ox as isize * sw + x_start;
+        for i in 0..rows.len() {
+            f(i, b, y0, x0);
+            ox += 1;
+            x0 += sw;
+            if ox == ow {
+                ox = 0;
+                x0 = x_start;
+                oy += 1;
+                y0 += sh;
+                if oy == self.oh {
+                    oy = 0;
+                    y0 = -(self.pt as isize);
+                    b += 1;
+                }
+            }
+        }
+    }
+
+    /// Calls `f(i0, b, oy, ox0..ox1)` for each run of `rows` that lies on one
+    /// output row: rows `rows.start + i0 ..` are pixels `(b, oy, ox0..ox1)`.
+    fn segments(&self, rows: Range<usize>, mut f: impl FnMut(usize, usize, usize, Range<usize>)) {
+        let (pix, ow) = (self.pixels(), self.ow);
+        let mut r = rows.start;
+        while r < rows.end {
+            let (b, q) = (r / pix, r % pix);
+            let (oy, ox) = (q / ow, q % ow);
+            let ox1 = ow.min(ox + (rows.end - r));
+            f(r - rows.start, b, oy, ox..ox1);
+            r += ox1 - ox;
+        }
+    }
+
+    /// Output columns `ox` in `oxs` whose tap `kx` reads inside the input:
+    /// `0 <= ox·sw - pl + kx < w`.
+    fn valid_ox(&self, kx: usize, oxs: &Range<usize>) -> Range<usize> {
+        let (sw, off) = (self.p.stride_w, kx as isize - self.pl as isize);
+        // Smallest ox with ox·sw + off >= 0, and first ox with ox·sw + off >= w.
+        let lo = if off >= 0 { 0 } else { ((-off) as usize).div_ceil(sw) };
+        let hi = if (self.p.w as isize) <= off { 0 } else { (self.p.w as isize - off) as usize }.div_ceil(sw);
+        let (lo, hi) = (lo.clamp(oxs.start, oxs.end), hi.clamp(oxs.start, oxs.end));
+        lo..hi.max(lo)
+    }
+
+    /// Cin = 1: fills `colt[K × R]` (`R = rows.len()`), tap-major.
+    fn im2col_t(&self, x: &[f32], rows: Range<usize>, colt: &mut [f32]) {
+        let p = &self.p;
+        let nr = rows.len();
+        let colt = &mut colt[..self.k * nr];
+        let sw = p.stride_w;
+        self.segments(rows, |i0, b, oy, oxs| {
+            let len = oxs.len();
+            for ky in 0..p.kh {
+                let iy = (oy * p.stride_h + ky) as isize - self.pt as isize;
+                for kx in 0..p.kw {
+                    let seg = &mut colt[(ky * p.kw + kx) * nr + i0..][..len];
+                    if iy < 0 || iy >= p.h as isize {
+                        zero(seg);
+                        continue;
+                    }
+                    let v = self.valid_ox(kx, &oxs);
+                    let (a, z) = (v.start - oxs.start, v.end - oxs.start);
+                    zero(&mut seg[..a]);
+                    zero(&mut seg[z..]);
+                    if a == z {
+                        continue;
+                    }
+                    let ix0 = v.start * sw + kx - self.pl;
+                    let src = &x[(b * p.h + iy as usize) * p.w + ix0..];
+                    if sw == 1 {
+                        seg[a..z].copy_from_slice(&src[..z - a]);
+                    } else {
+                        for (d, s) in seg[a..z].iter_mut().zip(src.iter().step_by(sw)) {
+                            *d = *s;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Cin = 1: `dx += col2im(dcolt)` for `rows`; `dx` starts at image `img0`.
+    fn col2im_t(&self, dcolt: &[f32], rows: Range<usize>, dx: &mut [f32], img0: usize) {
+        let p = &self.p;
+        let nr = rows.len();
+        let sw = p.stride_w;
+        self.segments(rows, |i0, b, oy, oxs| {
+            let len = oxs.len();
+            for ky in 0..p.kh {
+                let iy = (oy * p.stride_h + ky) as isize - self.pt as isize;
+                if iy < 0 || iy >= p.h as isize {
+                    continue;
+                }
+                for kx in 0..p.kw {
+                    let seg = &dcolt[(ky * p.kw + kx) * nr + i0..][..len];
+                    let v = self.valid_ox(kx, &oxs);
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let (a, z) = (v.start - oxs.start, v.end - oxs.start);
+                    let ix0 = v.start * sw + kx - self.pl;
+                    let dst = &mut dx[((b - img0) * p.h + iy as usize) * p.w + ix0..];
+                    if sw == 1 {
+                        for (d, s) in dst[..z - a].iter_mut().zip(&seg[a..z]) {
+                            *d += s;
+                        }
+                    } else {
+                        for (d, s) in dst.iter_mut().step_by(sw).zip(&seg[a..z]) {
+                            *d += s;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /// Fills `cols[rows.len() × K]` with the receptive fields of `rows`.
     fn im2col(&self, x: &[f32], rows: Range<usize>, cols: &mut [f32]) {
         let p = &self.p;
-        let (pix, k, cin) = (self.pixels(), self.k, p.c_in);
+        let (k, cin, kh) = (self.k, p.c_in, p.kh);
         let span = p.kw * cin;
-        for (r, row) in rows.zip(cols.chunks_exact_mut(k)) {
-            let (b, q) = (r / pix, r % pix);
-            let (oy, ox) = (q / self.ow, q % self.ow);
-            let (y0, x0) = ((oy * p.stride_h) as isize - self.pt as isize, (ox * p.stride_w) as isize - self.pl as isize);
+        let cols = &mut cols[..rows.len() * k];
+        self.walk(rows, |i, b, y0, x0| {
+            let row = &mut cols[i * k..(i + 1) * k];
             let (kx0, kx1) = valid_taps(x0, p.kw, p.w);
-            for (ky, seg) in row.chunks_exact_mut(span).enumerate() {
-                let iy = y0 + ky as isize;
-                if iy < 0 || iy >= p.h as isize || kx0 >= kx1 {
-                    seg.fill(0.0);
-                    continue;
+            let (ky0, ky1) = valid_taps(y0, kh, p.h);
+            if kx0 == 0 && kx1 == p.kw && ky0 == 0 && ky1 == kh {
+                // Interior pixel (the common case): KH contiguous spans, no zeros.
+                let src0 = ((b * p.h + y0 as usize) * p.w + x0 as usize) * cin;
+                for (ky, seg) in row.chunks_exact_mut(span).enumerate() {
+                    let src = src0 + ky * p.w * cin;
+                    copy_short(seg, &x[src..src + span]);
                 }
-                seg[..kx0 * cin].fill(0.0);
-                seg[kx1 * cin..].fill(0.0);
-                let src = ((b * p.h + iy as usize) * p.w + (x0 + kx0 as isize) as usize) * cin;
-                seg[kx0 * cin..kx1 * cin].copy_from_slice(&x[src..src + (kx1 - kx0) * cin]);
+                return;
             }
-        }
+            // `fill` is a `memset` call even when empty: skip empty ranges.
+            zero(&mut row[..ky0 * span]);
+            zero(&mut row[ky1 * span..]);
+            let (lo, hi) = (kx0 * cin, kx1 * cin);
+            for ky in ky0..ky1 {
+                let seg = &mut row[ky * span..(ky + 1) * span];
+                zero(&mut seg[..lo]);
+                zero(&mut seg[hi..]);
+                let src = ((b * p.h + (y0 + ky as isize) as usize) * p.w + (x0 + kx0 as isize) as usize) * cin;
+                copy_short(&mut seg[lo..hi], &x[src..src + (hi - lo)]);
+            }
+        });
     }
 
     /// `dx += col2im(dcols)` for `rows`; `dx` starts at image `img0`.
     fn col2im(&self, dcols: &[f32], rows: Range<usize>, dx: &mut [f32], img0: usize) {
         let p = &self.p;
-        let (pix, k, cin) = (self.pixels(), self.k, p.c_in);
+        let (k, cin, kh) = (self.k, p.c_in, p.kh);
         let span = p.kw * cin;
-        for (r, row) in rows.zip(dcols.chunks_exact(k)) {
-            let (b, q) = (r / pix - img0, r % pix);
-            let (oy, ox) = (q / self.ow, q % self.ow);
-            let (y0, x0) = ((oy * p.stride_h) as isize - self.pt as isize, (ox * p.stride_w) as isize - self.pl as isize);
+        self.walk(rows, |i, b, y0, x0| {
+            let row = &dcols[i * k..(i + 1) * k];
             let (kx0, kx1) = valid_taps(x0, p.kw, p.w);
-            if kx0 >= kx1 {
-                continue;
-            }
-            for (ky, seg) in row.chunks_exact(span).enumerate() {
-                let iy = y0 + ky as isize;
-                if iy < 0 || iy >= p.h as isize {
-                    continue;
-                }
-                let dst = ((b * p.h + iy as usize) * p.w + (x0 + kx0 as isize) as usize) * cin;
-                let len = (kx1 - kx0) * cin;
-                for (d, s) in dx[dst..dst + len].iter_mut().zip(&seg[kx0 * cin..kx1 * cin]) {
+            let (ky0, ky1) = valid_taps(y0, kh, p.h);
+            let (lo, hi) = (kx0 * cin, kx1 * cin);
+            for ky in ky0..ky1 {
+                let seg = &row[ky * span + lo..ky * span + hi];
+                let dst = (((b - img0) * p.h + (y0 + ky as isize) as usize) * p.w + (x0 + kx0 as isize) as usize) * cin;
+                for (d, s) in dx[dst..dst + seg.len()].iter_mut().zip(seg) {
                     *d += s;
                 }
             }
-        }
+        });
     }
+}
+
+/// `s.fill(0.0)`, skipping the `memset` call when `s` is empty.
+#[inline(always)]
+fn zero(s: &mut [f32]) {
+    if !s.is_empty() {
+        s.fill(0.0);
+    }
+}
+
+/// `dst.copy_from_slice(src)` without a `memcpy` call for the few-float
+/// spans of thin layers (Cin = 1: a 3×3 patch row is three 3-float copies).
+/// Constant-length copies compile to plain moves; a loop would be turned back
+/// into a `memcpy` call by LLVM.
+#[inline(always)]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match dst.len() {
+                $($n => dst[..$n].copy_from_slice(&src[..$n]),)*
+                _ => dst.copy_from_slice(src),
+            }
+        };
+    }
+    fixed!(0 1 2 3 4 5 6 7 8);
 }
 
 /// Range `[k0, k1)` of filter taps whose input column `x0 + t` lies in `[0, w)`.
@@ -318,8 +498,13 @@ pub fn conv2d_forward(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Opt
     }
     let run = |rows: Range<usize>, ys: &mut [f32], cols: &mut Vec<f32>| {
         cols.resize(rows.len() * g.k, 0.0);
-        g.im2col(x, rows.clone(), cols);
-        let mm = Gemm::new(rows.len(), cout, g.k);
+        let mut mm = Gemm::new(rows.len(), cout, g.k);
+        if g.transposed() {
+            g.im2col_t(x, rows.clone(), cols);
+            mm.trans_a = true;
+        } else {
+            g.im2col(x, rows.clone(), cols);
+        }
         gemm_bias_act(&mm, cols, w, ys, bias, Activation::None);
     };
     let chunks = g.chunks();
@@ -358,9 +543,17 @@ pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) 
     let run = |imgs: Range<usize>, chunks: Vec<Range<usize>>, dxs: &mut [f32], dcols: &mut Vec<f32>| {
         for rows in chunks {
             dcols.resize(rows.len() * g.k, 0.0);
-            let mm = Gemm { m: rows.len(), n: g.k, k: cout, trans_a: false, trans_b: true, accumulate: false };
-            gemm(&mm, &dy[rows.start * cout..rows.end * cout], w, dcols);
-            g.col2im(dcols, rows, dxs, imgs.start);
+            let dyr = &dy[rows.start * cout..rows.end * cout];
+            if g.transposed() {
+                // dcolsᵀ[K×R] = w[K×Cout] · dy[R×Cout]ᵀ
+                let mm = Gemm { m: g.k, n: rows.len(), k: cout, trans_a: false, trans_b: true, accumulate: false };
+                gemm(&mm, w, dyr, dcols);
+                g.col2im_t(dcols, rows, dxs, imgs.start);
+            } else {
+                let mm = Gemm { m: rows.len(), n: g.k, k: cout, trans_a: false, trans_b: true, accumulate: false };
+                gemm(&mm, dyr, w, dcols);
+                g.col2im(dcols, rows, dxs, imgs.start);
+            }
         }
     };
     let groups = g.groups();
@@ -397,38 +590,42 @@ pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32])
         return;
     }
     let wl = dw.len();
-    // Partial dw of one chunk: colsᵀ · dy over its rows.
-    let partial = |rows: Range<usize>, out: &mut [f32], cols: &mut Vec<f32>| {
-        cols.resize(rows.len() * g.k, 0.0);
-        g.im2col(x, rows.clone(), cols);
-        let mm = Gemm { m: g.k, n: cout, k: rows.len(), trans_a: true, trans_b: false, accumulate: false };
-        gemm(&mm, cols, &dy[rows.start * cout..rows.end * cout], out);
+    // One slab: its chunks in order, each adding colsᵀ · dy over its rows
+    // into the slab's partial `out` (the first chunk overwrites).
+    let slab = |chunks: &[Range<usize>], out: &mut [f32], cols: &mut Vec<f32>| {
+        for (i, rows) in chunks.iter().enumerate() {
+            cols.resize(rows.len() * g.k, 0.0);
+            // colsᵀ is stored K×R (plain `a`), cols is R×K (`trans_a`).
+            let trans_a = !g.transposed();
+            if trans_a {
+                g.im2col(x, rows.clone(), cols);
+            } else {
+                g.im2col_t(x, rows.clone(), cols);
+            }
+            let mm = Gemm { m: g.k, n: cout, k: rows.len(), trans_a, trans_b: false, accumulate: i > 0 };
+            gemm(&mm, cols, &dy[rows.start * cout..rows.end * cout], out);
+        }
     };
     let chunks = g.chunks();
-    // Fixed reduction order: dw = ((p0 + p1) + p2) + … whatever the threads.
-    let add = |dw: &mut [f32], part: &[f32]| {
+    // The slab partition depends on the shape only, and partials are summed
+    // in slab order, so the result is the same for any thread count.
+    let slabs = (DW_PARTIALS_MAX_FLOATS / wl).clamp(1, DW_MAX_SLABS).min(chunks.len());
+    let per = chunks.len().div_ceil(slabs);
+    let slab_chunks: Vec<&[Range<usize>]> = chunks.chunks(per).collect();
+    let mut parts = vec![0.0f32; (slab_chunks.len() - 1) * wl];
+    let mut outs: Vec<&mut [f32]> = vec![&mut *dw];
+    outs.extend(parts.chunks_exact_mut(wl));
+    if g.parallel() && slab_chunks.len() > 1 {
+        slab_chunks.into_par_iter().zip(outs).for_each_init(Vec::new, |cols, (c, out)| slab(c, out, cols));
+    } else {
+        let mut cols = Vec::new();
+        for (c, out) in slab_chunks.into_iter().zip(outs) {
+            slab(c, out, &mut cols);
+        }
+    }
+    for part in parts.chunks_exact(wl) {
         for (d, s) in dw.iter_mut().zip(part) {
             *d += s;
-        }
-    };
-    if g.parallel() && chunks.len() > 1 {
-        let wave = par::threads() * DW_WAVE_PER_THREAD;
-        let mut parts = vec![0.0f32; wave.min(chunks.len()) * wl];
-        for batch in chunks.chunks(wave) {
-            let parts = &mut parts[..batch.len() * wl];
-            batch
-                .par_iter()
-                .zip(parts.par_chunks_mut(wl))
-                .for_each_init(Vec::new, |cols, (rows, out)| partial(rows.clone(), out, cols));
-            for part in parts.chunks_exact(wl) {
-                add(dw, part);
-            }
-        }
-    } else {
-        let (mut cols, mut part) = (Vec::new(), vec![0.0f32; wl]);
-        for rows in chunks {
-            partial(rows, &mut part, &mut cols);
-            add(dw, &part);
         }
     }
 }

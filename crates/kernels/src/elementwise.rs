@@ -330,7 +330,7 @@ pub fn scalar_binary(op: BinaryOp, s: f32, b: &[f32], out: &mut [f32]) {
 /// Bias add: `out[r, c] = a[r, c] + row[c]` for `a` of shape `[rows, row.len()]`.
 pub fn add_row(a: &[f32], row: &[f32], out: &mut [f32]) {
     let c = row.len();
-    assert!(c > 0 && a.len() % c == 0 && out.len() == a.len(), "add_row: bad lengths");
+    assert!(c > 0 && a.len().is_multiple_of(c) && out.len() == a.len(), "add_row: bad lengths");
     let shape_a = [a.len() / c, c];
     binary(BinaryOp::Add, a, &shape_a, row, &[c], out).expect("shapes checked");
 }

@@ -8,7 +8,8 @@
 //!   [-104, 89] first (NaN survives the clamp): `exp(-inf) = 0`,
 //!   `exp(x > 88.73) = inf`, `exp(NaN) = NaN`.
 //!   Measured max relative error vs f64 `exp` over [-87, 88]: see
-//!   `tests/elementwise.rs::exp_max_relative_error` (≈ 1.8e-7, i.e. ~1.5 ulp).
+//!   `tests/elementwise.rs::exp_max_relative_error`: 8.0e-8 (≤ 1 ulp;
+//!   the test asserts < 1.2e-7). Vector and scalar results are bit-identical.
 //! - `expm1`: same reduction; for `n == 0` (|x| < ln2/2) it returns the
 //!   polynomial part `r + r²·P5(r)` directly, avoiding the cancellation of
 //!   `exp(x) - 1` near zero.
@@ -18,6 +19,8 @@
 //!
 //! The scalar twins execute exactly the same operation sequence as the
 //! vector versions, so a vector body and its scalar tail agree bit for bit.
+
+#![allow(clippy::excessive_precision)] // published coefficients kept verbatim
 
 use crate::simd::F32x4;
 

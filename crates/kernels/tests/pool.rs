@@ -43,8 +43,8 @@ fn window(p: &Pool2d, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::ops
     let geo = |input: usize, k: usize, s: usize, o: usize| {
         let before = match p.pad {
             Padding::Same => {
-                let out = (input + s - 1) / s;
-                (((out as isize - 1) * s as isize + k as isize - input as isize).max(0) / 2) as isize
+                let out = input.div_ceil(s);
+                ((out as isize - 1) * s as isize + k as isize - input as isize).max(0) / 2
             }
             Padding::Valid => 0,
         };
@@ -190,7 +190,7 @@ fn odd_shapes_match_reference() {
                 for &h in &SIZES {
                     for &w in &SIZES {
                         let c = CHANNELS[case % CHANNELS.len()];
-                        let n = if (case / CHANNELS.len()) % 2 == 0 { 1 } else { 3 };
+                        let n = if (case / CHANNELS.len()).is_multiple_of(2) { 1 } else { 3 };
                         case += 1;
                         let p = Pool2d { n, h, w, c, kh, kw, stride_h, stride_w, pad };
                         check_all(&mut rng, &p);

@@ -13,6 +13,7 @@ use sinew_engine::{ops, DType, EngineError, ErrorKind, Store, Tensor, TensorId};
 use wasm_bindgen::prelude::*;
 
 mod autograd;
+mod math;
 mod nn;
 mod random;
 #[cfg(feature = "threads")]
@@ -152,11 +153,6 @@ pub fn memory_stats() -> Vec<f64> {
 #[wasm_bindgen]
 pub fn op_matmul(a: TensorId, b: TensorId, trans_a: bool, trans_b: bool) -> Result<TensorId, JsError> {
     with_store(|s| ops::matmul(s, a, b, trans_a, trans_b))
-}
-
-#[wasm_bindgen]
-pub fn op_add(a: TensorId, b: TensorId) -> Result<TensorId, JsError> {
-    with_store(|s| ops::add(s, a, b))
 }
 
 /// Runs the register-only SIMD multiply-add loop (see kernels::peak); JS

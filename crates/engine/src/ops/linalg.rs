@@ -35,11 +35,9 @@ pub fn matmul(store: &mut Store, a: TensorId, b: TensorId, trans_a: bool, trans_
     Ok(emit(store, Op::MatMul { trans_a, trans_b }, &[a, b], Tensor::f32(out_shape, c)))
 }
 
-/// Element-wise `a + b` for tensors of the same shape.
+/// Element-wise `a + b` with broadcasting.
 pub fn add(store: &mut Store, a: TensorId, b: TensorId) -> Result<TensorId> {
-    let out = add_same_shape(store, a, b)?;
-    store.record(Op::Add, &[a, b], out);
-    Ok(out)
+    super::binary(store, sinew_kernels::elementwise::BinaryOp::Add, a, b)
 }
 
 /// `a + b` without recording (also used to sum gradient contributions).
@@ -120,7 +118,7 @@ mod tests {
         let c = add(&mut s, a, b).unwrap();
         assert_eq!(s.get("t", c).unwrap().data, vec![11., 22.]);
         let d = t(&mut s, &[3], &[0.; 3]);
-        assert_eq!(add(&mut s, a, d).unwrap_err().to_string(), "add: [2] + [3]: shapes differ");
+        assert_eq!(add(&mut s, a, d).unwrap_err().to_string(), "add: [2] and [3]: shapes cannot be broadcast together");
     }
 
     #[test]

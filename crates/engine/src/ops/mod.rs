@@ -2,11 +2,17 @@
 //! `EngineError`, never a kernel panic), allocates the output, calls a kernel.
 
 pub mod conv;
+pub mod elementwise;
+pub mod layout;
 pub mod linalg;
 pub mod pool;
+pub mod reduce;
 
 pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
+pub use elementwise::{activate, binary, unary};
+pub use layout::{concat, gather, one_hot, reshape, slice, transpose};
 pub use linalg::{add, add_same_shape, matmul};
+pub use reduce::{argmax, reduce, softmax, softmax_cross_entropy, ReduceKind};
 pub use pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward, pool, pool_backward, Pool2dArgs, PoolKind};
 
 use crate::error::{EngineError, Result};
@@ -34,10 +40,22 @@ pub fn padding(op: &str, name: &str) -> Result<sinew_kernels::conv::Padding> {
 }
 
 /// What an op was, with the arguments its gradient needs (see `grad.rs`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Op {
     MatMul { trans_a: bool, trans_b: bool },
-    Add,
+    Binary(sinew_kernels::elementwise::BinaryOp),
+    Unary(sinew_kernels::elementwise::UnaryOp),
+    Act(sinew_kernels::activation::Activation),
+    Reduce { kind: ReduceKind, axes: Vec<usize> },
+    Softmax { log: bool },
+    /// Inputs: logits, labels. Output: the mean loss.
+    SoftmaxXent,
+    Reshape,
+    Transpose { perm: Vec<usize> },
+    Slice { begin: Vec<usize> },
+    Concat { axis: usize },
+    /// Inputs: x, indices.
+    Gather { axis: usize },
     /// Inputs: x, filter, and optionally bias.
     Conv2d { args: Conv2dArgs },
     Pool { kind: PoolKind, args: Pool2dArgs },

@@ -25,17 +25,31 @@ pub(super) fn pack_a(g: &Gemm, a: &[f32], i0: usize, mc: usize, p0: usize, kc: u
             // Stored k×m: the MR values of one depth step are contiguous.
             for (p, d) in steps.enumerate() {
                 let src = &a[(p0 + p) * g.m + i..][..rows];
-                for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
-                    F32x4::splat(src.get(r).copied().unwrap_or(0.0)).store(lanes);
+                if rows == MR {
+                    for (lanes, &x) in d.chunks_exact_mut(4).zip(src) {
+                        F32x4::splat(x).store(lanes);
+                    }
+                } else {
+                    for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
+                        F32x4::splat(src.get(r).copied().unwrap_or(0.0)).store(lanes);
+                    }
                 }
             }
         } else {
             // Stored m×k: each row is contiguous along depth.
             let src: [&[f32]; MR] =
                 core::array::from_fn(|r| if r < rows { &a[(i + r) * g.k + p0..][..kc] } else { &[] });
-            for (p, d) in steps.enumerate() {
-                for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
-                    F32x4::splat(src[r].get(p).copied().unwrap_or(0.0)).store(lanes);
+            if rows == MR {
+                for (p, d) in steps.enumerate() {
+                    for (lanes, s) in d.chunks_exact_mut(4).zip(&src) {
+                        F32x4::splat(s[p]).store(lanes);
+                    }
+                }
+            } else {
+                for (p, d) in steps.enumerate() {
+                    for (r, lanes) in d.chunks_exact_mut(4).enumerate() {
+                        F32x4::splat(src[r].get(p).copied().unwrap_or(0.0)).store(lanes);
+                    }
                 }
             }
         }
@@ -53,9 +67,29 @@ pub(super) fn pack_b(g: &Gemm, b: &[f32], p0: usize, kc: usize, j0: usize, nc: u
             // Stored n×k: each column of op(B) is contiguous along depth.
             let src: [&[f32]; NR] =
                 core::array::from_fn(|c| if c < cols { &b[(j + c) * g.k + p0..][..kc] } else { &[] });
-            for (p, d) in steps.enumerate() {
-                for (x, s) in d.iter_mut().zip(&src) {
-                    *x = s.get(p).copied().unwrap_or(0.0);
+            if cols == NR {
+                // Full panel: 4 depth steps at a time, one 4-wide load per
+                // source column, so the gather costs no per-element checks.
+                let mut steps4 = panel.chunks_exact_mut(4 * NR);
+                for (q, d) in (&mut steps4).enumerate() {
+                    for (c, s) in src.iter().enumerate() {
+                        let x = &s[4 * q..4 * q + 4];
+                        for (u, &x) in x.iter().enumerate() {
+                            d[u * NR + c] = x;
+                        }
+                    }
+                }
+                let done = kc - kc % 4;
+                for (p, d) in steps4.into_remainder().chunks_exact_mut(NR).enumerate() {
+                    for (x, s) in d.iter_mut().zip(&src) {
+                        *x = s[done + p];
+                    }
+                }
+            } else {
+                for (p, d) in steps.enumerate() {
+                    for (x, s) in d.iter_mut().zip(&src) {
+                        *x = s.get(p).copied().unwrap_or(0.0);
+                    }
                 }
             }
         } else if cols == NR {

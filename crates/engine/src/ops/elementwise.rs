@@ -1,0 +1,104 @@
+//! Element-wise ops: binary arithmetic with NumPy broadcasting, unary math,
+//! activations. Gradients are in `grad.rs`.
+
+use sinew_kernels::activation::{self, Activation};
+use sinew_kernels::broadcast;
+use sinew_kernels::elementwise::{self as ew, BinaryOp, UnaryOp};
+
+use super::{emit, Op};
+use crate::error::{EngineError, Result};
+use crate::shape::{fmt_shape, size_of};
+use crate::store::{Store, Tensor, TensorId};
+
+pub fn binary_name(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "add",
+        BinaryOp::Sub => "sub",
+        BinaryOp::Mul => "mul",
+        BinaryOp::Div => "div",
+        BinaryOp::Pow => "pow",
+        BinaryOp::Maximum => "maximum",
+        BinaryOp::Minimum => "minimum",
+    }
+}
+
+/// `a op b` on raw buffers with broadcasting (no store, no tape).
+pub fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let name = binary_name(op);
+    let shape = broadcast::broadcast_shape(&a.shape, &b.shape).map_err(|_| {
+        EngineError::shape(name, format!("{} and {}: shapes cannot be broadcast together", fmt_shape(&a.shape), fmt_shape(&b.shape)))
+    })?;
+    let n = size_of(name, &shape)?;
+    let mut out = vec![0.0; n];
+    if a.shape == b.shape {
+        ew::binary_same(op, &a.data, &b.data, &mut out);
+    } else if b.data.len() == 1 {
+        ew::binary_scalar(op, &a.data, b.data[0], &mut out);
+    } else if a.data.len() == 1 {
+        ew::scalar_binary(op, a.data[0], &b.data, &mut out);
+    } else {
+        ew::binary(op, &a.data, &a.shape, &b.data, &b.shape, &mut out).map_err(|e| EngineError::shape(name, e))?;
+    }
+    Ok(Tensor::f32(shape, out))
+}
+
+/// `a op b` with broadcasting, recorded for autograd.
+pub fn binary(store: &mut Store, op: BinaryOp, a: TensorId, b: TensorId) -> Result<TensorId> {
+    let name = binary_name(op);
+    let out = binary_raw(op, store.get_f32(name, a)?, store.get_f32(name, b)?)?;
+    Ok(emit(store, Op::Binary(op), &[a, b], out))
+}
+
+pub fn unary_name(op: UnaryOp) -> &'static str {
+    match op {
+        UnaryOp::Neg => "neg",
+        UnaryOp::Exp => "exp",
+        UnaryOp::Log => "log",
+        UnaryOp::Sqrt => "sqrt",
+        UnaryOp::Abs => "abs",
+        UnaryOp::Square => "square",
+        UnaryOp::Clip(..) => "clipByValue",
+        UnaryOp::Step => "step",
+        UnaryOp::PowScalar(_) => "pow",
+        UnaryOp::Expm1 => "expm1",
+        UnaryOp::Reciprocal => "reciprocal",
+    }
+}
+
+pub fn unary_raw(op: UnaryOp, x: &Tensor) -> Tensor {
+    let mut y = vec![0.0; x.data.len()];
+    ew::unary(op, &x.data, &mut y);
+    Tensor::f32(x.shape.clone(), y)
+}
+
+pub fn unary(store: &mut Store, op: UnaryOp, x: TensorId) -> Result<TensorId> {
+    let name = unary_name(op);
+    if let UnaryOp::Clip(lo, hi) = op {
+        if lo.is_nan() || hi.is_nan() || lo > hi {
+            return Err(EngineError::invalid(name, format!("min {lo} must be <= max {hi}")));
+        }
+    }
+    let out = unary_raw(op, store.get_f32(name, x)?);
+    Ok(emit(store, Op::Unary(op), &[x], out))
+}
+
+pub fn activation_name(act: Activation) -> &'static str {
+    match act {
+        Activation::Linear => "linear",
+        Activation::Relu => "relu",
+        Activation::LeakyRelu(_) => "leakyRelu",
+        Activation::Elu(_) => "elu",
+        Activation::Sigmoid => "sigmoid",
+        Activation::Tanh => "tanh",
+        Activation::Softplus => "softplus",
+        Activation::Gelu => "gelu",
+    }
+}
+
+pub fn activate(store: &mut Store, act: Activation, x: TensorId) -> Result<TensorId> {
+    let t = store.get_f32(activation_name(act), x)?;
+    let mut y = vec![0.0; t.data.len()];
+    activation::forward(act, &t.data, &mut y);
+    let out = Tensor::f32(t.shape.clone(), y);
+    Ok(emit(store, Op::Act(act), &[x], out))
+}

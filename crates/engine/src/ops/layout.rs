@@ -1,0 +1,207 @@
+//! Ops that move values without arithmetic: reshape, transpose, slice,
+//! concat, gather, oneHot.
+
+use super::{emit, Op};
+use crate::error::{EngineError, Result};
+use crate::shape::{fmt_shape, size_of};
+use crate::store::{DType, Store, Tensor, TensorId};
+
+/// Same values, new shape (one dimension may be -1: inferred).
+pub fn reshape(store: &mut Store, x: TensorId, shape: &[i64]) -> Result<TensorId> {
+    const OP: &str = "reshape";
+    let t = store.get(OP, x)?;
+    let n = t.data.len();
+    let known: i64 = shape.iter().filter(|&&d| d >= 0).product();
+    let infer = shape.iter().filter(|&&d| d == -1).count();
+    let bad = || EngineError::shape(OP, format!("cannot reshape {} ({} values) to {:?}", fmt_shape(&t.shape), n, shape));
+    if infer > 1 || shape.iter().any(|&d| d < -1) {
+        return Err(bad());
+    }
+    let dims: Vec<usize> = if infer == 1 {
+        if known == 0 || n as i64 % known != 0 {
+            return Err(bad());
+        }
+        shape.iter().map(|&d| if d == -1 { (n as i64 / known) as usize } else { d as usize }).collect()
+    } else {
+        shape.iter().map(|&d| d as usize).collect()
+    };
+    if size_of(OP, &dims)? != n {
+        return Err(bad());
+    }
+    let out = Tensor { shape: dims, dtype: t.dtype, data: t.data.clone() };
+    Ok(emit(store, Op::Reshape, &[x], out))
+}
+
+/// Strides of a row-major shape.
+fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * shape[i + 1];
+    }
+    s
+}
+
+/// `x` with axes permuted (`perm[i]` = input axis of output axis i).
+pub fn transpose_raw(t: &Tensor, perm: &[usize]) -> Tensor {
+    let out_shape: Vec<usize> = perm.iter().map(|&p| t.shape[p]).collect();
+    let in_strides = strides(&t.shape);
+    let src_strides: Vec<usize> = perm.iter().map(|&p| in_strides[p]).collect();
+    let n = t.data.len();
+    let mut data = Vec::with_capacity(n);
+    if n > 0 {
+        let rank = out_shape.len();
+        let mut idx = vec![0usize; rank];
+        let mut off = 0usize;
+        for _ in 0..n {
+            data.push(t.data[off]);
+            for d in (0..rank).rev() {
+                idx[d] += 1;
+                off += src_strides[d];
+                if idx[d] < out_shape[d] {
+                    break;
+                }
+                off -= src_strides[d] * out_shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+    Tensor { shape: out_shape, dtype: t.dtype, data }
+}
+
+pub fn transpose(store: &mut Store, x: TensorId, perm: &[usize]) -> Result<TensorId> {
+    const OP: &str = "transpose";
+    let t = store.get(OP, x)?;
+    let mut sorted = perm.to_vec();
+    sorted.sort_unstable();
+    if sorted != (0..t.shape.len()).collect::<Vec<_>>() {
+        return Err(EngineError::invalid(OP, format!("perm {perm:?} is not a permutation of the axes of {}", fmt_shape(&t.shape))));
+    }
+    let out = transpose_raw(t, perm);
+    Ok(emit(store, Op::Transpose { perm: perm.to_vec() }, &[x], out))
+}
+
+/// The block `begin .. begin+size` (size -1 = to the end).
+pub fn slice(store: &mut Store, x: TensorId, begin: &[usize], size: &[i64]) -> Result<TensorId> {
+    const OP: &str = "slice";
+    let t = store.get(OP, x)?;
+    let rank = t.shape.len();
+    if begin.len() != rank || size.len() != rank {
+        return Err(EngineError::shape(OP, format!("begin {begin:?} and size {size:?} must have one entry per axis of {}", fmt_shape(&t.shape))));
+    }
+    let mut sz = Vec::with_capacity(rank);
+    for d in 0..rank {
+        let s = if size[d] == -1 { t.shape[d].saturating_sub(begin[d]) as i64 } else { size[d] };
+        if s < 0 || begin[d] + s as usize > t.shape[d] {
+            return Err(EngineError::shape(OP, format!("begin {begin:?} size {size:?} is outside {}", fmt_shape(&t.shape))));
+        }
+        sz.push(s as usize);
+    }
+    let st = strides(&t.shape);
+    let n: usize = sz.iter().product();
+    let mut data = Vec::with_capacity(n);
+    if n > 0 {
+        let inner = sz[rank - 1];
+        let rows = n / inner;
+        let mut idx = vec![0usize; rank.saturating_sub(1)];
+        for _ in 0..rows {
+            let off: usize = (0..rank - 1).map(|d| (begin[d] + idx[d]) * st[d]).sum::<usize>() + begin[rank - 1];
+            data.extend_from_slice(&t.data[off..off + inner]);
+            for d in (0..rank - 1).rev() {
+                idx[d] += 1;
+                if idx[d] < sz[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+    }
+    let out = Tensor { shape: sz, dtype: t.dtype, data };
+    Ok(emit(store, Op::Slice { begin: begin.to_vec() }, &[x], out))
+}
+
+/// Joins tensors along `axis` (all other dimensions must match).
+pub fn concat(store: &mut Store, xs: &[TensorId], axis: i32) -> Result<TensorId> {
+    const OP: &str = "concat";
+    if xs.is_empty() {
+        return Err(EngineError::invalid(OP, "needs at least one tensor"));
+    }
+    let first = store.get(OP, xs[0])?.clone_meta();
+    let axis = super::reduce::normalize_axes(OP, &first.0, &[axis])?[0];
+    let mut shape = first.0.clone();
+    shape[axis] = 0;
+    for &x in xs {
+        let t = store.get(OP, x)?;
+        let same = t.shape.len() == first.0.len() && t.shape.iter().zip(&first.0).enumerate().all(|(i, (a, b))| i == axis || a == b);
+        if !same || t.dtype != first.1 {
+            return Err(EngineError::shape(OP, format!("{} and {} differ outside axis {axis}", fmt_shape(&first.0), fmt_shape(&t.shape))));
+        }
+        shape[axis] += t.shape[axis];
+    }
+    let outer: usize = shape[..axis].iter().product();
+    let n = size_of(OP, &shape)?;
+    let mut data = Vec::with_capacity(n);
+    for o in 0..outer {
+        for &x in xs {
+            let t = store.get(OP, x)?;
+            let chunk: usize = t.shape[axis..].iter().product();
+            data.extend_from_slice(&t.data[o * chunk..(o + 1) * chunk]);
+        }
+    }
+    let out = Tensor { shape, dtype: first.1, data };
+    Ok(emit(store, Op::Concat { axis }, xs, out))
+}
+
+/// Rows of `x` along `axis` picked by int32 `indices` (1-D): `gather(x, [2,0], 0)`.
+pub fn gather(store: &mut Store, x: TensorId, indices: TensorId, axis: i32) -> Result<TensorId> {
+    const OP: &str = "gather";
+    let (t, ti) = (store.get(OP, x)?, store.get(OP, indices)?);
+    if ti.dtype != DType::I32 || ti.shape.len() != 1 {
+        return Err(EngineError::new(
+            crate::ErrorKind::DType,
+            OP,
+            format!("indices must be a 1-D int32 tensor, got {} {}", ti.dtype.name(), fmt_shape(&ti.shape)),
+        ));
+    }
+    let axis = super::reduce::normalize_axes(OP, &t.shape, &[axis])?[0];
+    let (outer, len, inner): (usize, usize, usize) =
+        (t.shape[..axis].iter().product(), t.shape[axis], t.shape[axis + 1..].iter().product());
+    if let Some(bad) = ti.data.iter().find(|&&i| i < 0.0 || i as usize >= len) {
+        return Err(EngineError::invalid(OP, format!("index {bad} is out of range for axis {axis} of {}", fmt_shape(&t.shape))));
+    }
+    let mut shape = t.shape.clone();
+    shape[axis] = ti.data.len();
+    let mut data = Vec::with_capacity(outer * ti.data.len() * inner);
+    for o in 0..outer {
+        for &i in &ti.data {
+            let off = (o * len + i as usize) * inner;
+            data.extend_from_slice(&t.data[off..off + inner]);
+        }
+    }
+    let out = Tensor { shape, dtype: t.dtype, data };
+    Ok(emit(store, Op::Gather { axis }, &[x, indices], out))
+}
+
+/// `[n]` int32 class indices -> `[n, depth]` float32 one-hot rows.
+pub fn one_hot(store: &mut Store, indices: TensorId, depth: usize) -> Result<TensorId> {
+    const OP: &str = "oneHot";
+    let ti = store.get(OP, indices)?;
+    if ti.shape.len() != 1 {
+        return Err(EngineError::shape(OP, format!("indices must be 1-D, got {}", fmt_shape(&ti.shape))));
+    }
+    if let Some(bad) = ti.data.iter().find(|&&i| i < 0.0 || i.fract() != 0.0 || i as usize >= depth) {
+        return Err(EngineError::invalid(OP, format!("index {bad} is not an integer in [0, {depth})")));
+    }
+    let n = ti.data.len();
+    size_of(OP, &[n, depth])?;
+    let mut data = vec![0.0; n * depth];
+    for (r, &i) in ti.data.iter().enumerate() {
+        data[r * depth + i as usize] = 1.0;
+    }
+    Ok(store.insert(Tensor::f32(vec![n, depth], data)))
+}
+
+impl Tensor {
+    fn clone_meta(&self) -> (Vec<usize>, DType) {
+        (self.shape.clone(), self.dtype)
+    }
+}

@@ -1,0 +1,261 @@
+//! Activations: forward `y = f(x)` and backward `dx = dy · f'(x)`.
+//!
+//! | activation | forward | backward reads |
+//! |---|---|---|
+//! | Linear | `x` | — |
+//! | Relu | `max(x, 0)` (NaN passes) | `x` |
+//! | LeakyRelu(α) | `x > 0 ? x : α·x` | `x` |
+//! | Elu(α) | `x > 0 ? x : α·expm1(x)` | `x`, `y` |
+//! | Sigmoid | `1 / (1 + e^-x)` (stable both tails) | `y` |
+//! | Tanh | odd poly for \|x\| < 0.625, else `±(1 - 2/(e^{2|x|}+1))` | `y` |
+//! | Softplus | `max(x, 0) + ln_1p(e^-\|x\|)` | `x` |
+//! | Gelu | tanh approximation (Keras `gelu(approximate=True)`, TF.js): `0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))`, computed as `x·sigmoid(2u)` (no cancellation for x ≪ 0) | `x` |
+//!
+//! The exact erf GELU is available separately as [`gelu_erf`] / [`gelu_erf_backward`]
+//! (scalar erf, not in the enum). `step` forward lives in
+//! [`elementwise::UnaryOp::Step`](crate::elementwise::UnaryOp).
+//!
+//! [`backward`] takes both `x` and `y`; a slice the activation does not read
+//! (see [`Activation::needs_input`] / [`Activation::needs_output`]) may be empty.
+
+use crate::elementwise::{lanes1, map1, map2, map3};
+use crate::math::{self, exp, exp_v, expm1, expm1_v, sigmoid, sigmoid_v, tanh, tanh_v};
+use crate::simd::F32x4;
+
+/// Activation function.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Activation {
+    #[default]
+    Linear,
+    Relu,
+    LeakyRelu(f32),
+    Elu(f32),
+    Sigmoid,
+    Tanh,
+    Softplus,
+    /// Tanh approximation.
+    Gelu,
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_C: f32 = 0.044_715;
+const GELU_CLAMP: f32 = 20.0;
+
+impl Activation {
+    /// Whether [`backward`] reads `x`.
+    pub fn needs_input(self) -> bool {
+        matches!(
+            self,
+            Activation::Relu
+                | Activation::LeakyRelu(_)
+                | Activation::Elu(_)
+                | Activation::Softplus
+                | Activation::Gelu
+        )
+    }
+    /// Whether [`backward`] reads `y`.
+    pub fn needs_output(self) -> bool {
+        matches!(self, Activation::Elu(_) | Activation::Sigmoid | Activation::Tanh)
+    }
+}
+
+/// `y = act(x)`.
+pub fn forward(act: Activation, x: &[f32], y: &mut [f32]) {
+    let zero = F32x4::zero();
+    match act {
+        Activation::Linear => {
+            assert_eq!(x.len(), y.len());
+            y.copy_from_slice(x)
+        }
+        Activation::Relu => map1(x, y, |v| v.relu(), crate::simd::relu),
+        Activation::LeakyRelu(alpha) => {
+            let av = F32x4::splat(alpha);
+            map1(
+                x,
+                y,
+                move |v| F32x4::select(v.gt(zero), v, v.mul(av)),
+                move |v| if v > 0.0 { v } else { alpha * v },
+            )
+        }
+        Activation::Elu(alpha) => {
+            let av = F32x4::splat(alpha);
+            map1(
+                x,
+                y,
+                move |v| F32x4::select(v.gt(zero), v, av.mul(expm1_v(v))),
+                move |v| if v > 0.0 { v } else { alpha * expm1(v) },
+            )
+        }
+        Activation::Sigmoid => map1(x, y, sigmoid_v, sigmoid),
+        Activation::Tanh => map1(x, y, tanh_v, tanh),
+        Activation::Softplus => map1(x, y, softplus_v, softplus),
+        Activation::Gelu => map1(x, y, gelu_v, gelu),
+    }
+}
+
+/// `dx = dy · act'(x)`. `x`/`y` may be empty when not needed (see the
+/// module table); all used slices must have `dx.len()` elements.
+pub fn backward(act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let zero = F32x4::zero();
+    let one = F32x4::splat(1.0);
+    match act {
+        Activation::Linear => {
+            assert_eq!(dy.len(), dx.len());
+            dx.copy_from_slice(dy)
+        }
+        Activation::Relu => map2(
+            x,
+            dy,
+            dx,
+            move |x, g| x.gt(zero).and(g),
+            |x, g| if x > 0.0 { g } else { 0.0 },
+        ),
+        Activation::LeakyRelu(alpha) => {
+            let av = F32x4::splat(alpha);
+            map2(
+                x,
+                dy,
+                dx,
+                move |x, g| F32x4::select(x.gt(zero), g, g.mul(av)),
+                move |x, g| if x > 0.0 { g } else { alpha * g },
+            )
+        }
+        Activation::Elu(alpha) => {
+            // For x <= 0: y = α(e^x - 1) so dy/dx = α·e^x = y + α.
+            let av = F32x4::splat(alpha);
+            map3(
+                x,
+                y,
+                dy,
+                dx,
+                move |x, y, g| F32x4::select(x.gt(zero), g, g.mul(y.add(av))),
+                move |x, y, g| if x > 0.0 { g } else { g * (y + alpha) },
+            )
+        }
+        Activation::Sigmoid => map2(
+            y,
+            dy,
+            dx,
+            move |y, g| g.mul(y.mul(one.sub(y))),
+            |y, g| g * (y * (1.0 - y)),
+        ),
+        Activation::Tanh => map2(
+            y,
+            dy,
+            dx,
+            move |y, g| g.mul(one.sub(y.mul(y))),
+            |y, g| g * (1.0 - y * y),
+        ),
+        Activation::Softplus => map2(x, dy, dx, |x, g| g.mul(sigmoid_v(x)), |x, g| g * sigmoid(x)),
+        Activation::Gelu => map2(x, dy, dx, |x, g| g.mul(gelu_grad_v(x)), |x, g| g * gelu_grad(x)),
+    }
+}
+
+/// `max(x, 0) + ln_1p(e^-|x|)`: the exp is SIMD, `ln_1p` scalar per lane.
+#[inline(always)]
+fn softplus_v(x: F32x4) -> F32x4 {
+    let e = exp_v(x.abs().neg());
+    x.max(F32x4::zero()).add(lanes1(e, f32::ln_1p))
+}
+
+#[inline(always)]
+fn softplus(x: f32) -> f32 {
+    crate::simd::fmax(x, 0.0) + math::ln_1p(exp(-x.abs()))
+}
+
+/// `2u = 2·√(2/π)·(x + c·x³)`.
+#[inline(always)]
+fn gelu_2u_v(x: F32x4) -> F32x4 {
+    let x2 = x.mul(x);
+    let inner = x.add(F32x4::splat(GELU_C).mul(x2.mul(x)));
+    F32x4::splat(2.0 * SQRT_2_OVER_PI).mul(inner)
+}
+
+#[inline(always)]
+fn gelu_2u(x: f32) -> f32 {
+    (2.0 * SQRT_2_OVER_PI) * (x + GELU_C * (x * x * x))
+}
+
+/// `0.5·x·(1 + tanh(u)) = x·sigmoid(2u)`; where the sigmoid underflows to 0
+/// the result is 0 (so `gelu(-inf) = 0`, not `-inf·0 = NaN`).
+#[inline(always)]
+fn gelu_v(x: F32x4) -> F32x4 {
+    let s = sigmoid_v(gelu_2u_v(x));
+    F32x4::select(s.eq(F32x4::zero()), F32x4::zero(), x.mul(s))
+}
+
+#[inline(always)]
+fn gelu(x: f32) -> f32 {
+    let s = sigmoid(gelu_2u(x));
+    if s == 0.0 {
+        0.0
+    } else {
+        x * s
+    }
+}
+
+/// d/dx [x·s(2u)] = s + x·s·(1-s)·2u', 2u' = 2√(2/π)(1 + 3c·x²).
+/// The second term uses x clamped to ±20 (where s·(1-s) is already exactly 0
+/// in f32) so huge |x| cannot form `0·inf = NaN`.
+#[inline(always)]
+fn gelu_grad_v(x: F32x4) -> F32x4 {
+    let s = sigmoid_v(gelu_2u_v(x));
+    let one = F32x4::splat(1.0);
+    let x = x.max(F32x4::splat(-GELU_CLAMP)).min(F32x4::splat(GELU_CLAMP));
+    let du = F32x4::splat(2.0 * SQRT_2_OVER_PI)
+        .mul(one.add(F32x4::splat(3.0 * GELU_C).mul(x.mul(x))));
+    s.add(x.mul(s.mul(one.sub(s))).mul(du))
+}
+
+#[inline(always)]
+fn gelu_grad(x: f32) -> f32 {
+    let s = sigmoid(gelu_2u(x));
+    let x = crate::simd::fmin(crate::simd::fmax(x, -GELU_CLAMP), GELU_CLAMP);
+    let du = (2.0 * SQRT_2_OVER_PI) * (1.0 + (3.0 * GELU_C) * (x * x));
+    s + x * (s * (1.0 - s)) * du
+}
+
+/// Exact GELU `0.5·x·(1 + erf(x/√2))` (scalar erf, ~1e-7 abs error).
+pub fn gelu_erf(x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len());
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = 0.5 * x * (1.0 + math::erf(x * std::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+/// Backward of [`gelu_erf`]: `dx = dy·(Φ(x) + x·φ(x))`.
+pub fn gelu_erf_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    assert!(x.len() == dx.len() && dy.len() == dx.len());
+    const INV_SQRT_2PI: f32 = 0.398_942_3;
+    for ((d, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
+        let cdf = 0.5 * (1.0 + math::erf(x * std::f32::consts::FRAC_1_SQRT_2));
+        let pdf = INV_SQRT_2PI * exp(-0.5 * x * x);
+        *d = g * (cdf + x * pdf);
+    }
+}
+
+/// Scalar forward of `act` (same formulas as the kernel tails).
+pub fn forward_scalar(act: Activation, x: f32) -> f32 {
+    match act {
+        Activation::Linear => x,
+        Activation::Relu => crate::simd::relu(x),
+        Activation::LeakyRelu(a) => {
+            if x > 0.0 {
+                x
+            } else {
+                a * x
+            }
+        }
+        Activation::Elu(a) => {
+            if x > 0.0 {
+                x
+            } else {
+                a * expm1(x)
+            }
+        }
+        Activation::Sigmoid => sigmoid(x),
+        Activation::Tanh => tanh(x),
+        Activation::Softplus => softplus(x),
+        Activation::Gelu => gelu(x),
+    }
+}

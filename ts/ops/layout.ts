@@ -1,0 +1,57 @@
+/** Reshaping, transposing, slicing, joining and indexing. */
+import { call } from '../engine/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { tensor } from './create.js';
+import { dims, wrap } from './handle.js';
+
+/** Same values in a new shape; one dimension may be -1 (inferred). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  if (!shape.every((d) => Number.isInteger(d) && d >= -1)) throw new InvalidArgumentError(`reshape: invalid shape ${JSON.stringify(shape)}`);
+  const [ix, s] = [x.id, Int32Array.from(shape)];
+  return wrap(call((g) => g.op_reshape(ix, s)));
+}
+
+/** Permutes axes (default: reverses them). */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  const p = dims('transpose', 'perm', perm ?? x.shape.map((_, i) => x.rank - 1 - i));
+  const ix = x.id;
+  return wrap(call((g) => g.op_transpose(ix, p)));
+}
+
+/** The block starting at `begin` of `size` (-1 or omitted: to the end). */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  const b = dims('slice', 'begin', begin);
+  const s = Int32Array.from(size ?? begin.map(() => -1));
+  const ix = x.id;
+  return wrap(call((g) => g.op_slice(ix, b, s)));
+}
+
+/** Joins tensors along `axis`. */
+export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  const ids = Uint32Array.from(xs.map((t) => t.id));
+  return wrap(call((g) => g.op_concat(ids, axis)));
+}
+
+/** Entries of `x` along `axis` at `indices` (int32 tensor or numbers). */
+export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  const ti = indices instanceof Tensor ? indices : tensor([...indices], [indices.length], 'int32');
+  try {
+    const [ix, ii] = [x.id, ti.id];
+    return wrap(call((g) => g.op_gather(ix, ii, axis)));
+  } finally {
+    if (ti !== indices) ti.dispose();
+  }
+}
+
+/** int32 class indices `[n]` → float32 one-hot rows `[n, depth]`. */
+export function oneHot(indices: Tensor | readonly number[], depth: number): Tensor {
+  if (!(Number.isInteger(depth) && depth >= 1)) throw new InvalidArgumentError(`oneHot: depth must be a positive integer, got ${depth}`);
+  const ti = indices instanceof Tensor ? indices : tensor([...indices], [indices.length], 'int32');
+  try {
+    const ii = ti.id;
+    return wrap(call((g) => g.op_one_hot(ii, depth)));
+  } finally {
+    if (ti !== indices) ti.dispose();
+  }
+}

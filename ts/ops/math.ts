@@ -1,0 +1,130 @@
+/**
+ * Element-wise math with NumPy broadcasting, activations, reductions and
+ * softmax. Every op is differentiable (see `grad`) unless noted.
+ */
+import { call } from '../engine/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { tensor } from './create.js';
+import { wrap } from './handle.js';
+
+/** A tensor, or a number used as a scalar tensor. */
+export type TensorOrNumber = Tensor | number;
+
+function binary(kind: string, a: TensorOrNumber, b: TensorOrNumber): Tensor {
+  const ta = typeof a === 'number' ? tensor(a) : a;
+  const tb = typeof b === 'number' ? tensor(b) : b;
+  try {
+    const [ia, ib] = [ta.id, tb.id];
+    return wrap(call((g) => g.op_binary(kind, ia, ib)));
+  } finally {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
+}
+
+/** `a + b`, broadcasting. */
+export const add = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('add', a, b);
+/** `a - b`, broadcasting. */
+export const sub = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('sub', a, b);
+/** `a * b` element-wise, broadcasting. */
+export const mul = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('mul', a, b);
+/** `a / b`, broadcasting. */
+export const div = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('div', a, b);
+/** Element-wise maximum, broadcasting. */
+export const maximum = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('maximum', a, b);
+/** Element-wise minimum, broadcasting. */
+export const minimum = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('minimum', a, b);
+
+/** `base ** exp`: a scalar exponent uses a fast path; a tensor exponent broadcasts. */
+export function pow(base: Tensor, exp: TensorOrNumber): Tensor {
+  if (typeof exp === 'number') return unary('powScalar', base, exp);
+  return binary('pow', base, exp);
+}
+
+function unary(kind: string, x: Tensor, p = 0, q = 0): Tensor {
+  const ix = x.id;
+  return wrap(call((g) => g.op_unary(kind, ix, p, q)));
+}
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** e^x (SIMD, max relative error about 1e-7). */
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+/** Natural logarithm. */
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const square = (x: Tensor): Tensor => unary('square', x);
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
+/** 1 where x > 0, else 0 (the perceptron's activation; its gradient is 0). */
+export const step = (x: Tensor): Tensor => unary('step', x);
+/** Values limited to [min, max]. */
+export const clipByValue = (x: Tensor, min: number, max: number): Tensor => unary('clip', x, min, max);
+
+/** Activation names, as in Keras / TensorFlow.js layers. */
+export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softplus' | 'gelu';
+
+/** Applies an activation by name (`alpha` for leakyRelu / elu). */
+export function activation(name: ActivationName, x: Tensor, alpha?: number): Tensor {
+  const a = alpha ?? (name === 'leakyRelu' ? 0.2 : 1);
+  const ix = x.id;
+  return wrap(call((g) => g.op_activation(name, ix, a)));
+}
+
+export const relu = (x: Tensor): Tensor => activation('relu', x);
+export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => activation('leakyRelu', x, alpha);
+export const elu = (x: Tensor, alpha = 1): Tensor => activation('elu', x, alpha);
+/** 1 / (1 + e^-x), stable for large |x|. */
+export const sigmoid = (x: Tensor): Tensor => activation('sigmoid', x);
+export const tanh = (x: Tensor): Tensor => activation('tanh', x);
+/** log(1 + e^x), stable. */
+export const softplus = (x: Tensor): Tensor => activation('softplus', x);
+/** GELU, tanh approximation (as Keras `gelu(approximate=True)`). */
+export const gelu = (x: Tensor): Tensor => activation('gelu', x);
+
+function axesArg(op: string, axis: number | number[] | undefined): Int32Array {
+  const list = axis === undefined ? [] : Array.isArray(axis) ? axis : [axis];
+  if (!list.every(Number.isInteger)) throw new InvalidArgumentError(`${op}: axis must be integers, got ${JSON.stringify(axis)}`);
+  return Int32Array.from(list);
+}
+
+function reduce(kind: string, x: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
+  const axes = axesArg(kind, axis);
+  const ix = x.id;
+  return wrap(call((g) => g.op_reduce(kind, ix, axes, keepDims)));
+}
+
+/** Sum along `axis` (one or several; all when omitted). */
+export const sum = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => reduce('sum', x, axis, keepDims);
+export const mean = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => reduce('mean', x, axis, keepDims);
+export const max = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => reduce('max', x, axis, keepDims);
+export const min = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => reduce('min', x, axis, keepDims);
+
+/** Index of the largest value along `axis` (int32; not differentiable). */
+export function argMax(x: Tensor, axis = -1): Tensor {
+  const ix = x.id;
+  return wrap(call((g) => g.op_argmax(ix, axis)));
+}
+
+/** Softmax along the last axis, stable for large inputs (e.g. [1010, 1000, 990]). */
+export function softmax(logits: Tensor): Tensor {
+  const ix = logits.id;
+  return wrap(call((g) => g.op_softmax(ix, false)));
+}
+
+/** log(softmax(x)) along the last axis, computed stably. */
+export function logSoftmax(logits: Tensor): Tensor {
+  const ix = logits.id;
+  return wrap(call((g) => g.op_softmax(ix, true)));
+}
+
+/**
+ * Mean cross-entropy of softmax(logits) against `labels`: one-hot (or soft)
+ * float32 rows `[n, classes]`, or int32 class indices `[n]`. One fused,
+ * stable kernel; a scalar.
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  const [il, iy] = [logits.id, labels.id];
+  return wrap(call((g) => g.op_softmax_cross_entropy(il, iy)));
+}
