@@ -26,23 +26,48 @@ const registry = new FinalizationRegistry<number>((id) => {
 });
 
 export class Tensor {
-  readonly shape: Shape;
-  readonly dtype: DType;
   #id: number;
   #disposed = false;
+  #shape: Shape | undefined;
+  #dtype: DType | undefined;
 
-  /** @internal Use `tensor()` or an op to make tensors. */
-  constructor(id: number, shape: Shape, dtype: DType = 'float32') {
+  /**
+   * @internal Use `tensor()` or an op to make tensors. Without `shape`, the
+   * shape and dtype are read from the engine on first use: most intermediates
+   * never need them, which saves a call per op.
+   */
+  constructor(id: number, shape?: Shape, dtype?: DType) {
     this.#id = id;
-    this.shape = Object.freeze([...shape]);
-    this.dtype = dtype;
+    if (shape) {
+      this.#shape = Object.freeze([...shape]);
+      this.#dtype = dtype ?? 'float32';
+    }
     registry.register(this, id, this);
     track(this);
   }
 
+  #meta(): void {
+    const id = this.id;
+    const [code, ...shape] = call((g) => g.tensor_meta(id));
+    this.#shape = Object.freeze(shape);
+    this.#dtype = code === 1 ? 'int32' : 'float32';
+  }
+
+  /** Dimensions, e.g. `[batch, 784]`. */
+  get shape(): Shape {
+    if (!this.#shape) this.#meta();
+    return this.#shape!;
+  }
+
+  /** `'float32'`, or `'int32'` for labels and indices. */
+  get dtype(): DType {
+    if (!this.#dtype) this.#meta();
+    return this.#dtype!;
+  }
+
   /** Engine handle. Throws `DisposedError` after `dispose()`. */
   get id(): number {
-    if (this.#disposed) throw new DisposedError(`tensor ${fmtShape(this.shape)} was disposed`);
+    if (this.#disposed) throw new DisposedError(`tensor ${this.#shape ? fmtShape(this.#shape) : `#${this.#id}`} was disposed`);
     return this.#id;
   }
 
@@ -88,7 +113,7 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this.#disposed) return `Tensor(disposed, shape=${fmtShape(this.shape)})`;
+    if (this.#disposed) return `Tensor(disposed${this.#shape ? `, shape=${fmtShape(this.#shape)}` : ''})`;
     return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype})\n${JSON.stringify(this.arraySync())}`;
   }
 

@@ -22,7 +22,7 @@ function get(t: RemoteTensor): Tensor {
 
 function expose(t: Tensor): RemoteTensor {
   live.set(t.id, t);
-  return { id: t.id, shape: t.shape };
+  return { id: t.id, shape: [...t.shape] };
 }
 
 const methods: Record<string, (...args: never[]) => unknown> = {

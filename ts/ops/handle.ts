@@ -1,12 +1,10 @@
 /** Shared plumbing of op wrappers: handle → Tensor, argument checks. */
-import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
-/** Wraps an engine handle returned by an op, reading its shape and dtype once. */
+/** Wraps an engine handle returned by an op (shape and dtype are read lazily). */
 export function wrap(id: number): Tensor {
-  const [dtype, ...shape] = call((g) => g.tensor_meta(id));
-  return new Tensor(id, shape, dtype === 1 ? 'int32' : 'float32');
+  return new Tensor(id);
 }
 
 /** A non-negative integer seed, or undefined. */
