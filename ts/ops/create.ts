@@ -115,3 +115,9 @@ export function setSeed(seed: number): void {
   seedArg('setSeed', seed);
   call((g) => g.set_seed(seed));
 }
+
+/** A copy of `x` (same shape, dtype and values). */
+export function clone(x: Tensor): Tensor {
+  const id = x.id;
+  return new Tensor(call((g) => g.tensor_clone(id)), x.shape, x.dtype);
+}

@@ -1,4 +1,4 @@
-export { tensor, memory, fill, zeros, ones, linspace, randomNormal, truncatedNormal, randomUniform, setSeed } from './create.js';
+export { tensor, memory, fill, zeros, ones, linspace, randomNormal, truncatedNormal, randomUniform, setSeed, clone } from './create.js';
 export type { TensorLike, TypedArray } from './create.js';
 export { matmul } from './linalg.js';
 export * from './math.js';

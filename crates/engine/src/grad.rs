@@ -11,9 +11,9 @@ use crate::autograd::Node;
 use crate::error::{EngineError, Result};
 use crate::ops::elementwise::binary_raw;
 use crate::ops::layout::transpose_raw;
-use crate::ops::reduce::{xent_raw, ReduceKind};
+use crate::ops::reduce::{reduce_raw, xent_raw, ReduceKind};
 use crate::ops::{self, Op};
-use crate::store::{Store, Tensor, TensorId};
+use crate::store::{DType, Store, Tensor, TensorId};
 
 /// One gradient per input of `n` (`None` where `need` is false or the input
 /// has no gradient). `dy` is borrowed; returned tensors are owned.
@@ -41,6 +41,32 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     (true, true) => ops::matmul(store, dy, a, true, true)?,
                 });
             }
+        }
+        // y = act(x·W + b): dz = dy·act'(y), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.
+        &Op::Dense { act } => {
+            let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
+            let dz = Tensor::f32(y.shape.clone(), ops::nn::dense_dz(act, &y.data, &d.data));
+            let units = dz.shape[1];
+            let db = (x.len() == 3 && need[2]).then(|| {
+                let mut db = vec![0.0f32; units];
+                for row in dz.data.chunks_exact(units.max(1)) {
+                    for (a, v) in db.iter_mut().zip(row) {
+                        *a += v;
+                    }
+                }
+                db
+            });
+            let dz = store.insert(dz);
+            if need[0] {
+                out[0] = Some(ops::matmul(store, dz, x[1], false, true)?);
+            }
+            if need[1] {
+                out[1] = Some(ops::matmul(store, x[0], dz, true, false)?);
+            }
+            if let Some(db) = db {
+                out[2] = Some(store.insert(Tensor::f32(vec![units], db)));
+            }
+            store.release(dz);
         }
         &Op::Binary(op) => {
             let (a, b, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
@@ -81,12 +107,16 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     g.data.iter_mut().for_each(|v| *v *= inv);
                 }
                 ReduceKind::Max | ReduceKind::Min => {
-                    // dy flows to every position equal to the extreme value.
+                    // dy is shared evenly by the positions equal to the extreme
+                    // value (as TensorFlow does; at a tie this is also what a
+                    // central difference gives). Giving all of dy to each of k
+                    // tied positions would scale the gradient by k.
                     let yb = binary_raw(BinaryOp::Add, &zeros, &Tensor::f32(keep, y.data.clone()))?;
-                    for ((gv, xv), yv) in g.data.iter_mut().zip(&xt.data).zip(&yb.data) {
-                        if xv != yv {
-                            *gv = 0.0;
-                        }
+                    let hit: Vec<f32> = xt.data.iter().zip(&yb.data).map(|(xv, yv)| if xv == yv { 1.0 } else { 0.0 }).collect();
+                    let hit = Tensor::f32(xt.shape.clone(), hit);
+                    let counts = binary_raw(BinaryOp::Add, &zeros, &reduce_raw(ReduceKind::Sum, &hit, axes)?)?;
+                    for ((gv, h), c) in g.data.iter_mut().zip(&hit.data).zip(&counts.data) {
+                        *gv = if *h == 0.0 { 0.0 } else { *gv / c };
                     }
                 }
             }
@@ -105,15 +135,31 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             out[0] = Some(store.insert(Tensor::f32(shape, dx)));
         }
         Op::SoftmaxXent => {
-            if need[0] {
-                let (logits, labels, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
-                let scale = d.data[0];
+            let (logits, labels, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
+            let scale = d.data[0];
+            let shape = logits.shape.clone();
+            // Float32 (one-hot or soft) labels: L = −mean_i Σ_j labels_ij·logSoftmax(logits)_ij,
+            // so dL/dlabels = −logSoftmax(logits)/n. Int32 class indices have no gradient.
+            let g_labels = if need[1] && labels.dtype == DType::F32 {
+                let c = *shape.last().expect("2-D, checked in forward");
+                let mut ls = vec![0.0; logits.data.len()];
+                sm::log_softmax(&logits.data, c, &mut ls);
+                let k = -scale / shape[0].max(1) as f32;
+                ls.iter_mut().for_each(|v| *v *= k);
+                Some(Tensor::f32(shape.clone(), ls))
+            } else {
+                None
+            };
+            let g_logits = if need[0] {
                 let (_, g) = xent_raw("softmaxCrossEntropy", logits, labels, true)?;
                 let mut g = g.expect("requested");
                 g.iter_mut().for_each(|v| *v *= scale);
-                let shape = logits.shape.clone();
-                out[0] = Some(store.insert(Tensor::f32(shape, g)));
-            }
+                Some(Tensor::f32(shape, g))
+            } else {
+                None
+            };
+            out[0] = g_logits.map(|g| store.insert(g));
+            out[1] = g_labels.map(|g| store.insert(g));
         }
         Op::Reshape => {
             let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);

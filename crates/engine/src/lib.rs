@@ -6,6 +6,7 @@ pub mod autograd;
 pub mod error;
 pub mod grad;
 pub mod ops;
+pub mod optim;
 pub mod random;
 pub mod shape;
 pub mod store;

@@ -16,5 +16,6 @@ pub mod activation;
 pub mod broadcast;
 pub mod elementwise;
 pub mod math;
+pub mod optim;
 pub mod reduce;
 pub mod softmax;

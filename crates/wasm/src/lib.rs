@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 mod autograd;
 mod math;
 mod nn;
+mod optim;
 mod random;
 #[cfg(feature = "threads")]
 mod pool;
@@ -175,4 +176,10 @@ pub fn tensor_clone(id: TensorId) -> Result<TensorId, JsError> {
         let t = s.get("clone", id)?.clone();
         Ok(s.insert(t))
     })
+}
+
+/// Number of NaN or infinite values in a tensor (checked once per `fit`).
+#[wasm_bindgen]
+pub fn tensor_count_non_finite(id: TensorId) -> Result<u32, JsError> {
+    with_store(|s| Ok(s.get("isFinite", id)?.data.iter().filter(|v| !v.is_finite()).count() as u32))
 }

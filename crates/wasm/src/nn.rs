@@ -59,3 +59,32 @@ pub fn op_pool_backward(kind: &str, x: TensorId, dy: TensorId, kh: usize, kw: us
         ops::pool_backward(s, k, x, dy, pool_args("poolBackward", kh, kw, stride_h, stride_w, pad)?)
     })
 }
+
+/// `act(x·W + b)` in one pass (act: linear, relu, sigmoid or tanh).
+#[wasm_bindgen]
+pub fn op_dense(x: TensorId, w: TensorId, b: Option<TensorId>, act: &str) -> Result<TensorId, JsError> {
+    with_store(|s| ops::dense(s, x, w, b, crate::math::activation(act, 0.0)?))
+}
+
+/// Inverted dropout with probability `rate` (seeded when `seed` is given).
+#[wasm_bindgen]
+pub fn op_dropout(x: TensorId, rate: f32, seed: Option<f64>) -> Result<TensorId, JsError> {
+    with_store(|s| ops::dropout(s, x, rate, seed.map(|v| v as u64)))
+}
+
+#[wasm_bindgen]
+pub fn op_take_rows(x: TensorId, perm: TensorId, start: usize, count: usize) -> Result<TensorId, JsError> {
+    with_store(|s| ops::take_rows(s, x, perm, start, count))
+}
+
+/// Correct predictions as a scalar; `kind` is categorical, sparse or binary.
+#[wasm_bindgen]
+pub fn op_accuracy(pred: TensorId, labels: TensorId, kind: &str, threshold: f32) -> Result<TensorId, JsError> {
+    let k = match kind {
+        "categorical" => ops::AccuracyKind::Categorical,
+        "sparse" => ops::AccuracyKind::Sparse,
+        "binary" => ops::AccuracyKind::Binary,
+        other => return Err(crate::to_js(EngineError::invalid("accuracy", format!("unknown accuracy kind '{other}'")))),
+    };
+    with_store(|s| ops::accuracy(s, pred, labels, k, threshold))
+}

@@ -99,7 +99,10 @@ pub fn slice(store: &mut Store, x: TensorId, begin: &[usize], size: &[i64]) -> R
     let st = strides(&t.shape);
     let n: usize = sz.iter().product();
     let mut data = Vec::with_capacity(n);
-    if n > 0 {
+    if rank == 0 {
+        // A scalar: the only block is the value itself.
+        data.extend_from_slice(&t.data);
+    } else if n > 0 {
         let inner = sz[rank - 1];
         let rows = n / inner;
         let mut idx = vec![0usize; rank.saturating_sub(1)];

@@ -5,6 +5,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod layout;
 pub mod linalg;
+pub mod nn;
 pub mod pool;
 pub mod reduce;
 
@@ -12,6 +13,7 @@ pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs
 pub use elementwise::{activate, binary, unary};
 pub use layout::{concat, gather, one_hot, reshape, slice, transpose};
 pub use linalg::{add, add_same_shape, matmul};
+pub use nn::{accuracy, dense, dropout, take_rows, AccuracyKind};
 pub use reduce::{argmax, reduce, softmax, softmax_cross_entropy, ReduceKind};
 pub use pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward, pool, pool_backward, Pool2dArgs, PoolKind};
 
@@ -43,6 +45,8 @@ pub fn padding(op: &str, name: &str) -> Result<sinew_kernels::conv::Padding> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
     MatMul { trans_a: bool, trans_b: bool },
+    /// Inputs: x, kernel, and optionally bias.
+    Dense { act: sinew_kernels::activation::Activation },
     Binary(sinew_kernels::elementwise::BinaryOp),
     Unary(sinew_kernels::elementwise::UnaryOp),
     Act(sinew_kernels::activation::Activation),

@@ -1,0 +1,10 @@
+export { Callback, CustomCallback, History, type CallbackHandlers, type Logs } from './callback.js';
+export { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
+export { ModelCheckpoint, type ModelCheckpointArgs } from './model-checkpoint.js';
+export { ProgressBar, type ProgressBarOptions } from './progress-bar.js';
+
+import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
+import { ModelCheckpoint, type ModelCheckpointArgs } from './model-checkpoint.js';
+/** TF.js-style factories. */
+export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(args);
+export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(args);

@@ -1,0 +1,18 @@
+/**
+ * Data helpers: IDX files (MNIST, Fashion-MNIST), CSV, train/test splits,
+ * scaling and one-hot labels. Row data is flat typed arrays, row-major.
+ *
+ *     const { train, test } = await sinew.data.loadFashionMnist();
+ *     const x = sinew.tensor(train.images, [train.count, 784]);
+ *     const y = sinew.tensor(sinew.data.oneHot(train.labels, 10), [train.count, 10]);
+ */
+export { parseIdx, encodeIdx, loadIdx, gunzip, isGzip, readBytes } from './idx.js';
+export type { IdxTensor, IdxData } from './idx.js';
+export { loadMnistIdx, fromMnistPackage, MNIST_CLASS_NAMES, MNIST_FILES } from './mnist.js';
+export type { ImageDataset, LabeledImages, MnistIdxOptions, MnistPackageDigit, MnistPackageSample, MnistPackageOptions } from './mnist.js';
+export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES } from './fashion-mnist.js';
+export type { FashionMnistOptions } from './fashion-mnist.js';
+export { parseCsv, parseCsvMatrix } from './csv.js';
+export type { CsvOptions, CsvTable } from './csv.js';
+export { mulberry32, shuffledIndices, takeRows, shuffleRows, trainTestSplit, normalize, standardize, oneHot } from './split.js';
+export type { RowData, SplitOptions, Split, MinMaxStats, StandardStats } from './split.js';

@@ -1,0 +1,26 @@
+/** Activations by name, as layers take them (`activation: 'relu'`). */
+import { InvalidArgumentError } from '../errors.js';
+import { activation as applyNamed, softmax, type ActivationName } from '../ops/math.js';
+import type { Tensor } from '../tensor.js';
+
+/** Names a layer's `activation` accepts (TF.js spelling; Keras snake_case also works). */
+export type LayerActivation = ActivationName | 'softmax';
+
+const NAMES: readonly LayerActivation[] = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'gelu', 'softmax'];
+
+/** Canonical name for `name` (accepts `leaky_relu`), or a typed error listing the choices. */
+export function activationName(name: string | null | undefined): LayerActivation {
+  if (name === null || name === undefined) return 'linear';
+  const key = name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) as LayerActivation;
+  if (!NAMES.includes(key)) throw new InvalidArgumentError(`unknown activation '${name}' (expected one of ${NAMES.join(', ')})`);
+  return key;
+}
+
+/** Activations the engine fuses into `dense` (their derivative needs only the output). */
+export const FUSED: ReadonlySet<LayerActivation> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
+
+export function applyActivation(name: LayerActivation, x: Tensor): Tensor {
+  if (name === 'linear') return x;
+  if (name === 'softmax') return softmax(x);
+  return applyNamed(name, x);
+}

@@ -1,0 +1,190 @@
+/** Dense, Activation, Flatten, Reshape and Dropout layers. */
+import { call } from '../engine/backend.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { initializerConfig, type Initializer, type InitializerName } from '../initializers.js';
+import { wrap } from '../ops/handle.js';
+import { reshape } from '../ops/layout.js';
+import { getRegularizer, type Regularizer } from '../regularizers.js';
+import type { Tensor } from '../tensor.js';
+import type { Variable } from '../variable.js';
+import { activationName, applyActivation, FUSED, type LayerActivation } from './activations.js';
+import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: LayerActivation;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName | Initializer;
+  biasInitializer?: InitializerName | Initializer;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+}
+
+/**
+ * `activation(x·kernel + bias)`. With linear, relu, sigmoid or tanh the whole
+ * layer is one fused engine call (matmul, bias and activation in one pass).
+ * Inputs of rank > 2 are applied on the last axis, as in Keras.
+ */
+export class Dense extends Layer {
+  static override readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: LayerActivation;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName | Initializer;
+  readonly biasInitializer: InitializerName | Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  kernel!: Variable;
+  bias: Variable | null = null;
+
+  constructor(args: DenseArgs) {
+    super(args);
+    if (!(Number.isInteger(args.units) && args.units > 0)) throw new InvalidArgumentError(`${this.name}: units must be a positive integer, got ${args.units}`);
+    this.units = args.units;
+    this.activation = activationName(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const inDim = inputShape[inputShape.length - 1];
+    if (typeof inDim !== 'number') throw new ShapeError(`${this.name}: the last input dimension must be known, got ${JSON.stringify(inputShape)}`);
+    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer, { regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, { regularizer: this.biasRegularizer });
+    super.build(inputShape);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  /** The layer without its activation: the logits of a softmax layer. */
+  preActivation(x: Tensor): Tensor {
+    return this.#dense(x, 'linear');
+  }
+
+  override call(x: Tensor): Tensor {
+    if (FUSED.has(this.activation)) return this.#dense(x, this.activation);
+    return applyActivation(this.activation, this.#dense(x, 'linear'));
+  }
+
+  #dense(x: Tensor, act: LayerActivation): Tensor {
+    const inDim = this.kernel.shape[0]!;
+    if (x.shape[x.rank - 1] !== inDim) {
+      throw new ShapeError(`${this.name}: expected inputs with last dimension ${inDim}, got shape [${x.shape.join(',')}]`);
+    }
+    const flat = x.rank === 2 ? x : reshape(x, [-1, inDim]);
+    const [ix, iw, ib] = [flat.id, this.kernel.id, this.bias?.id];
+    const y = wrap(call((g) => g.op_dense(ix, iw, ib, act)));
+    return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const init = initializerConfig;
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: init(this.kernelInitializer),
+      bias_initializer: init(this.biasInitializer),
+      kernel_regularizer: this.kernelRegularizer?.config ?? null,
+      bias_regularizer: this.biasRegularizer?.config ?? null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+    };
+  }
+}
+
+export interface ActivationArgs extends LayerArgs {
+  activation: LayerActivation;
+}
+
+/** Applies an activation by name. */
+export class Activation extends Layer {
+  static override readonly className = 'Activation';
+  readonly activation: LayerActivation;
+  constructor(args: ActivationArgs) {
+    super(args);
+    this.activation = activationName(args.activation);
+  }
+  override call(x: Tensor): Tensor {
+    return applyActivation(this.activation, x);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: this.activation };
+  }
+}
+
+/** `[batch, ...]` → `[batch, product]`. */
+export class Flatten extends Layer {
+  static override readonly className = 'Flatten';
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [inputShape[0] ?? null, inputShape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1)];
+  }
+  override call(x: Tensor): Tensor {
+    return reshape(x, [x.shape[0]!, x.shape.slice(1).reduce((a, b) => a * b, 1)]);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), data_format: 'channels_last' };
+  }
+}
+
+export interface ReshapeArgs extends LayerArgs {
+  /** Target shape without the batch dimension; one entry may be -1. */
+  targetShape: number[];
+}
+
+export class Reshape extends Layer {
+  static override readonly className = 'Reshape';
+  readonly targetShape: number[];
+  constructor(args: ReshapeArgs) {
+    super(args);
+    this.targetShape = [...args.targetShape];
+  }
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const total = inputShape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    return [inputShape[0] ?? null, ...this.targetShape.map((d) => (d === -1 ? total / known : d))];
+  }
+  override call(x: Tensor): Tensor {
+    return reshape(x, [x.shape[0]!, ...this.targetShape]);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), target_shape: this.targetShape };
+  }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  /** Fraction of inputs to zero during training, in [0, 1). */
+  rate: number;
+  seed?: number;
+}
+
+/** Zeroes a fraction `rate` of inputs while training (scaled so inference needs no change). */
+export class Dropout extends Layer {
+  static override readonly className = 'Dropout';
+  readonly rate: number;
+  readonly seed?: number;
+  #calls = 0;
+  constructor(args: DropoutArgs) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new InvalidArgumentError(`${this.name}: rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    if (args.seed !== undefined) this.seed = args.seed;
+  }
+  override call(x: Tensor, training: boolean): Tensor {
+    if (!training || this.rate === 0) return x;
+    // A seeded layer draws a different (but reproducible) mask at each call.
+    const seed = this.seed === undefined ? undefined : this.seed + this.#calls++;
+    const ix = x.id;
+    return wrap(call((g) => g.op_dropout(ix, this.rate, seed)));
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, noise_shape: null, seed: this.seed ?? null };
+  }
+}

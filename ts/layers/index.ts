@@ -1,0 +1,27 @@
+/**
+ * Layers, and TF.js-style factories: `layers.dense({ units: 10, activation: 'relu' })`.
+ */
+import { Activation, Dense, Dropout, Flatten, Reshape, type ActivationArgs, type DenseArgs, type DropoutArgs, type ReshapeArgs } from './core.js';
+import { Conv2D, type Conv2DArgs } from './convolutional.js';
+import type { LayerArgs } from './layer.js';
+import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
+import { AveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
+import { registerLayer } from './registry.js';
+
+for (const cls of [Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization]) registerLayer(cls);
+
+export { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+export { Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization };
+export type { DenseArgs, ActivationArgs, ReshapeArgs, DropoutArgs, Conv2DArgs, Pooling2DArgs, BatchNormalizationArgs };
+export { registerLayer } from './registry.js';
+export type { LayerActivation } from './activations.js';
+
+export const dense = (args: DenseArgs) => new Dense(args);
+export const activation = (args: ActivationArgs) => new Activation(args);
+export const flatten = (args: LayerArgs = {}) => new Flatten(args);
+export const reshape = (args: ReshapeArgs) => new Reshape(args);
+export const dropout = (args: DropoutArgs) => new Dropout(args);
+export const conv2d = (args: Conv2DArgs) => new Conv2D(args);
+export const maxPooling2d = (args: Pooling2DArgs = {}) => new MaxPooling2D(args);
+export const averagePooling2d = (args: Pooling2DArgs = {}) => new AveragePooling2D(args);
+export const batchNormalization = (args: BatchNormalizationArgs = {}) => new BatchNormalization(args);

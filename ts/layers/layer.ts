@@ -1,0 +1,155 @@
+/**
+ * `Layer`: the base of every layer, and the way to write your own in
+ * TypeScript from engine ops:
+ *
+ *     class Scale extends Layer {
+ *       static override readonly className = 'Scale';
+ *       private s!: Variable;
+ *       override build(inputShape: SymbolicShape) {
+ *         this.s = this.addWeight('scale', [inputShape.at(-1)!], initializers.ones());
+ *         super.build(inputShape);
+ *       }
+ *       override call(x: Tensor) { return mul(x, this.s); }
+ *     }
+ *     registerLayer(Scale);   // so saved models can be loaded
+ *
+ * `call` runs inside the model's gradient tape, so any op used there is
+ * differentiable; weights made with `addWeight` are trained and saved.
+ */
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
+import type { Regularizer } from '../regularizers.js';
+import type { Tensor } from '../tensor.js';
+import { variable, type Variable } from '../variable.js';
+
+/** A shape whose first (batch) dimension may be unknown. */
+export type SymbolicShape = (number | null)[];
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** Input shape without the batch dimension (first layer of a model). */
+  inputShape?: number[];
+  /** Input shape with the batch dimension (`null` = any). */
+  batchInputShape?: SymbolicShape;
+}
+
+interface LayerWeight {
+  variable: Variable;
+  trainable: boolean;
+  regularizer: Regularizer | null;
+}
+
+const counters = new Map<string, number>();
+
+/** `dense_1`, `dense_2`, ... unique per process. */
+export function uniqueName(prefix: string): string {
+  const n = (counters.get(prefix) ?? 0) + 1;
+  counters.set(prefix, n);
+  return `${prefix}_${n}`;
+}
+
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+export abstract class Layer {
+  /** Class name used in saved models (Keras / TF.js `class_name`). */
+  static readonly className: string = 'Layer';
+  readonly name: string;
+  /** When false, the layer's weights are not updated by `fit`. */
+  trainable: boolean;
+  readonly batchInputShape?: SymbolicShape;
+  built = false;
+  #weights: LayerWeight[] = [];
+
+  constructor(args: LayerArgs = {}) {
+    const cls = (this.constructor as typeof Layer).className;
+    this.name = args.name ?? uniqueName(snake(cls));
+    this.trainable = args.trainable ?? true;
+    if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
+    else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
+    if (this.batchInputShape && !this.batchInputShape.slice(1).every((d) => Number.isInteger(d) && (d as number) > 0)) {
+      throw new InvalidArgumentError(`${this.name}: inputShape must be positive integers, got ${JSON.stringify(this.batchInputShape.slice(1))}`);
+    }
+  }
+
+  get className(): string {
+    return (this.constructor as typeof Layer).className;
+  }
+
+  /** Creates the weights for inputs of `inputShape` (batch dimension first). Call `super.build` last. */
+  build(_inputShape: SymbolicShape): void {
+    this.built = true;
+  }
+
+  /** The layer's computation. `training` is true inside `fit`. */
+  abstract call(x: Tensor, training: boolean): Tensor;
+
+  /** Output shape for an input shape (batch dimension first). */
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return inputShape;
+  }
+
+  /** Builds on first use, then calls. */
+  apply(x: Tensor, training = false): Tensor {
+    if (!this.built) this.build([null, ...x.shape.slice(1)]);
+    return this.call(x, training);
+  }
+
+  /** Creates a weight named `<layer>/<name>`, initialised now. */
+  protected addWeight(
+    name: string,
+    shape: number[],
+    initializer: InitializerName | Initializer,
+    { trainable = true, regularizer = null }: { trainable?: boolean; regularizer?: Regularizer | null } = {},
+  ): Variable {
+    const init = getInitializer(initializer)(shape);
+    const v = variable(init, trainable, `${this.name}/${name}`);
+    init.dispose();
+    this.#weights.push({ variable: v, trainable, regularizer });
+    return v;
+  }
+
+  /** All weights, in creation order (the order of `getWeights`/`setWeights` and saved files). */
+  get weights(): Variable[] {
+    return this.#weights.map((w) => w.variable);
+  }
+
+  /** Weights `fit` updates: none when the layer is frozen (`trainable = false`). */
+  get trainableWeights(): Variable[] {
+    return this.trainable ? this.#weights.filter((w) => w.trainable).map((w) => w.variable) : [];
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    return this.#weights.filter((w) => !this.trainable || !w.trainable).map((w) => w.variable);
+  }
+
+  countParams(): number {
+    return this.#weights.reduce((n, w) => n + w.variable.size, 0);
+  }
+
+  /** Penalties of regularized weights (scalars), added to the loss by `fit`. */
+  regularizationLosses(): Tensor[] {
+    return this.#weights.filter((w) => w.regularizer).map((w) => w.regularizer!(w.variable));
+  }
+
+  /** Keras-format config (snake_case keys), saved in model.json. */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: 'float32' };
+    if (this.batchInputShape) c.batch_input_shape = this.batchInputShape;
+    return c;
+  }
+
+  /** Frees the layer's weights. */
+  dispose(): void {
+    for (const w of this.#weights) w.variable.dispose();
+    this.#weights = [];
+    this.built = false;
+  }
+}
+
+/** Throws a ShapeError unless `shape` has `rank` dimensions. */
+export function expectRank(layer: Layer, shape: SymbolicShape, rank: number, what: string): void {
+  if (shape.length !== rank) {
+    throw new ShapeError(`${layer.name}: expected ${what} of rank ${rank}, got shape [${shape.map((d) => d ?? 'batch').join(',')}]`);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Metrics, computed per batch on the engine side (one scalar crosses to JS)
+ * and averaged over an epoch weighted by batch size.
+ */
+import { call } from './engine/backend.js';
+import { InvalidArgumentError } from './errors.js';
+import { wrap } from './ops/handle.js';
+import { mul } from './ops/math.js';
+import { meanAbsoluteError, meanSquaredError, type LossName } from './losses.js';
+import type { Tensor } from './tensor.js';
+
+/** A metric: the batch value as a scalar tensor. */
+export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+function accuracyOf(kind: 'categorical' | 'sparse' | 'binary', threshold = 0.5): MetricFn {
+  return (yTrue, yPred) => {
+    const [ip, iy] = [yPred.id, yTrue.id];
+    const correct = wrap(call((g) => g.op_accuracy(ip, iy, kind, threshold)));
+    const n = kind === 'binary' ? yPred.size : yPred.size / yPred.shape[yPred.rank - 1]!;
+    return mul(correct, 1 / Math.max(1, n));
+  };
+}
+
+export const categoricalAccuracy: MetricFn = accuracyOf('categorical');
+export const sparseCategoricalAccuracy: MetricFn = accuracyOf('sparse');
+export const binaryAccuracy: MetricFn = accuracyOf('binary');
+/** Binary accuracy for a model that outputs logits (threshold 0 ≡ probability 0.5). */
+export const binaryAccuracyFromLogits: MetricFn = accuracyOf('binary', 0);
+
+export type MetricName =
+  | 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
+  | 'meanSquaredError' | 'mse' | 'meanAbsoluteError' | 'mae';
+
+export interface ResolvedMetric {
+  /** Key in logs and History (`acc`, `mse`, ...; validation adds `val_`). */
+  key: string;
+  fn: MetricFn;
+  /** Which accuracy (lets `fit` evaluate it on logits). */
+  accuracy?: 'categorical' | 'sparse' | 'binary';
+}
+
+/** Resolves a metric; 'accuracy' picks the variant matching the loss, as Keras does. */
+export function getMetric(spec: MetricName | string | MetricFn, loss: LossName | 'custom'): ResolvedMetric {
+  if (typeof spec === 'function') return { key: spec.name || 'metric', fn: spec };
+  const key = spec.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+  switch (key) {
+    case 'accuracy':
+    case 'acc': {
+      const kind = loss === 'binaryCrossentropy' ? 'binary' : loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'categorical';
+      return { key: 'acc', fn: accuracyOf(kind), accuracy: kind };
+    }
+    case 'binaryAccuracy': return { key: 'binaryAccuracy', fn: binaryAccuracy, accuracy: 'binary' };
+    case 'categoricalAccuracy': return { key: 'categoricalAccuracy', fn: categoricalAccuracy, accuracy: 'categorical' };
+    case 'sparseCategoricalAccuracy': return { key: 'sparseCategoricalAccuracy', fn: sparseCategoricalAccuracy, accuracy: 'sparse' };
+    case 'meanSquaredError': case 'mse': return { key: 'mse', fn: meanSquaredError };
+    case 'meanAbsoluteError': case 'mae': return { key: 'mae', fn: meanAbsoluteError };
+  }
+  throw new InvalidArgumentError(`unknown metric '${spec}' (expected accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, mse or mae)`);
+}

@@ -1,0 +1,131 @@
+/**
+ * Saving and loading Sequential models in the TensorFlow.js layers format
+ * (model.json topology + weights.bin), so models move between Sinew,
+ * TensorFlow.js and Keras (through tensorflowjs_converter).
+ */
+import { backendInfo } from '../engine/backend.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { getInitializer } from '../initializers.js';
+import { decodeWeights, encodeWeights } from '../io/weights.js';
+import { getHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+import type { Layer } from '../layers/layer.js';
+import { layerClass } from '../layers/registry.js';
+import { tensor } from '../ops/create.js';
+import { getRegularizer } from '../regularizers.js';
+import { Sequential } from './sequential.js';
+
+const camel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+
+/** Config keys that carry no information Sinew needs (or only defaults it always has). */
+const IGNORED = new Set(['dtype', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'beta_constraint', 'gamma_constraint', 'beta_regularizer', 'gamma_regularizer', 'noise_shape', 'data_format', 'dilation_rate', 'groups', 'sparse', 'ragged', 'batch_size']);
+
+/** Keras layer config (snake_case) → Sinew constructor arguments (camelCase). */
+function configToArgs(className: string, config: Record<string, unknown>): Record<string, unknown> {
+  const where = `layer ${String(config.name ?? className)} (${className})`;
+  if (config.data_format !== undefined && config.data_format !== 'channels_last') {
+    throw new InvalidArgumentError(`${where}: only data_format 'channels_last' is supported, got '${String(config.data_format)}'`);
+  }
+  const dil = config.dilation_rate;
+  if (dil !== undefined && [dil].flat().some((d) => d !== 1)) throw new InvalidArgumentError(`${where}: dilation_rate ${JSON.stringify(dil)} is not supported`);
+  if (config.groups !== undefined && config.groups !== 1) throw new InvalidArgumentError(`${where}: grouped convolutions are not supported`);
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (IGNORED.has(k) || v === null) continue;
+    if (k.endsWith('_initializer')) args[camel(k)] = getInitializer(v as { class_name: string });
+    else if (k.endsWith('_regularizer')) args[camel(k)] = getRegularizer(v as { class_name: string });
+    else if (k === 'axis') {
+      const a = Array.isArray(v) ? v[0] : v;
+      // Keras writes the channel axis as a positive index (3 for NHWC); Sinew normalises channels-last.
+      args.axis = typeof a === 'number' && a > 0 ? -1 : a;
+    } else args[camel(k)] = v;
+  }
+  return args;
+}
+
+/** Rebuilds a Sequential model (without weights) from its Keras topology. */
+export function modelFromTopology(topology: unknown): Sequential {
+  const t = topology as { class_name?: unknown; config?: unknown; model_config?: unknown };
+  const top = (t && typeof t === 'object' && 'model_config' in t ? t.model_config : t) as { class_name?: unknown; config?: unknown } | null;
+  if (!top || typeof top !== 'object') throw new InvalidArgumentError('model.json: modelTopology must be an object');
+  if (top.class_name !== 'Sequential') {
+    throw new InvalidArgumentError(`model.json: only Sequential models are supported, got class_name ${JSON.stringify(top.class_name)}`);
+  }
+  const cfg = top.config as { name?: string; layers?: unknown } | unknown[] | undefined;
+  const list = Array.isArray(cfg) ? cfg : cfg?.layers;
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError('model.json: modelTopology.config.layers must be a non-empty array');
+  const name = Array.isArray(cfg) ? undefined : cfg?.name;
+  const model = new Sequential(name ? { name } : {});
+  let pendingInput: unknown = undefined;
+  for (const [i, entry] of list.entries()) {
+    const e = entry as { class_name?: unknown; config?: unknown };
+    if (!e || typeof e.class_name !== 'string' || !e.config || typeof e.config !== 'object') {
+      throw new InvalidArgumentError(`model.json: layer ${i} must be { class_name, config }`);
+    }
+    const config = e.config as Record<string, unknown>;
+    if (e.class_name === 'InputLayer') {
+      pendingInput = config.batch_input_shape ?? config.batch_shape;
+      continue;
+    }
+    const args = configToArgs(e.class_name, config);
+    if (pendingInput !== undefined && args.batchInputShape === undefined) args.batchInputShape = pendingInput;
+    pendingInput = undefined;
+    const Cls = layerClass(e.class_name) as unknown as new (a: Record<string, unknown>) => Layer;
+    model.add(new Cls(args));
+  }
+  return model;
+}
+
+/** Saves `model` to a destination (see `Sequential.save`). */
+export async function saveModel(model: Sequential, destination: string | URL | IOHandler): Promise<SaveResult> {
+  const handler = getHandler(destination);
+  const { data, specs } = encodeWeights(
+    model.weights.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype, values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : v.dataSync() })),
+  );
+  const c = model.compiled;
+  return handler.save({
+    modelTopology: model.toJSON(),
+    weightSpecs: specs,
+    weightData: data,
+    format: 'layers-model',
+    generatedBy: `sinew ${backendInfo().version}`,
+    convertedBy: null,
+    ...(c
+      ? {
+          trainingConfig: {
+            optimizer_config: { class_name: c.optimizer.className, config: c.optimizer.getConfig() },
+            loss: c.lossName,
+            metrics: c.metrics.map((m) => m.key),
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * Loads a Sequential model saved in the TensorFlow.js layers format (by
+ * Sinew, TensorFlow.js, or Keras through tensorflowjs_converter). Weights are
+ * matched by name. The model comes back uncompiled: call `compile` to train.
+ */
+export async function loadSequential(source: string | URL | IOHandler): Promise<Sequential> {
+  const art = await getHandler(source).load();
+  const model = modelFromTopology(art.modelTopology);
+  try {
+    const weights = new Map(decodeWeights(art.weightData, art.weightSpecs).map((w) => [w.name, w]));
+    for (const v of model.weights) {
+      const w = weights.get(v.name);
+      if (!w) throw new InvalidArgumentError(`weights: '${v.name}' is missing from the weights file (it has ${[...weights.keys()].join(', ') || 'nothing'})`);
+      if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
+        throw new ShapeError(`weights: '${v.name}' has shape [${w.shape.join(',')}] in the file but the layer needs [${v.shape.join(',')}]`);
+      }
+      const t = tensor(w.values, w.shape, w.dtype);
+      v.assign(t);
+      t.dispose();
+      weights.delete(v.name);
+    }
+    if (weights.size) throw new InvalidArgumentError(`weights: the file has weights no layer uses: ${[...weights.keys()].join(', ')}`);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
