@@ -25,7 +25,7 @@ done
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- Debian packages (see shared/TOOLCHAIN.md: rustup cannot fetch wasm32 targets here) ---
-APT_PKGS=(rustc-web cargo-web rust-web-src lld-22)
+APT_PKGS=(rustc-web cargo-web rust-web-src lld-22 dataset-fashion-mnist)
 if [ "$WITH_TEST_DEPS" = 1 ]; then APT_PKGS+=(chromium); fi
 missing=()
 for p in "${APT_PKGS[@]}"; do

@@ -8,7 +8,7 @@ export interface EarlyStoppingArgs {
   monitor?: string;
   /** Smallest change that counts as an improvement. */
   minDelta?: number;
-  /** Epochs without improvement before stopping. */
+  /** Number of epochs without improvement after which training stops (Keras / TF.js: stop when `patience` epochs in a row did not improve; 0 and 1 both stop at the first). */
   patience?: number;
   mode?: 'auto' | 'min' | 'max';
   /** Put back the weights of the best epoch when training stops. */
@@ -63,7 +63,7 @@ export class EarlyStopping extends Callback {
       return;
     }
     this.#wait += 1;
-    if (this.#wait > this.patience && this.model) {
+    if (this.#wait >= this.patience && this.model) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
     }

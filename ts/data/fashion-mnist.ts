@@ -56,7 +56,9 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
     dir = FASHION_MNIST_DIR;
   }
   const hint =
-    options.dir === undefined && String(dir) === FASHION_MNIST_DIR
+    environment() !== 'node'
+      ? 'Pass { dir } with the base URL where train-images-idx3-ubyte.gz etc. are served'
+      : options.dir === undefined && String(dir) === FASHION_MNIST_DIR
       ? 'Install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass { dir } to where the IDX files are'
       : 'Pass { dir } to where train-images-idx3-ubyte.gz etc. are, or install the Debian package dataset-fashion-mnist and leave dir unset';
   return loadMnistIdx({ dir, classNames: FASHION_MNIST_CLASS_NAMES, name: 'Fashion-MNIST', hint });

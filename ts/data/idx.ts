@@ -171,8 +171,22 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   const DS = (globalThis as { DecompressionStream?: new (format: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
   if (!DS) throw new UnsupportedError('gunzip: this browser has no DecompressionStream; decompress the file beforehand');
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DS('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DS('gzip')).getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
   } catch (e) {
     throw new InvalidArgumentError(`gunzip: corrupt or truncated gzip data (${bytes.length} bytes): ${(e as Error).message}`);
   }

@@ -154,7 +154,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  if (typeof v === 'object') {
+    const name = (v as object).constructor?.name;
+    return !name || name === 'Object' ? 'an object' : name;
+  }
   return typeof v;
 }
 

@@ -49,7 +49,7 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${n}`;
 }
 
-const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+const snake = (s: string) => s.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 export abstract class Layer {
   /** Class name used in saved models (Keras / TF.js `class_name`). */

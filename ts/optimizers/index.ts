@@ -34,6 +34,8 @@ const byClassName = new Map<string, OptimizerClass>(
 );
 // TensorFlow.js's momentum optimizer is Keras SGD with momentum.
 byClassName.set('Momentum', SGD as unknown as OptimizerClass);
+// Keras spells it RMSprop.
+byClassName.set('RMSprop', RMSProp as unknown as OptimizerClass);
 
 const byName: Record<string, () => Optimizer> = {
   sgd: () => new SGD(),
@@ -49,7 +51,7 @@ const byName: Record<string, () => Optimizer> = {
  * `'adamax'`, `'rmsprop'`, `'adagrad'`, any case), from `{ className, config }`,
  * or an optimizer instance (returned as is).
  */
-export function get(identifier: string | Optimizer | { className: string; config?: Record<string, unknown> }): Optimizer {
+export function get(identifier: string | Optimizer | { className?: string; class_name?: string; config?: Record<string, unknown> }): Optimizer {
   if (identifier instanceof Optimizer) return identifier;
   if (typeof identifier === 'string') {
     const make = byName[identifier.toLowerCase()];
@@ -58,7 +60,9 @@ export function get(identifier: string | Optimizer | { className: string; config
     }
     return make();
   }
-  if (identifier && typeof identifier === 'object' && typeof identifier.className === 'string') return deserialize(identifier);
+  if (identifier && typeof identifier === 'object' && (typeof identifier.className === 'string' || typeof identifier.class_name === 'string')) {
+    return deserialize(identifier);
+  }
   throw new InvalidArgumentError(`optimizers.get: expected an optimizer name, config or instance, got ${String(identifier)}`);
 }
 
@@ -67,19 +71,42 @@ export function serialize(optimizer: Optimizer): { className: string; config: Re
   return { className: optimizer.className, config: optimizer.getConfig() };
 }
 
-/** Rebuilds an optimizer from `serialize`'s output (schedules included). */
-export function deserialize(value: { className: string; config?: Record<string, unknown> }): Optimizer {
-  const cls = byClassName.get(value.className);
-  if (!cls) {
-    throw new InvalidArgumentError(`unknown optimizer class '${value.className}' (known: ${[...byClassName.keys()].join(', ')})`);
+/** `learning_rate` → `learningRate`, `beta_1` → `beta1` (Keras JSON to Sinew args). */
+function camel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Config keys to camelCase, `null`s dropped (Keras writes `clipnorm: null`), nested `{class_name, config}` too. */
+function normalizeConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === null) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v) && ('class_name' in v || 'className' in v)) {
+      const o = v as { class_name?: string; className?: string; config?: Record<string, unknown> };
+      out[camel(k)] = { className: o.className ?? o.class_name, config: normalizeConfig(o.config ?? {}) };
+    } else {
+      out[camel(k)] = v;
+    }
   }
-  const config = { ...(value.config ?? {}) };
+  return out;
+}
+
+/**
+ * Rebuilds an optimizer from `serialize`'s output (schedules included). Also
+ * reads Keras / TensorFlow.js JSON: `class_name`, snake_case keys, `RMSprop`,
+ * TF.js `Momentum` (`useNesterov`) and RMSProp `decay`.
+ */
+export function deserialize(value: { className?: string; class_name?: string; config?: Record<string, unknown> }): Optimizer {
+  const className = value?.className ?? value?.class_name ?? '';
+  const cls = byClassName.get(className);
+  if (!cls) {
+    throw new InvalidArgumentError(`unknown optimizer class '${className}' (known: ${[...byClassName.keys()].join(', ')})`);
+  }
+  const config = normalizeConfig(value.config ?? {});
   if ('learningRate' in config) config.learningRate = learningRateFromConfig(config.learningRate);
   // TF.js spellings.
-  if (value.className === 'Momentum') {
-    if ('useNesterov' in config) config.nesterov = config.useNesterov;
-  }
-  if (value.className === 'RMSProp' && 'decay' in config && !('rho' in config)) config.rho = config.decay;
+  if (className === 'Momentum' && 'useNesterov' in config) config.nesterov = config.useNesterov;
+  if ((className === 'RMSProp' || className === 'RMSprop') && 'decay' in config && !('rho' in config)) config.rho = config.decay;
   return cls.fromConfig(config);
 }
 

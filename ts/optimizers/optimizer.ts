@@ -205,9 +205,19 @@ export abstract class Optimizer {
     for (const v of vars) this.#slotsOf(v, names);
   }
 
+  /** Frees the slots of variables disposed since (their state can never be used again). */
+  #prune(): void {
+    for (const [v, set] of this.#slots) {
+      if (!v.isDisposed) continue;
+      for (const t of set.slots.values()) t.dispose();
+      this.#slots.delete(v);
+    }
+  }
+
   #slotsOf(v: Tensor, names: readonly string[]): Map<string, Tensor> {
     let set = this.#slots.get(v);
     if (!set) {
+      this.#prune();
       set = { variable: v, slots: new Map() };
       this.#slots.set(v, set);
     }
@@ -231,6 +241,7 @@ export abstract class Optimizer {
 
   /** Number of engine tensors the optimizer holds (slots and restored values). */
   get numSlotTensors(): number {
+    this.#prune();
     let n = this.#pending.size;
     for (const s of this.#slots.values()) n += s.slots.size;
     return n;
@@ -241,9 +252,9 @@ export abstract class Optimizer {
    * then each slot as `variableName/slotName`. The caller owns the tensors.
    */
   getWeights(): NamedTensor[] {
+    this.#prune();
     const out: NamedTensor[] = [{ name: 'iter', tensor: new Tensor(call((g) => g.tensor_from(Float32Array.of(this.iterations), new Uint32Array(0), true)), [], 'int32') }];
     for (const set of this.#slots.values()) {
-      if (set.variable.isDisposed) continue;
       for (const [n, t] of set.slots) {
         const id = t.id;
         out.push({ name: `${slotPrefix(set.variable)}/${n}`, tensor: new Tensor(call((g) => g.tensor_clone(id)), t.shape, 'float32') });
@@ -258,9 +269,9 @@ export abstract class Optimizer {
    */
   setWeights(weights: readonly NamedTensor[]): void {
     const op = `${this.className}.setWeights`;
+    this.#prune();
     const byName = new Map<string, Tensor>();
     for (const set of this.#slots.values()) {
-      if (set.variable.isDisposed) continue;
       for (const [n, t] of set.slots) byName.set(`${slotPrefix(set.variable)}/${n}`, t);
     }
     for (const { name, tensor } of weights) {
