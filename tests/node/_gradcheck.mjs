@@ -327,6 +327,15 @@ export function gradcheckSuite(build) {
       inputs,
     );
   });
+  // Fused activations (smooth ones: finite differences need no kinks).
+  for (const [act, c] of [['tanh', 0], ['sigmoid', 1]]) {
+    check(`fused.conv2d with bias and ${act} w.r.t. x, filter, bias`, (x, w, b) => sinew.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b, activation: act }), [
+      uniform([2, 5, 5, 3], 730 + c), uniform([3, 3, 3, 4], 740 + c), uniform([4], 750 + c),
+    ]);
+    check(`fused.matMul with bias and ${act} w.r.t. a, b, bias`, (a, b, bias) => sinew.fused.matMul({ a, b, bias, activation: act }), [
+      uniform([5, 7], 760 + c), uniform([7, 3], 770 + c), uniform([3], 780 + c),
+    ]);
+  }
   const pools = [
     // [x shape, pool, strides, pad]
     [[2, 4, 4, 3], 2, 2, 'valid'],

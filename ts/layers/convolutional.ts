@@ -1,11 +1,11 @@
 /** Conv2D (NHWC, channels last, as TF.js and Keras). */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { initializerConfig, type Initializer, type InitializerName } from '../initializers.js';
-import { conv2d, type Padding } from '../ops/conv.js';
+import { conv2d, type FusedActivation, type Padding } from '../ops/conv.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
-import { activationName, applyActivation, type LayerActivation } from './activations.js';
+import { activationName, applyActivation, FUSED, type LayerActivation } from './activations.js';
 import { expectRank, Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -77,6 +77,8 @@ export class Conv2D extends Layer {
 
   override call(x: Tensor): Tensor {
     if (x.rank !== 4) throw new ShapeError(`${this.name}: expected input of rank 4 [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
+    // linear/relu/sigmoid/tanh are fused into the convolution op.
+    if (FUSED.has(this.activation)) return conv2d(x, this.kernel, this.strides, this.padding, this.bias ?? undefined, this.activation as FusedActivation);
     return applyActivation(this.activation, conv2d(x, this.kernel, this.strides, this.padding, this.bias ?? undefined));
   }
 

@@ -8,11 +8,17 @@ import { dims, pair, wrap, type Padding } from './handle.js';
 
 export type { Padding } from './handle.js';
 
-/** `conv2d(x, filter)`, plus a per-output-channel `bias` when given. */
-export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor): Tensor {
+/** Activations `conv2d` can fuse into the same op. */
+export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+/**
+ * `activation(conv2d(x, filter) + bias)`: bias (per output channel) and
+ * activation are optional and fused into the one op.
+ */
+export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear'): Tensor {
   const [sh, sw] = pair('conv2d', 'strides', strides);
   const [ix, iw, ib] = [x.id, filter.id, bias?.id];
-  return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad)));
+  return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation)));
 }
 
 /** Gradient of `conv2d` with respect to its input (of shape `xShape`), given `dy`. */

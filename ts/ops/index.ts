@@ -5,3 +5,5 @@ export * from './math.js';
 export { reshape, transpose, slice, concat, gather, oneHot } from './layout.js';
 export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, avgPool, maxPoolBackward, avgPoolBackward } from './conv.js';
 export type { Padding } from './conv.js';
+export * as fused from './fused.js';
+export type { FusedActivation } from './conv.js';

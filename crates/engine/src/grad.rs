@@ -218,19 +218,28 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 out[0] = Some(store.insert(Tensor::f32(shape, g)));
             }
         }
-        &Op::Conv2d { args } => {
+        // y = act(conv(x, w) + b): dz = dy·act'(y), then the convolution's gradients of dz.
+        &Op::Conv2d { args, act } => {
             let (xi, w) = (x[0], x[1]);
+            let dz = if act == sinew_kernels::activation::Activation::Linear {
+                store.retain(dy);
+                dy
+            } else {
+                let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
+                let dz = Tensor::f32(y.shape.clone(), ops::nn::dense_dz(act, &y.data, &d.data));
+                store.insert(dz)
+            };
             if need[0] {
                 let shape = store.get("conv2d", xi)?.shape.clone();
-                out[0] = Some(ops::conv2d_backprop_input(store, dy, w, &shape, args)?);
+                out[0] = Some(ops::conv2d_backprop_input(store, dz, w, &shape, args)?);
             }
             if need[1] {
                 let shape = store.get("conv2d", w)?.shape.clone();
-                out[1] = Some(ops::conv2d_backprop_filter(store, xi, dy, &shape, args)?);
+                out[1] = Some(ops::conv2d_backprop_filter(store, xi, dz, &shape, args)?);
             }
             if x.len() == 3 && need[2] {
-                // Bias gradient: dy summed over batch, height and width.
-                let t = store.get("conv2d", dy)?;
+                // Bias gradient: dz summed over batch, height and width.
+                let t = store.get("conv2d", dz)?;
                 let c = *t.shape.last().expect("4-D");
                 let mut db = vec![0.0f32; c];
                 for row in t.data.chunks_exact(c) {
@@ -240,6 +249,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 }
                 out[2] = Some(store.insert(Tensor::f32(vec![c], db)));
             }
+            store.release(dz);
         }
         &Op::Pool { kind, args } => {
             out[0] = Some(ops::pool_backward(store, kind, x[0], dy, args)?);

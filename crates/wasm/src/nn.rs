@@ -19,8 +19,8 @@ fn pool_kind(op: &str, kind: &str) -> Result<PoolKind, EngineError> {
 }
 
 #[wasm_bindgen]
-pub fn op_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
-    with_store(|s| ops::conv2d(s, x, w, bias, conv_args("conv2d", stride_h, stride_w, pad)?))
+pub fn op_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usize, stride_w: usize, pad: &str, act: &str) -> Result<TensorId, JsError> {
+    with_store(|s| ops::conv2d(s, x, w, bias, conv_args("conv2d", stride_h, stride_w, pad)?, crate::math::activation(act, 0.0)?))
 }
 
 #[wasm_bindgen]

@@ -1,6 +1,7 @@
 //! 2-D convolution (NHWC input, `[kh, kw, c_in, c_out]` filters, as in
 //! TensorFlow) and its two gradients.
 
+use sinew_kernels::activation::Activation;
 use sinew_kernels::conv::{self as k, Conv2d, Padding};
 
 use super::{emit, expect_rank, Op};
@@ -62,9 +63,13 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Re
     Ok(p)
 }
 
-/// `y = conv2d(x, w) (+ bias)`: `[n,h,w,c_in] * [kh,kw,c_in,c_out] -> [n,oh,ow,c_out]`.
-pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs) -> Result<TensorId> {
+/// `y = act(conv2d(x, w) + bias)`: `[n,h,w,c_in] * [kh,kw,c_in,c_out] -> [n,oh,ow,c_out]`.
+/// The activation (linear, relu, sigmoid or tanh) is fused: one op, one tape node.
+pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs, act: Activation) -> Result<TensorId> {
     const OP: &str = "conv2d";
+    if !super::nn::fusable(act) {
+        return Err(EngineError::invalid(OP, format!("activation '{}' is not fused; apply it as a separate op", super::elementwise::activation_name(act))));
+    }
     let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
     let p = geometry(OP, &tx.shape, &tw.shape, a)?;
     let tb = match bias {
@@ -82,12 +87,13 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     };
     let mut y = vec![0.0; p.y_len()];
     k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
+    super::nn::activate_in_place(act, &mut y);
     let out = Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c_out], y);
     let inputs: &[TensorId] = match bias {
         Some(b) => &[x, w, b],
         None => &[x, w],
     };
-    Ok(emit(store, Op::Conv2d { args: a }, inputs, out))
+    Ok(emit(store, Op::Conv2d { args: a, act }, inputs, out))
 }
 
 fn expect_dy(op: &str, p: &Conv2d, dy: &[usize]) -> Result<()> {
@@ -137,21 +143,21 @@ mod tests {
         let mut s = Store::new();
         let x = t(&mut s, &[2, 5, 5, 3]);
         let w = t(&mut s, &[3, 3, 3, 4]);
-        let y = conv2d(&mut s, x, w, None, Conv2dArgs { stride_h: 2, stride_w: 2, pad: Padding::Same }).unwrap();
+        let y = conv2d(&mut s, x, w, None, Conv2dArgs { stride_h: 2, stride_w: 2, pad: Padding::Same }, Activation::Linear).unwrap();
         assert_eq!(s.get("t", y).unwrap().shape, vec![2, 3, 3, 4]);
         let w2 = t(&mut s, &[3, 3, 2, 4]);
         assert_eq!(
-            conv2d(&mut s, x, w2, None, SAME1).unwrap_err().to_string(),
+            conv2d(&mut s, x, w2, None, SAME1, Activation::Linear).unwrap_err().to_string(),
             "conv2d: input [2,5,5,3] and filter [3,3,2,4]: input channels 3 and 2 differ"
         );
         let big = t(&mut s, &[7, 7, 3, 1]);
         let valid = Conv2dArgs { pad: Padding::Valid, ..SAME1 };
         assert_eq!(
-            conv2d(&mut s, x, big, None, valid).unwrap_err().to_string(),
+            conv2d(&mut s, x, big, None, valid, Activation::Linear).unwrap_err().to_string(),
             "conv2d: filter 7x7 does not fit input 5x5 with 'valid' padding"
         );
         let flat = t(&mut s, &[5, 3]);
-        assert_eq!(conv2d(&mut s, flat, w, None, SAME1).unwrap_err().to_string(), "conv2d: input must be 4-D, got shape [5,3]");
+        assert_eq!(conv2d(&mut s, flat, w, None, SAME1, Activation::Linear).unwrap_err().to_string(), "conv2d: input must be 4-D, got shape [5,3]");
         let bad_dy = t(&mut s, &[2, 5, 5, 3]);
         assert_eq!(
             conv2d_backprop_filter(&mut s, x, bad_dy, &[3, 3, 3, 4], SAME1).unwrap_err().to_string(),

@@ -61,7 +61,7 @@ pub enum Op {
     /// Inputs: x, indices.
     Gather { axis: usize },
     /// Inputs: x, filter, and optionally bias.
-    Conv2d { args: Conv2dArgs },
+    Conv2d { args: Conv2dArgs, act: sinew_kernels::activation::Activation },
     Pool { kind: PoolKind, args: Pool2dArgs },
 }
 

@@ -45,14 +45,25 @@ pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, a
     let epilogue = if act == Activation::Relu { gemm::Activation::Relu } else { gemm::Activation::None };
     gemm_bias_act(&Gemm::new(n, m, k), &tx.data, &tw.data, &mut y, bias, epilogue);
     if matches!(act, Activation::Sigmoid | Activation::Tanh) {
-        let z = y.clone();
-        activation::forward(act, &z, &mut y);
+        activate_in_place(act, &mut y);
     }
     let inputs: &[TensorId] = match b {
         Some(b) => &[x, w, b],
         None => &[x, w],
     };
     Ok(emit(store, Op::Dense { act }, inputs, Tensor::f32(vec![n, m], y)))
+}
+
+/// Applies a fusable activation to `y` in place (linear: nothing to do).
+pub fn activate_in_place(act: Activation, y: &mut [f32]) {
+    match act {
+        Activation::Linear => {}
+        Activation::Relu => y.iter_mut().for_each(|v| *v = v.max(0.0)),
+        _ => {
+            let z = y.to_vec();
+            activation::forward(act, &z, y);
+        }
+    }
 }
 
 /// dz = dy · act'(z), computed from the output y (see `fusable`).
