@@ -41,13 +41,28 @@ console.log(JSON.stringify({ build: info.build, threads: info.threads, c: c.arra
     // The published types work for a TypeScript user (NodeNext resolution).
     await writeFile(
       join(scratch, 'main.ts'),
-      `import { init, tensor, matmul, ShapeError, type BackendInfo, type Tensor } from 'sinew';
+      `import { init, tensor, matmul, ShapeError, Layer, registerLayer, mul, layers, sequential, type BackendInfo, type Tensor, type SymbolicShape, type Variable } from 'sinew';
 import { createEngine, type RemoteTensor } from 'sinew/browser';
 const info: BackendInfo = await init({ backend: 'simd' });
 const c: Tensor = matmul(tensor([[1]]), tensor([[2]]));
 const n: number = c.dataSync()[0]!;
 const e: typeof ShapeError = ShapeError;
-export const all = [info, n, e, createEngine, null as unknown as RemoteTensor];
+// The README's custom layer.
+class Scale extends Layer {
+  static override readonly className = 'Scale';
+  private s!: Variable;
+  override build(inputShape: SymbolicShape) {
+    this.s = this.addWeight('scale', [inputShape.at(-1) as number], 'ones');
+    super.build(inputShape);
+  }
+  override call(x: Tensor) { return mul(x, this.s); }
+}
+registerLayer(Scale);
+const model = sequential({ layers: [layers.dense({ units: 3, inputShape: [4] }), new Scale()] });
+model.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mae'] });
+const h = await model.fit(tensor(new Float32Array(8), [2, 4]), tensor(new Float32Array(6), [2, 3]), { epochs: 1, verbose: 0 });
+const losses: number[] = h.history.loss!;
+export const all = [info, n, e, createEngine, null as unknown as RemoteTensor, losses];
 // @ts-expect-error: an unknown build name is a type error
 await init({ backend: 'gpu' });`,
     );
