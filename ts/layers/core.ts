@@ -1,23 +1,15 @@
 /** Dense, Activation, Flatten, Reshape and Dropout layers. */
 import { call } from '../engine/backend.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { initializerConfig, type Initializer, type InitializerName } from '../initializers.js';
 import { wrap } from '../ops/handle.js';
 import { reshape } from '../ops/layout.js';
-import { getRegularizer, type Regularizer } from '../regularizers.js';
 import type { Tensor } from '../tensor.js';
-import type { Variable } from '../variable.js';
 import { activationName, applyActivation, FUSED, type LayerActivation } from './activations.js';
+import { KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends KernelLayerArgs {
   units: number;
-  activation?: LayerActivation;
-  useBias?: boolean;
-  kernelInitializer?: InitializerName | Initializer;
-  biasInitializer?: InitializerName | Initializer;
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
 }
 
 /**
@@ -25,35 +17,20 @@ export interface DenseArgs extends LayerArgs {
  * layer is one fused engine call (matmul, bias and activation in one pass).
  * Inputs of rank > 2 are applied on the last axis, as in Keras.
  */
-export class Dense extends Layer {
+export class Dense extends KernelLayer {
   static override readonly className = 'Dense';
   readonly units: number;
-  readonly activation: LayerActivation;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName | Initializer;
-  readonly biasInitializer: InitializerName | Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  kernel!: Variable;
-  bias: Variable | null = null;
 
   constructor(args: DenseArgs) {
     super(args);
     if (!(Number.isInteger(args.units) && args.units > 0)) throw new InvalidArgumentError(`${this.name}: units must be a positive integer, got ${args.units}`);
     this.units = args.units;
-    this.activation = activationName(args.activation);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer);
   }
 
   override build(inputShape: SymbolicShape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (typeof inDim !== 'number') throw new ShapeError(`${this.name}: the last input dimension must be known, got ${JSON.stringify(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.buildKernel([inDim, this.units], this.units);
     super.build(inputShape);
   }
 
@@ -83,20 +60,7 @@ export class Dense extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    const init = initializerConfig;
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      activation: this.activation,
-      use_bias: this.useBias,
-      kernel_initializer: init(this.kernelInitializer),
-      bias_initializer: init(this.biasInitializer),
-      kernel_regularizer: this.kernelRegularizer?.config ?? null,
-      bias_regularizer: this.biasRegularizer?.config ?? null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
-    };
+    return { ...super.getConfig(), units: this.units };
   }
 }
 
