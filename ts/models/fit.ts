@@ -157,24 +157,32 @@ export async function fit(model: Sequential, xIn: Tensor, yIn: Tensor, args: Fit
   checkData(model, 'fit', xIn, yIn);
 
   const owned: Tensor[] = [];
-  const labelsAll = prepareLabels(model, c, yIn, 'y');
-  if (labelsAll.owned) owned.push(labelsAll.y);
-  let x = xIn, y = labelsAll.y;
+  let x: Tensor, y: Tensor;
   let val: [Tensor, Tensor] | null = null;
-  if (args.validationData) {
-    const [vx, vy] = args.validationData;
-    checkData(model, 'fit (validationData)', vx, vy);
-    const vl = prepareLabels(model, c, vy, 'validation y');
-    if (vl.owned) owned.push(vl.y);
-    val = [vx, vl.y];
-  } else if (split > 0) {
-    const total = xIn.shape[0]!;
-    const nVal = Math.floor(total * split);
-    if (nVal < 1 || nVal >= total) throw new InvalidArgumentError(`${model.name}.fit: validationSplit ${split} leaves no training or no validation samples out of ${total}`);
-    x = sliceRows(xIn, 0, total - nVal);
-    y = sliceRows(labelsAll.y, 0, total - nVal);
-    val = [sliceRows(xIn, total - nVal, nVal), sliceRows(labelsAll.y, total - nVal, nVal)];
-    owned.push(x, y, ...val);
+  // Label copies and validation slices made before training are freed if a later check throws.
+  try {
+    const labelsAll = prepareLabels(model, c, yIn, 'y');
+    if (labelsAll.owned) owned.push(labelsAll.y);
+    x = xIn;
+    y = labelsAll.y;
+    if (args.validationData) {
+      const [vx, vy] = args.validationData;
+      checkData(model, 'fit (validationData)', vx, vy);
+      const vl = prepareLabels(model, c, vy, 'validation y');
+      if (vl.owned) owned.push(vl.y);
+      val = [vx, vl.y];
+    } else if (split > 0) {
+      const total = xIn.shape[0]!;
+      const nVal = Math.floor(total * split);
+      if (nVal < 1 || nVal >= total) throw new InvalidArgumentError(`${model.name}.fit: validationSplit ${split} leaves no training or no validation samples out of ${total}`);
+      x = sliceRows(xIn, 0, total - nVal);
+      y = sliceRows(labelsAll.y, 0, total - nVal);
+      val = [sliceRows(xIn, total - nVal, nVal), sliceRows(labelsAll.y, total - nVal, nVal)];
+      owned.push(x, y, ...val);
+    }
+  } catch (e) {
+    for (const t of owned) t.dispose();
+    throw e;
   }
 
   const n = x.shape[0]!;

@@ -101,13 +101,15 @@ export class Sequential {
   compile(args: CompileArgs): void {
     if (!args || args.loss === undefined || args.optimizer === undefined) throw new InvalidArgumentError(`${this.name}.compile: needs an optimizer and a loss`);
     const name = typeof args.loss === 'function' ? 'custom' : lossName(args.loss);
-    this.compiled?.optimizer.dispose();
-    this.compiled = {
+    // Resolve everything first: a failed compile leaves the previous one (and its optimizer state) intact.
+    const compiled: Compiled = {
       optimizer: getOptimizer(args.optimizer),
       loss: getLoss(args.loss),
       lossName: name,
       metrics: (args.metrics ?? []).map((m) => getMetric(m, name)),
     };
+    if (this.compiled && this.compiled.optimizer !== compiled.optimizer) this.compiled.optimizer.dispose();
+    this.compiled = compiled;
   }
 
   /** Trains for `epochs` over `(x, y)`; resolves to the History of epoch logs. */

@@ -56,21 +56,27 @@ export function modelFromTopology(topology: unknown): Sequential {
   const name = Array.isArray(cfg) ? undefined : cfg?.name;
   const model = new Sequential(name ? { name } : {});
   let pendingInput: unknown = undefined;
-  for (const [i, entry] of list.entries()) {
-    const e = entry as { class_name?: unknown; config?: unknown };
-    if (!e || typeof e.class_name !== 'string' || !e.config || typeof e.config !== 'object') {
-      throw new InvalidArgumentError(`model.json: layer ${i} must be { class_name, config }`);
+  try {
+    for (const [i, entry] of list.entries()) {
+      const e = entry as { class_name?: unknown; config?: unknown };
+      if (!e || typeof e.class_name !== 'string' || !e.config || typeof e.config !== 'object') {
+        throw new InvalidArgumentError(`model.json: layer ${i} must be { class_name, config }`);
+      }
+      const config = e.config as Record<string, unknown>;
+      if (e.class_name === 'InputLayer') {
+        pendingInput = config.batch_input_shape ?? config.batch_shape;
+        continue;
+      }
+      const args = configToArgs(e.class_name, config);
+      if (pendingInput !== undefined && args.batchInputShape === undefined) args.batchInputShape = pendingInput;
+      pendingInput = undefined;
+      const Cls = layerClass(e.class_name) as unknown as new (a: Record<string, unknown>) => Layer;
+      model.add(new Cls(args));
     }
-    const config = e.config as Record<string, unknown>;
-    if (e.class_name === 'InputLayer') {
-      pendingInput = config.batch_input_shape ?? config.batch_shape;
-      continue;
-    }
-    const args = configToArgs(e.class_name, config);
-    if (pendingInput !== undefined && args.batchInputShape === undefined) args.batchInputShape = pendingInput;
-    pendingInput = undefined;
-    const Cls = layerClass(e.class_name) as unknown as new (a: Record<string, unknown>) => Layer;
-    model.add(new Cls(args));
+  } catch (e) {
+    // Free the weights of the layers built before the bad entry.
+    model.dispose();
+    throw e;
   }
   return model;
 }
@@ -111,9 +117,10 @@ export async function loadSequential(source: string | URL | IOHandler): Promise<
   const model = modelFromTopology(art.modelTopology);
   try {
     const weights = new Map(decodeWeights(art.weightData, art.weightSpecs).map((w) => [w.name, w]));
+    const inFile = [...weights.keys()];
     for (const v of model.weights) {
       const w = weights.get(v.name);
-      if (!w) throw new InvalidArgumentError(`weights: '${v.name}' is missing from the weights file (it has ${[...weights.keys()].join(', ') || 'nothing'})`);
+      if (!w) throw new InvalidArgumentError(`weights: '${v.name}' is missing from the weights file (it has ${inFile.join(', ') || 'nothing'})`);
       if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
         throw new ShapeError(`weights: '${v.name}' has shape [${w.shape.join(',')}] in the file but the layer needs [${v.shape.join(',')}]`);
       }
