@@ -17,14 +17,19 @@ export interface PoolWorkerInit {
 /** Messages a pool worker sends back while starting. */
 export type PoolWorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
 
-const workerUrl = () => new URL('./pool-worker.js', import.meta.url);
+/**
+ * Node resolves the pool worker from a URL built at run time. Kept out of the
+ * literal `new URL('…', import.meta.url)` form on purpose: bundlers treat that
+ * form as an asset to copy, and this path never runs in a browser.
+ */
+const NODE_POOL_WORKER = './pool-worker.js';
 
 async function startNodeWorker(init: PoolWorkerInit): Promise<void> {
-  const { Worker } = await import('node:worker_threads');
-  // Workers inherit the parent's Node flags; `--input-type` (node -e) is
-  // rejected for file-based workers, so drop it and keep the rest.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const w = new Worker(workerUrl(), { workerData: init, name: 'sinew-pool', execArgv });
+  const { Worker: NodeWorker } = await import('node:worker_threads');
+  // Pool workers start with no Node options: they only load plain ESM, V8
+  // flags (e.g. --experimental-wasm-*) are process-wide anyway, and inheriting
+  // the parent's would fail on per-process options (--expose-gc, --input-type).
+  const w = new NodeWorker(new URL(NODE_POOL_WORKER, import.meta.url), { workerData: init, name: 'sinew-pool', execArgv: [] });
   await new Promise<void>((resolve, reject) => {
     w.once('message', (m: PoolWorkerMessage) =>
       m.type === 'ready' ? resolve() : reject(new UnsupportedError(`thread pool worker failed: ${m.message}`)),
@@ -36,7 +41,10 @@ async function startNodeWorker(init: PoolWorkerInit): Promise<void> {
 }
 
 async function startWebWorker(init: PoolWorkerInit, index: number): Promise<void> {
-  const w = new Worker(workerUrl(), { type: 'module', name: `sinew-pool-${index}` });
+  // Written literally so bundlers (Vite, webpack 5, Parcel, esbuild plugins)
+  // see the worker, bundle pool-worker.js with its imports and rewrite the URL,
+  // also when this code itself runs in a Worker (nested workers).
+  const w = new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module', name: `sinew-pool-${index}` });
   await new Promise<void>((resolve, reject) => {
     w.onmessage = (ev: MessageEvent<PoolWorkerMessage>) =>
       ev.data.type === 'ready' ? resolve() : reject(new UnsupportedError(`thread pool worker failed: ${ev.data.message}`));
