@@ -2,41 +2,48 @@
 // competent JS developer would (i-k-j loop order, cache blocking, no
 // allocation in the hot loop). Row-major, same semantics as Sinew's kernels.
 
-const BLOCK = 64;
-
 /**
  * c[m×n] = op(a)·op(b), op = transpose when the flag is set (a stored k×m,
- * b stored n×k). Transposed operands are copied once into row-major form:
- * that is what a JS developer does, and it keeps the inner loop contiguous.
+ * b stored n×k). The best pure-JS GEMM we know how to write: both operands
+ * packed into 4-wide panels (transposes folded into the packing), then a 4×4
+ * register-tiled micro-kernel with 16 local accumulators, so the inner loop is
+ * 8 loads and 16 multiply-adds with no array writes.
  */
 export function jsMatmul(a, b, m, k, n, transA = false, transB = false, c = new Float32Array(m * n)) {
-  const A = transA ? transpose(a, k, m) : a;
-  const B = transB ? transpose(b, n, k) : b;
-  c.fill(0);
-  for (let i0 = 0; i0 < m; i0 += BLOCK) {
-    const i1 = Math.min(i0 + BLOCK, m);
-    for (let p0 = 0; p0 < k; p0 += BLOCK) {
-      const p1 = Math.min(p0 + BLOCK, k);
-      for (let j0 = 0; j0 < n; j0 += 256) {
-        const j1 = Math.min(j0 + 256, n);
-        for (let i = i0; i < i1; i++) {
-          const ci = i * n;
-          for (let p = p0; p < p1; p++) {
-            const aip = A[i * k + p];
-            const bp = p * n;
-            for (let j = j0; j < j1; j++) c[ci + j] += aip * B[bp + j];
-          }
-        }
+  const mp = Math.ceil(m / 4) * 4, np = Math.ceil(n / 4) * 4;
+  // Packed A: for each 4-row panel, k groups of 4 values (rows i..i+3 at depth p).
+  const pa = new Float32Array(mp * k);
+  for (let i = 0; i < m; i++) {
+    const base = (i >> 2) * 4 * k + (i & 3);
+    for (let p = 0; p < k; p++) pa[base + 4 * p] = transA ? a[p * m + i] : a[i * k + p];
+  }
+  // Packed B: for each 4-column panel, k groups of 4 values (columns j..j+3 at depth p).
+  const pb = new Float32Array(np * k);
+  for (let j = 0; j < n; j++) {
+    const base = (j >> 2) * 4 * k + (j & 3);
+    for (let p = 0; p < k; p++) pb[base + 4 * p] = transB ? b[j * k + p] : b[p * n + j];
+  }
+  for (let i0 = 0; i0 < m; i0 += 4) {
+    const ao = (i0 >> 2) * 4 * k;
+    for (let j0 = 0; j0 < n; j0 += 4) {
+      const bo = (j0 >> 2) * 4 * k;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let p = 0, pa4 = ao, pb4 = bo; p < k; p++, pa4 += 4, pb4 += 4) {
+        const a0 = pa[pa4], a1 = pa[pa4 + 1], a2 = pa[pa4 + 2], a3 = pa[pa4 + 3];
+        const b0 = pb[pb4], b1 = pb[pb4 + 1], b2 = pb[pb4 + 2], b3 = pb[pb4 + 3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+      }
+      const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+      for (let r = 0; r < 4 && i0 + r < m; r++) {
+        for (let q = 0; q < 4 && j0 + q < n; q++) c[(i0 + r) * n + j0 + q] = tile[r * 4 + q];
       }
     }
   }
   return c;
-}
-
-function transpose(x, rows, cols) {
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) t[q * rows + r] = x[r * cols + q];
-  return t;
 }
 
 /** SAME/VALID output size and leading pad, as TensorFlow computes them. */
