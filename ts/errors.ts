@@ -5,28 +5,42 @@
  * After any of these the engine stays usable.
  */
 export class SinewError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  // Names are spelled out (not taken from the constructor) so they survive minifiers.
+  override name = 'SinewError';
 }
 
 /** Shapes that do not fit the op. */
-export class ShapeError extends SinewError {}
+export class ShapeError extends SinewError {
+  override name = 'ShapeError';
+}
 /** A tensor of the wrong element type (e.g. int32 labels into a matmul). */
-export class DTypeError extends SinewError {}
+export class DTypeError extends SinewError {
+  override name = 'DTypeError';
+}
 /** A tensor used after `dispose()`. */
-export class DisposedError extends SinewError {}
+export class DisposedError extends SinewError {
+  override name = 'DisposedError';
+}
 /** A wrong argument: values that do not match a shape, an unknown option... */
-export class InvalidArgumentError extends SinewError {}
+export class InvalidArgumentError extends SinewError {
+  override name = 'InvalidArgumentError';
+}
 /** A tensor too large for the engine's memory. */
-export class OutOfMemoryError extends SinewError {}
+export class OutOfMemoryError extends SinewError {
+  override name = 'OutOfMemoryError';
+}
 /** An op called before `await init()`. */
-export class NotInitializedError extends SinewError {}
+export class NotInitializedError extends SinewError {
+  override name = 'NotInitializedError';
+}
 /** The host cannot run what was asked (e.g. the threads build without SharedArrayBuffer). */
-export class UnsupportedError extends SinewError {}
+export class UnsupportedError extends SinewError {
+  override name = 'UnsupportedError';
+}
 /** The WASM instance trapped: a bug in Sinew. The message says what it was doing. */
-export class EngineCrashedError extends SinewError {}
+export class EngineCrashedError extends SinewError {
+  override name = 'EngineCrashedError';
+}
 
 const byName: Record<string, new (message: string) => SinewError> = {
   ShapeError,

@@ -1,0 +1,212 @@
+// The training worker: Sinew's synchronous API runs here (threads+SIMD when
+// the page is cross-origin isolated: the pool workers are started from this
+// worker), so the page's main thread only draws. Requests come as
+// { id, method, args } and get { id, ok, value | error }; progress is sent as
+// { event, ... } messages.
+import * as sinew from 'sinew';
+import { buildModel, parseDataset, MODEL_NAME } from './model.js';
+
+let data = null; // { trainX, trainY, testX, testY, raw }
+let model = null;
+let training = null; // { paused, stopped, resume }
+const post = (m, transfer = []) => self.postMessage(m, transfer);
+
+class Stopped extends Error {}
+
+async function loadData(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  // The file is gzipped (and named so that servers do not add a
+  // Content-Encoding); inflate it unless the server already did.
+  let bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    bytes = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  }
+  const raw = parseDataset(bytes.buffer);
+  const images = (u8, n) => {
+    const f = new Float32Array(u8.length);
+    for (let i = 0; i < u8.length; i++) f[i] = u8[i] / 255;
+    return sinew.tensor(f, [n, raw.rows, raw.cols, 1]);
+  };
+  return {
+    raw,
+    trainX: images(raw.trainX, raw.nTrain),
+    trainY: sinew.tensor(Int32Array.from(raw.trainY), [raw.nTrain], 'int32'),
+    testX: images(raw.testX, raw.nTest),
+    testY: sinew.tensor(Int32Array.from(raw.testY), [raw.nTest], 'int32'),
+  };
+}
+
+function confusionMatrix() {
+  const probs = model.predict(data.testX);
+  const p = probs.dataSync();
+  probs.dispose();
+  const m = Array.from({ length: 10 }, () => new Array(10).fill(0));
+  const labels = data.raw.testY;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let c = 1; c < 10; c++) if (p[i * 10 + c] > p[i * 10 + best]) best = c;
+    m[labels[i]][best]++;
+  }
+  return m;
+}
+
+function compileModel(m, learningRate) {
+  m.compile({ optimizer: new sinew.optimizers.Adam({ learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+}
+
+function replaceModel(m) {
+  model?.dispose();
+  model = m;
+}
+
+const methods = {
+  async init({ dataUrl, backend, threads }) {
+    const opts = {};
+    if (backend) opts.backend = backend;
+    if (threads) opts.threads = threads;
+    const info = await sinew.init(opts);
+    const poolWorkers = sinew.probeThreadPool();
+    data = await loadData(dataUrl);
+    return { info, poolWorkers, nTrain: data.raw.nTrain, nTest: data.raw.nTest };
+  },
+
+  async train({ learningRate = 0.002, batchSize = 32, epochs = 1, seed = 1 }) {
+    if (training) throw new Error('already training');
+    replaceModel(buildModel(sinew, seed));
+    compileModel(model, learningRate);
+    const n = data.raw.nTrain;
+    const batches = Math.ceil(n / batchSize);
+    training = { paused: false, stopped: false, resume: null };
+    const t = training;
+    let activeMs = 0, t0 = performance.now(), samples = 0, windowStart = t0, windowSamples = 0, rate = 0;
+    let lastTestAcc = null;
+    const epochLog = [];
+    try {
+      await model.fit(data.trainX, data.trainY, {
+        epochs, batchSize, seed, yieldEvery: 20,
+        callbacks: {
+          onBatchEnd: async (batch, logs) => {
+            const now = performance.now();
+            samples += logs.size;
+            windowSamples += logs.size;
+            if (now - windowStart > 250) {
+              rate = (windowSamples * 1000) / (now - windowStart);
+              windowStart = now;
+              windowSamples = 0;
+            }
+            post({ event: 'batch', batch, batches, loss: logs.loss, acc: logs.acc, samplesPerSec: rate || (samples * 1000) / (activeMs + now - t0) });
+            if (t.stopped) throw new Stopped();
+            if (t.paused) {
+              activeMs += performance.now() - t0;
+              post({ event: 'paused' });
+              await new Promise((r) => (t.resume = r));
+              if (t.stopped) throw new Stopped();
+              t0 = windowStart = performance.now();
+              windowSamples = 0;
+              post({ event: 'resumed' });
+            }
+          },
+          onEpochBegin: (epoch) => post({ event: 'epoch-begin', epoch, epochs }),
+          onEpochEnd: (epoch, logs) => {
+            const trainMs = activeMs + performance.now() - t0;
+            const test = model.evaluate(data.testX, data.testY);
+            lastTestAcc = test.acc;
+            const e = { epoch, loss: logs.loss, acc: logs.acc, testLoss: test.loss, testAcc: test.acc, samplesPerSec: (samples * 1000) / trainMs };
+            epochLog.push(e);
+            post({ event: 'epoch', ...e });
+          },
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof Stopped)) throw e;
+    } finally {
+      training = null;
+    }
+    const trainMs = activeMs + performance.now() - t0;
+    const test = lastTestAcc === null || t.stopped ? model.evaluate(data.testX, data.testY) : null;
+    return {
+      stopped: t.stopped,
+      epochs: epochLog,
+      testAcc: test ? test.acc : lastTestAcc,
+      samples,
+      samplesPerSec: (samples * 1000) / trainMs,
+      confusion: confusionMatrix(),
+    };
+  },
+  pause() {
+    if (training) training.paused = true;
+  },
+  resume() {
+    if (!training) return;
+    training.paused = false;
+    training.resume?.();
+  },
+  stop() {
+    if (!training) return;
+    training.stopped = true;
+    training.resume?.();
+  },
+
+  /** Class probabilities of one 28×28 image (Float32Array of 784 values in [0, 1]). */
+  predict(pixels) {
+    if (!model) throw new Error('no model yet: train one or load one');
+    return sinew.tidy(() => model.predict(sinew.tensor(pixels, [1, 28, 28, 1])).dataSync());
+  },
+  /** Test image `index` as uint8 pixels, with its label. */
+  sample(index) {
+    const { testX, testY, rows, cols, nTest } = data.raw;
+    const i = ((index % nTest) + nTest) % nTest;
+    return { index: i, pixels: testX.slice(i * rows * cols, (i + 1) * rows * cols), label: testY[i] };
+  },
+
+  async save() {
+    if (!model) throw new Error('no model to save: train one first');
+    const r = await model.save(`indexeddb://${MODEL_NAME}`);
+    return r.modelArtifactsInfo;
+  },
+  async saved() {
+    const all = await sinew.io.listModels();
+    return all[`indexeddb://${MODEL_NAME}`] ?? null;
+  },
+  async load() {
+    replaceModel(await sinew.loadLayersModel(`indexeddb://${MODEL_NAME}`));
+    return model.countParams();
+  },
+  /** The model's TF.js layers-format artifacts (the page downloads them: downloads:// needs a document). */
+  async exportArtifacts() {
+    if (!model) throw new Error('no model to export: train one first');
+    let artifacts = null;
+    await model.save({
+      save: async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: sinew.io.artifactsInfo(a) };
+      },
+    });
+    return artifacts;
+  },
+  /** Loads a model from artifacts the page read with io.browserFiles. */
+  async importArtifacts(artifacts) {
+    const m = await sinew.loadLayersModel({ load: async () => artifacts });
+    const want = [null, 28, 28, 1], got = m.inputShape, out = m.outputShape;
+    if (got.length !== 4 || got.some((d, i) => d !== want[i]) || out[1] !== 10) {
+      m.dispose();
+      throw new sinew.ShapeError(`this model takes [${got}] and gives [${out}]; the app needs [null,28,28,1] → [null,10]`);
+    }
+    replaceModel(m);
+    return model.countParams();
+  },
+  memory: () => sinew.memory(),
+};
+
+self.onmessage = async (ev) => {
+  const { id, method, args = [] } = ev.data;
+  try {
+    const fn = methods[method];
+    if (!fn) throw new Error(`unknown method ${method}`);
+    const value = await fn(...args);
+    post({ id, ok: true, value }, value instanceof Float32Array ? [value.buffer] : []);
+  } catch (e) {
+    post({ id, ok: false, error: { name: e?.name ?? 'Error', message: e?.message ?? String(e) } });
+  }
+};

@@ -1,0 +1,71 @@
+// Vite config of the web example. The app imports 'sinew' like any user; the
+// alias below maps the package's own `exports` (../../package.json) to the
+// built package in ../../dist, so the app sees exactly what `npm install
+// sinew` would give it, never the ts/ sources.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { defineConfig } from 'vite';
+import { makeData, DATA_FILE } from './scripts/make-data.mjs';
+import { serviceWorkerPlugin } from './scripts/sw-plugin.mjs';
+import { existsSync, statSync } from 'node:fs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const pkg = JSON.parse(readFileSync(resolve(repo, 'package.json'), 'utf8'));
+
+/** `sinew`, `sinew/browser`, ... → the files the package's exports point to. */
+const packageAlias = Object.entries(pkg.exports)
+  .filter(([sub, target]) => typeof target === 'object' && target.default?.endsWith('.js'))
+  .map(([sub, target]) => ({
+    find: new RegExp(`^${(pkg.name + sub.slice(1)).replace(/[/.]/g, '\\$&')}$`),
+    replacement: resolve(repo, target.default),
+  }));
+
+/**
+ * Sinew loads `node:*` modules only when it runs in Node (behind
+ * `environment() === 'node'` checks). Leave those imports as they are instead
+ * of replacing them with Vite's warning stubs: they never run in a browser.
+ */
+const nodeBuiltinsExternal = () => ({
+  name: 'sinew-node-builtins-external',
+  enforce: 'pre',
+  resolveId: (id) => (id.startsWith('node:') ? { id, external: true } : null),
+});
+
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  root: here,
+  base: './',
+  resolve: { alias: packageAlias },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    reportCompressedSize: false,
+    // Sinew's typed errors take their name from their class (ShapeError,
+    // InvalidArgumentError...): keep class names through minification.
+    rolldownOptions: { output: { keepNames: true } },
+  },
+  // The pool workers that Sinew starts from the app's training worker are
+  // nested module workers: the worker bundles must be ES modules too.
+  worker: { format: 'es', plugins: () => [nodeBuiltinsExternal()], rolldownOptions: { output: { keepNames: true } } },
+  optimizeDeps: { exclude: ['sinew', 'sinew/browser'] },
+  server: { headers: isolationHeaders, fs: { allow: [repo] } },
+  preview: { headers: isolationHeaders },
+  plugins: [
+    nodeBuiltinsExternal(),
+    {
+      name: 'sinew-example-data',
+      async buildStart() {
+        const script = resolve(here, 'scripts/make-data.mjs');
+        if (!existsSync(DATA_FILE) || statSync(DATA_FILE).mtimeMs < statSync(script).mtimeMs) await makeData();
+      },
+    },
+    serviceWorkerPlugin(),
+  ],
+});
