@@ -4,6 +4,8 @@
 // per process; TF.js backends do not share a process either).
 //
 //   node benches/kernels-contender.mjs <sinew-threads|sinew-1t|sinew-baseline|js|tfjs-cpu|tfjs-wasm>
+//   node --experimental-wasm-relaxed-simd benches/kernels-contender.mjs <sinew-relaxed-threads|sinew-relaxed-1t>
+//     (Node 20 needs the flag for the relaxed-SIMD builds; kernels.mjs passes it)
 import { createRequire } from 'node:module';
 import { CONVS, GEMMS, fill } from './lib/kernel-workloads.mjs';
 import { jsConv2dForwardBackward, jsMatmul } from './lib/js-kernels.mjs';
@@ -94,6 +96,8 @@ const contenders = {
   'sinew-threads': () => sinewContender('threads', 0),
   'sinew-1t': () => sinewContender('threads', 1),
   'sinew-baseline': () => sinewContender('baseline', 1),
+  'sinew-relaxed-threads': () => sinewContender('threads-relaxed', 0),
+  'sinew-relaxed-1t': () => sinewContender('threads-relaxed', 1),
   js: () => jsContender(),
   'tfjs-cpu': () => tfjsContender('cpu'),
   'tfjs-wasm': () => tfjsContender('wasm'),
@@ -116,6 +120,13 @@ for (const cv of CONVS) {
 if (name === 'sinew-1t') {
   // The SIMD ceiling: a register-only mul+add loop in the same build.
   const glue = await import('../dist/wasm/threads/sinew_wasm.js');
+  const iters = 20_000_000;
+  const ms = await measure(() => glue.bench_simd_peak(iters));
+  result.peakGflops = glue.bench_simd_peak_flops(iters) / (ms * 1e6);
+}
+if (name === 'sinew-relaxed-1t') {
+  // The FMA ceiling: the same loop, `mul_add` being relaxed_madd in this build.
+  const glue = await import('../dist/wasm/threads-relaxed/sinew_wasm.js');
   const iters = 20_000_000;
   const ms = await measure(() => glue.bench_simd_peak(iters));
   result.peakGflops = glue.bench_simd_peak_flops(iters) / (ms * 1e6);

@@ -15,6 +15,8 @@ const run = promisify(execFile);
 const CONTENDERS = [
   ['sinew-threads', 'Sinew threads+SIMD (all threads)'],
   ['sinew-1t', 'Sinew SIMD, 1 thread'],
+  ['sinew-relaxed-threads', 'Sinew threads+relaxed SIMD (FMA, all threads)'],
+  ['sinew-relaxed-1t', 'Sinew relaxed SIMD (FMA), 1 thread'],
   ['sinew-baseline', 'Sinew baseline (no SIMD)'],
   ['js', 'plain JS'],
   ['tfjs-cpu', 'TF.js cpu'],
@@ -22,12 +24,16 @@ const CONTENDERS = [
 ];
 const only = process.argv.slice(2);
 const here = fileURLToPath(new URL('.', import.meta.url));
+// Node 20 runs relaxed SIMD only behind a V8 flag (later versions: on by default).
+const relaxedProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
+const RELAXED_ARGS = WebAssembly.validate(relaxedProbe) ? [] : ['--experimental-wasm-relaxed-simd'];
 
 const results = {};
 for (const [id, label] of CONTENDERS) {
   if (only.length && !only.includes(id)) continue;
   process.stderr.write(`running ${label}...\n`);
-  const { stdout } = await run(process.execPath, [`${here}kernels-contender.mjs`, id], { maxBuffer: 1 << 24, timeout: 15 * 60_000 });
+  const nodeArgs = id.startsWith('sinew-relaxed') ? RELAXED_ARGS : [];
+  const { stdout } = await run(process.execPath, [...nodeArgs, `${here}kernels-contender.mjs`, id], { maxBuffer: 1 << 24, timeout: 15 * 60_000 });
   results[id] = JSON.parse(stdout.trim().split('\n').pop());
 }
 const ids = Object.keys(results);
@@ -45,6 +51,8 @@ const peak = results['sinew-1t']?.peakGflops;
 console.log(`\nGFLOPS (higher is better), Node ${process.version}, ${new Date().toISOString()}`);
 console.log(table(['workload', ...ids], rows));
 if (peak) console.log(`\nregister-only WASM SIMD128 mul+add peak (1 thread): ${peak.toFixed(1)} GFLOPS`);
+const fmaPeak = results['sinew-relaxed-1t']?.peakGflops;
+if (fmaPeak) console.log(`register-only WASM relaxed-SIMD FMA peak (1 thread): ${fmaPeak.toFixed(1)} GFLOPS`);
 for (const c of CONVS) {
   const errs = ids.filter((id) => results[id].conv[c.label]?.error).map((id) => `${id}: ${results[id].conv[c.label].error}`);
   for (const e of new Set(errs)) console.log(`${c.label}: ${e}`);
@@ -56,19 +64,20 @@ const fmt = (r) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 const lines = [];
 for (const g of GEMMS) {
   const t1 = gf('sinew-1t', 'gemm', g), tn = gf('sinew-threads', 'gemm', g);
-  lines.push([g.label, peak && t1 ? `${((100 * t1) / peak).toFixed(0)}%` : 'n/a', fmt(ratio(tn, t1)), fmt(ratio(t1, gf('tfjs-wasm', 'gemm', g))), fmt(ratio(t1, gf('js', 'gemm', g))), fmt(ratio(t1, gf('tfjs-cpu', 'gemm', g)))]);
+  const r1 = gf('sinew-relaxed-1t', 'gemm', g);
+  lines.push([g.label, peak && t1 ? `${((100 * t1) / peak).toFixed(0)}%` : 'n/a', fmt(ratio(tn, t1)), fmt(ratio(t1, gf('tfjs-wasm', 'gemm', g))), fmt(ratio(t1, gf('js', 'gemm', g))), fmt(ratio(t1, gf('tfjs-cpu', 'gemm', g))), fmt(ratio(r1, t1)), fmaPeak && r1 ? `${((100 * r1) / fmaPeak).toFixed(0)}%` : 'n/a']);
 }
 for (const c of CONVS) {
   const t1 = gf('sinew-1t', 'conv', c), tn = gf('sinew-threads', 'conv', c);
   const gemmRate = gf('sinew-1t', 'gemm', GEMMS[4]);
-  lines.push([c.label, gemmRate && t1 ? `${((100 * t1) / gemmRate).toFixed(0)}% of GEMM` : 'n/a', fmt(ratio(tn, t1)), fmt(ratio(t1, gf('tfjs-wasm', 'conv', c))), fmt(ratio(t1, gf('js', 'conv', c))), fmt(ratio(tn, gf('tfjs-cpu', 'conv', c)))]);
+  lines.push([c.label, gemmRate && t1 ? `${((100 * t1) / gemmRate).toFixed(0)}% of GEMM` : 'n/a', fmt(ratio(tn, t1)), fmt(ratio(t1, gf('tfjs-wasm', 'conv', c))), fmt(ratio(t1, gf('js', 'conv', c))), fmt(ratio(tn, gf('tfjs-cpu', 'conv', c))), fmt(ratio(gf('sinew-relaxed-1t', 'conv', c), t1)), 'n/a']);
 }
 console.log('\nRatios (Sinew 1 thread unless noted)');
-console.log(table(['workload', '1t % of peak', 'threads/1t', 'vs TF.js wasm', 'vs plain JS', 'vs TF.js cpu (conv: threads)'], lines));
+console.log(table(['workload', '1t % of peak', 'threads/1t', 'vs TF.js wasm', 'vs plain JS', 'vs TF.js cpu (conv: threads)', 'relaxed/plain (1t)', 'relaxed 1t % of FMA peak'], lines));
 
 const day = new Date().toISOString().slice(0, 10);
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-const json = { date: new Date().toISOString(), node: process.version, peakGflops: peak, contenders: results };
+const json = { date: new Date().toISOString(), node: process.version, peakGflops: peak, fmaPeakGflops: fmaPeak, contenders: results };
 await writeFile(new URL(`./results/kernels-${day}.json`, import.meta.url), JSON.stringify(json, null, 2));
 const svg = barChart({
   title: `Sinew kernels vs pure JS and TF.js — GFLOPS (log scale), ${day}`,

@@ -18,7 +18,7 @@ test('npm pack → install in a scratch project → import, matmul, types', asyn
     const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], repo);
     const [packed] = JSON.parse(stdout);
     const files = packed.files.map((f) => f.path);
-    for (const b of ['threads', 'simd', 'baseline']) t.true(files.includes(`dist/wasm/${b}/sinew_wasm_bg.wasm`), `${b} wasm packed`);
+    for (const b of ['threads', 'simd', 'baseline', 'threads-relaxed', 'simd-relaxed']) t.true(files.includes(`dist/wasm/${b}/sinew_wasm_bg.wasm`), `${b} wasm packed`);
     t.true(files.includes('dist/index.d.ts'));
     t.true(files.includes('dist/browser/index.js'));
     t.false(files.some((f) => f.startsWith('ts/') || f.startsWith('tests/') || f.startsWith('crates/')), 'no sources or tests in the package');

@@ -22,9 +22,9 @@ test.after.always(async () => {
 
 // Runs in the page: starts the Worker engine, multiplies, compares with a
 // plain-JS product, and checks the typed shape error crosses the Worker.
-async function matmulInWorker() {
+async function matmulInWorker(options = {}) {
   const { createEngine, ShapeError } = await import('/dist/browser/index.js');
-  const engine = await createEngine();
+  const engine = await createEngine(options);
   const [m, k, n] = [65, 70, 33];
   const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
   const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.7));
@@ -48,11 +48,14 @@ async function matmulInWorker() {
   return { info, err, shapeError, sum: Array.from(sum), isolated: self.crossOriginIsolated };
 }
 
-test.serial('cross-origin isolated page: the Worker engine runs threads+SIMD on 2+ workers', async (t) => {
+test.serial('cross-origin isolated page: the Worker engine runs threads+relaxed SIMD on 2+ workers', async (t) => {
   const { page, errors } = await openPage(browser, `${isolated.url}tests/browser/blank.html`);
   const r = await page.evaluate(matmulInWorker);
   t.true(r.isolated);
-  t.is(r.info.build, 'threads');
+  // Chromium has WebAssembly relaxed SIMD: the fused multiply-add build is picked.
+  t.is(r.info.build, 'threads-relaxed');
+  t.true(r.info.relaxedSimd);
+  t.is(r.info.reason, 'SIMD + relaxed SIMD + shared memory available');
   t.is(r.info.environment, 'browser-worker');
   t.true(r.info.poolSize >= 2, `pool size ${r.info.poolSize}`);
   t.true(r.err < 1e-3, `max abs error ${r.err}`);
@@ -61,11 +64,22 @@ test.serial('cross-origin isolated page: the Worker engine runs threads+SIMD on 
   t.deepEqual(errors, []);
 });
 
+test.serial('cross-origin isolated page: the plain threads build (no relaxed SIMD) still runs when forced', async (t) => {
+  const { page, errors } = await openPage(browser, `${isolated.url}tests/browser/blank.html`);
+  const r = await page.evaluate(matmulInWorker, { backend: 'threads' });
+  t.is(r.info.build, 'threads');
+  t.false(r.info.relaxedSimd);
+  t.true(r.info.poolSize >= 2, `pool size ${r.info.poolSize}`);
+  t.true(r.err < 1e-3, `max abs error ${r.err}`);
+  t.deepEqual(r.sum, [4, 6]);
+  t.deepEqual(errors, []);
+});
+
 test.serial('page without COOP/COEP: the single-thread SIMD build is chosen and correct', async (t) => {
   const { page, errors } = await openPage(browser, `${plain.url}tests/browser/blank.html`);
   const r = await page.evaluate(matmulInWorker);
   t.false(r.isolated);
-  t.is(r.info.build, 'simd');
+  t.is(r.info.build, 'simd-relaxed');
   t.is(r.info.poolSize, 1);
   t.is(r.info.reason, 'page is not cross-origin isolated');
   t.true(r.err < 1e-3, `max abs error ${r.err}`);
@@ -87,7 +101,7 @@ test.serial('main thread of an isolated page: the sync API runs SIMD (threads wo
     }
     return { info, c: c.arraySync(), forced };
   });
-  t.is(r.info.build, 'simd');
+  t.is(r.info.build, 'simd-relaxed');
   t.is(r.info.environment, 'browser-main');
   t.deepEqual(r.c, [[19, 22], [43, 50]]);
   t.is(r.forced, 'UnsupportedError');

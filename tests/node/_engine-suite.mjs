@@ -14,8 +14,9 @@ export function engineSuite(build) {
     const info = sinew.backendInfo();
     t.is(info.build, build);
     t.is(info.simd, build !== 'baseline');
+    t.is(info.relaxedSimd, build.endsWith('-relaxed'));
     t.is(info.environment, 'node');
-    if (build === 'threads') {
+    if (build.startsWith('threads')) {
       t.is(info.poolSize, os.availableParallelism());
       t.is(info.threads, os.availableParallelism());
     } else {

@@ -1,6 +1,7 @@
 // A fixed battery of forward ops (and a few gradients) on deterministic inputs.
 //
 //   node tests/node/_op-battery.mjs <threads|simd|baseline>
+//   node --experimental-wasm-relaxed-simd tests/node/_op-battery.mjs <threads-relaxed|simd-relaxed>
 //
 // loads that build, runs every case and prints one JSON object on stdout:
 //   { build, threads, results: { <case>: { shape, data: <base64 of the float32 bytes> } } }
@@ -218,8 +219,8 @@ function run(build) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const build = process.argv[2];
-  if (!['threads', 'simd', 'baseline'].includes(build)) {
-    console.error('usage: node tests/node/_op-battery.mjs <threads|simd|baseline>');
+  if (!['threads', 'simd', 'baseline', 'threads-relaxed', 'simd-relaxed'].includes(build)) {
+    console.error('usage: node tests/node/_op-battery.mjs <threads|simd|baseline|threads-relaxed|simd-relaxed>');
     process.exit(2);
   }
   await sinew.init({ backend: build });

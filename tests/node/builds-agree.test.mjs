@@ -17,16 +17,25 @@
 //                                      signs can cancel to ~0).
 //   softmax / logSoftmax               rel 2e-6, abs 1e-7·max(1, max|b|).
 //   maxPool, max/min, argMax           exact (selection, no arithmetic).
-// The builds are in fact bit-identical today (the kernels' scalar twins run the same
-// operation sequence); the test logs the largest difference seen.
+// The threads/simd/baseline builds are in fact bit-identical today (the kernels' scalar
+// twins run the same operation sequence); the test logs the largest difference seen.
+// The relaxed-SIMD builds (threads-relaxed, simd-relaxed: fused multiply-add where the
+// CPU has it) round differently and are held to the same tolerances; they run where
+// this Node supports relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd, passed
+// to their child processes).
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { cases, values, REFERENCE_CASES } from './_op-battery.mjs';
+import { RELAXED_NODE_ARGS } from './_relaxed.mjs';
 
 const BATTERY = fileURLToPath(new URL('./_op-battery.mjs', import.meta.url));
-const BUILDS = ['threads', 'simd', 'baseline'];
+const PLAIN_BUILDS = ['threads', 'simd', 'baseline'];
+const RELAXED_BUILDS = ['threads-relaxed', 'simd-relaxed'];
+const BUILDS = [...PLAIN_BUILDS, ...RELAXED_BUILDS];
+/** Builds compared with baseline. */
+const OTHERS = ['threads', 'simd', ...RELAXED_BUILDS];
 
 /** Per element: |a − b| ≤ rel·|b| + abs(max|b|). */
 const TOL = {
@@ -40,7 +49,8 @@ const TOL = {
 
 function runBattery(build) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BATTERY, build], { maxBuffer: 256 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
+    const args = RELAXED_BUILDS.includes(build) ? [...RELAXED_NODE_ARGS, BATTERY, build] : [BATTERY, build];
+    execFile(process.execPath, args, { maxBuffer: 256 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`battery ${build} failed: ${err.message}\n${stderr}`));
       resolve(JSON.parse(stdout));
     });
@@ -78,11 +88,16 @@ test.before(async () => {
   out.threads = threads;
   out.simd = simd;
   out.baseline = await runBattery('baseline');
+  const [threadsRelaxed, simdRelaxed] = await Promise.all(RELAXED_BUILDS.map(runBattery));
+  out['threads-relaxed'] = threadsRelaxed;
+  out['simd-relaxed'] = simdRelaxed;
 });
 
 test('each child process loaded the build it was asked for (threads with the whole pool)', (t) => {
   for (const b of BUILDS) t.is(out[b].build, b);
   t.is(out.threads.threads, os.availableParallelism());
+  t.is(out['threads-relaxed'].threads, os.availableParallelism());
+  t.is(out['simd-relaxed'].threads, 1);
   t.is(out.simd.threads, 1);
   t.is(out.baseline.threads, 1);
 });
@@ -90,7 +105,7 @@ test('each child process loaded the build it was asked for (threads with the who
 test('every build ran the same cases and produced the same shapes and dtypes', (t) => {
   const names = Object.keys(out.baseline.results);
   t.true(names.length > 400, `${names.length} results`);
-  for (const b of ['threads', 'simd']) {
+  for (const b of OTHERS) {
     t.deepEqual(Object.keys(out[b].results), names);
     for (const n of names) {
       t.deepEqual(out[b].results[n].shape, out.baseline.results[n].shape, `${b}: ${n} shape`);
@@ -101,7 +116,7 @@ test('every build ran the same cases and produced the same shapes and dtypes', (
 
 // One test per build and op family; a failure lists every case out of tolerance.
 const kinds = [...new Set(cases().map(([, k]) => k))];
-for (const build of ['threads', 'simd']) {
+for (const build of OTHERS) {
   for (const kind of kinds) {
     const tol = TOL[kind];
     const desc = kind === 'exact' ? 'exactly' : `within rel ${tol.rel}`;

@@ -25,6 +25,22 @@ export function simdSupported(): boolean {
   }
 }
 
+/**
+ * WebAssembly relaxed SIMD support (Chromium 114+, Node 20 only with
+ * `--experimental-wasm-relaxed-simd`): validates a minimal module whose only
+ * function does `i32.const 1; i8x16.splat; i32.const 2; i8x16.splat;
+ * i8x16.relaxed_swizzle`, as wasm-feature-detect does.
+ */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(
+      new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]),
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Shared memory is usable: `SharedArrayBuffer` exists and, in browsers, the page is cross-origin isolated. */
 export function sharedMemorySupported(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false;

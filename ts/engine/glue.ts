@@ -1,12 +1,22 @@
 /**
  * Loading the wasm-bindgen glue and module of one build. Each build is named by
- * a literal path so bundlers can see and copy all three.
+ * a literal path so bundlers can see and copy all five.
  */
 import type * as ThreadsGlue from '../wasm/threads/sinew_wasm.js';
 import { environment } from './detect.js';
 
-export type BuildName = 'threads' | 'simd' | 'baseline';
-export const BUILDS: readonly BuildName[] = ['threads', 'simd', 'baseline'];
+export type BuildName = 'threads' | 'simd' | 'baseline' | 'threads-relaxed' | 'simd-relaxed';
+export const BUILDS: readonly BuildName[] = ['threads', 'simd', 'baseline', 'threads-relaxed', 'simd-relaxed'];
+
+/** Builds that run rayon's thread pool over shared memory. */
+export function isThreadsBuild(build: BuildName): boolean {
+  return build === 'threads' || build === 'threads-relaxed';
+}
+
+/** Builds that use relaxed SIMD (fused multiply-add); the host must support it. */
+export function isRelaxedBuild(build: BuildName): boolean {
+  return build === 'threads-relaxed' || build === 'simd-relaxed';
+}
 
 /** The threads glue is a superset of the others (it adds the pool functions). */
 export type Glue = typeof ThreadsGlue;
@@ -19,6 +29,10 @@ export async function importGlue(build: BuildName): Promise<Glue> {
       return (await import('../wasm/simd/sinew_wasm.js')) as unknown as Glue;
     case 'baseline':
       return (await import('../wasm/baseline/sinew_wasm.js')) as unknown as Glue;
+    case 'threads-relaxed':
+      return (await import('../wasm/threads-relaxed/sinew_wasm.js')) as unknown as Glue;
+    case 'simd-relaxed':
+      return (await import('../wasm/simd-relaxed/sinew_wasm.js')) as unknown as Glue;
   }
 }
 
@@ -30,6 +44,10 @@ function wasmUrl(build: BuildName): URL {
       return new URL('../wasm/simd/sinew_wasm_bg.wasm', import.meta.url);
     case 'baseline':
       return new URL('../wasm/baseline/sinew_wasm_bg.wasm', import.meta.url);
+    case 'threads-relaxed':
+      return new URL('../wasm/threads-relaxed/sinew_wasm_bg.wasm', import.meta.url);
+    case 'simd-relaxed':
+      return new URL('../wasm/simd-relaxed/sinew_wasm_bg.wasm', import.meta.url);
   }
 }
 

@@ -32,10 +32,14 @@
 //! A 1×1 stride-1 convolution needs no im2col (`cols == x`): it is a single
 //! GEMM on the input directly, and GEMM parallelises itself.
 
+mod direct;
+
 use crate::gemm::{gemm, gemm_bias_act, Activation, Gemm};
 use crate::par;
 use core::ops::Range;
+use direct::Direct;
 use rayon::prelude::*;
+use std::cell::Cell;
 
 /// Padding mode, with TensorFlow's exact semantics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -169,6 +173,41 @@ const DW_MAX_SLABS: usize = 16;
 /// on GEMM's own threading instead.
 const DW_PARTIALS_MAX_FLOATS: usize = 1 << 20;
 
+/// The direct path (see [`direct`]) handles at most this many output
+/// channels of the correlation (`Cout` forward / filter grad, `Cin` input
+/// grad) ...
+const DIRECT_MAX_CHANNELS: usize = 32;
+/// ... and filters of at most this many floats (64 KiB: the packed filter is
+/// re-read for every 5-pixel tile and should stay in L1/L2). Larger layers
+/// have enough `K`/`Cout` for GEMM's packing to pay off.
+const DIRECT_MAX_FILTER: usize = 16 * 1024;
+
+thread_local! {
+    static DIRECT_ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Testing / benchmarking hook: with `false`, convolutions started *on this
+/// thread* use im2col + GEMM even where the direct path applies (so tests can
+/// check both paths against the reference). Default `true`.
+#[doc(hidden)]
+pub fn set_direct_enabled_on_this_thread(on: bool) {
+    DIRECT_ENABLED.with(|c| c.set(on));
+}
+
+/// Runs a forward-type direct correlation over its fixed task partition,
+/// tasks in parallel when `parallel` (disjoint output rows).
+fn run_direct(d: &Direct, src: &[f32], wt: &[f32], out: &mut [f32], bias: Option<&[f32]>, parallel: bool) {
+    let tasks = d.tasks(usize::MAX);
+    let parts = split_lens(out, tasks.iter().map(|r| r.len() * d.ow * d.no));
+    if parallel && tasks.len() > 1 {
+        tasks.into_par_iter().zip(parts).for_each(|(rows, o)| d.run(src, wt, rows, o, bias));
+    } else {
+        for (rows, o) in tasks.into_iter().zip(parts) {
+            d.run(src, wt, rows, o, bias);
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Geom {
     p: Conv2d,
@@ -198,6 +237,60 @@ impl Geom {
     }
     fn parallel(&self) -> bool {
         par::threads() > 1 && self.p.flops() >= CONV_PAR_MIN_FLOPS
+    }
+
+    /// Whether the thin-layer direct path applies at all (see [`direct`]):
+    /// small filters and few output channels, where im2col + GEMM is mostly
+    /// data movement and padding.
+    fn direct_ok(&self, out_channels: usize) -> bool {
+        DIRECT_ENABLED.with(Cell::get)
+            && !self.identity()
+            && self.k > 0
+            && out_channels <= DIRECT_MAX_CHANNELS
+            && self.p.w_len() <= DIRECT_MAX_FILTER
+            && self.p.n * self.oh * self.ow > 0
+    }
+
+    /// Forward (and filter gradient) as a direct correlation of `x`.
+    fn direct_fwd(&self) -> Direct {
+        let p = &self.p;
+        Direct {
+            n: p.n,
+            hs: p.h,
+            ws: p.w,
+            c: p.c_in,
+            kh: p.kh,
+            kw: p.kw,
+            sh: p.stride_h,
+            sw: p.stride_w,
+            pt: self.pt,
+            pl: self.pl,
+            oh: self.oh,
+            ow: self.ow,
+            no: p.c_out,
+        }
+    }
+
+    /// Input gradient at stride 1 as a direct correlation of `dy` with the
+    /// flipped, channel-swapped filter: `dx[iy] = Σ dy[iy + pt - ky]·w[ky]`,
+    /// i.e. padding `KH-1-pt` before (`pt ≤ KH-1` at stride 1).
+    fn direct_bwd_input(&self) -> Direct {
+        let p = &self.p;
+        Direct {
+            n: p.n,
+            hs: self.oh,
+            ws: self.ow,
+            c: p.c_out,
+            kh: p.kh,
+            kw: p.kw,
+            sh: 1,
+            sw: 1,
+            pt: p.kh - 1 - self.pt,
+            pl: p.kw - 1 - self.pl,
+            oh: p.h,
+            ow: p.w,
+            no: p.c_in,
+        }
     }
 
     /// Rows per chunk when one image is split (`pixels > budget`), or the
@@ -496,6 +589,12 @@ pub fn conv2d_forward(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Opt
         gemm_bias_act(&mm, x, w, y, bias, Activation::None);
         return;
     }
+    if g.direct_ok(cout) {
+        let d = g.direct_fwd();
+        let wt = d.pack_weights(|k, n| w[k * cout + n]);
+        run_direct(&d, x, &wt, y, bias, g.parallel());
+        return;
+    }
     let run = |rows: Range<usize>, ys: &mut [f32], cols: &mut Vec<f32>| {
         cols.resize(rows.len() * g.k, 0.0);
         let mut mm = Gemm::new(rows.len(), cout, g.k);
@@ -533,10 +632,24 @@ pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) 
         gemm(&mm, dy, w, dx);
         return;
     }
-    dx.fill(0.0);
     if dy.is_empty() || dx.is_empty() || g.k == 0 {
+        dx.fill(0.0);
         return;
     }
+    if p.stride_h == 1 && p.stride_w == 1 && g.direct_ok(p.c_in) {
+        // Overwrites every element of dx: no zeroing pass.
+        let d = g.direct_bwd_input();
+        let (kh, kw, cin) = (p.kh, p.kw, p.c_in);
+        // Depth (ky', kx', co) of the flipped filter; output channel ci.
+        let wt = d.pack_weights(|k, ci| {
+            let (t, co) = (k / cout, k % cout);
+            let (ky, kx) = (kh - 1 - t / kw, kw - 1 - t % kw);
+            w[((ky * kw + kx) * cin + ci) * cout + co]
+        });
+        run_direct(&d, dy, &wt, dx, None, g.parallel());
+        return;
+    }
+    dx.fill(0.0);
     let img = p.h * p.w * p.c_in;
     // One group = whole images, so groups write disjoint parts of dx; the
     // chunks inside a group run in order.
@@ -590,6 +703,28 @@ pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32])
         return;
     }
     let wl = dw.len();
+    if cout % 4 == 0 && g.direct_ok(cout) {
+        // Fixed task partition (shape only), one partial per task, summed in
+        // task order: thread-count independent. dw itself is task 0's partial.
+        let d = g.direct_fwd();
+        let tasks = d.tasks(DW_PARTIALS_MAX_FLOATS / wl);
+        let mut parts = vec![0.0f32; (tasks.len().max(1) - 1) * wl];
+        let mut outs: Vec<&mut [f32]> = vec![&mut *dw];
+        outs.extend(parts.chunks_exact_mut(wl));
+        if g.parallel() && tasks.len() > 1 {
+            tasks.into_par_iter().zip(outs).for_each(|(rows, out)| d.filter_grad(x, dy, rows, out));
+        } else {
+            for (rows, out) in tasks.into_iter().zip(outs) {
+                d.filter_grad(x, dy, rows, out);
+            }
+        }
+        for part in parts.chunks_exact(wl) {
+            for (d, s) in dw.iter_mut().zip(part) {
+                *d += s;
+            }
+        }
+        return;
+    }
     // One slab: its chunks in order, each adding colsᵀ · dy over its rows
     // into the slab's partial `out` (the first chunk overwrites).
     let slab = |chunks: &[Range<usize>], out: &mut [f32], cols: &mut Vec<f32>| {

@@ -1,5 +1,7 @@
 //! The machine's SIMD ceiling: a register-only multiply-add loop with no
 //! memory traffic. Benchmarks report GEMM GFLOPS as a fraction of this.
+//! In the relaxed-SIMD builds `mul_add` is a fused multiply-add, so the same
+//! loop measures the FMA ceiling.
 
 use crate::simd::F32x4;
 

@@ -9,8 +9,8 @@
 //! output scale), far above rounding noise and far below an indexing bug.
 
 use sinew_kernels::conv::{
-    conv2d_backward_bias, conv2d_backward_filter, conv2d_backward_input, conv2d_forward, out_and_pad, Conv2d,
-    Padding, IM2COL_CHUNK_FLOATS,
+    conv2d_backward_bias, conv2d_backward_filter, conv2d_backward_input, conv2d_forward, out_and_pad,
+    set_direct_enabled_on_this_thread, Conv2d, Padding, IM2COL_CHUNK_FLOATS,
 };
 
 /// Deterministic xorshift32 producing values in [-1, 1].
@@ -188,6 +188,102 @@ fn odd_shapes_match_reference() {
                 }
             }
         }
+    }
+}
+
+/// The same odd shapes through im2col + GEMM only (the direct path takes
+/// most small shapes by default, so this keeps the GEMM path covered).
+#[test]
+fn odd_shapes_match_reference_without_direct_path() {
+    set_direct_enabled_on_this_thread(false);
+    let mut rng = Rng(0x8765_4321);
+    let mut case = 0usize;
+    for &(kh, kw) in &KERNELS {
+        for &(stride_h, stride_w) in &STRIDES {
+            for pad in [Padding::Same, Padding::Valid] {
+                for &h in &[2, 7] {
+                    for &w in &[1, 5, 8] {
+                        let (c_in, c_out) = CHANNELS[(case * 5) % CHANNELS.len()];
+                        let n = if case.is_multiple_of(2) { 1 } else { 3 };
+                        case += 1;
+                        check_all(&mut rng, &Conv2d { n, h, w, c_in, kh, kw, c_out, stride_h, stride_w, pad });
+                    }
+                }
+            }
+        }
+    }
+    set_direct_enabled_on_this_thread(true);
+}
+
+/// Shapes aimed at each direct kernel and its edges: the pixel-vectorised
+/// Cin = 1 kernel (8- and 4-pixel tiles, widths not a multiple of 4 or 8,
+/// partial 4-channel chunks, strides 1/2 in h), the channel-vectorised one
+/// (8- and 4-channel chunks, 4-/5-pixel tiles straddling rows, stride 2),
+/// the one-output-channel kernel (Cout = 1 forward, Cin = 1 input grad, depth
+/// not a multiple of 4), the direct filter gradient (Cout % 4 == 0) — each vs
+/// the reference and vs the im2col + GEMM path.
+#[test]
+fn direct_kernels_match_reference_and_gemm_path() {
+    let mut rng = Rng(0xD1EC7);
+    let mut shapes = Vec::new();
+    for &(c_in, c_out) in &[(1, 8), (1, 4), (1, 5), (1, 12), (1, 2), (1, 1), (2, 8), (3, 16), (8, 16), (8, 1), (5, 7), (4, 20), (16, 32)] {
+        for &(h, w) in &[(9, 28), (5, 13), (4, 8), (3, 1), (7, 4), (11, 17)] {
+            for &(kh, kw, sh, sw) in &[(3, 3, 1, 1), (5, 5, 1, 1), (3, 2, 2, 1), (2, 3, 1, 2), (1, 3, 1, 1)] {
+                for pad in [Padding::Same, Padding::Valid] {
+                    let n = 1 + (shapes.len() % 3);
+                    shapes.push(Conv2d { n, h, w, c_in, kh, kw, c_out, stride_h: sh, stride_w: sw, pad });
+                }
+            }
+        }
+    }
+    for p in &shapes {
+        check_all(&mut rng, p);
+        // Same values through the GEMM path agree within rounding.
+        let x = rng.vec(p.x_len());
+        let w = rng.vec(p.w_len());
+        let b = rng.vec(p.c_out);
+        let dy = rng.vec(p.y_len());
+        let direct = run_all(p, &x, &w, &b, &dy);
+        set_direct_enabled_on_this_thread(false);
+        let gemm = run_all(p, &x, &w, &b, &dy);
+        set_direct_enabled_on_this_thread(true);
+        let close = |what: &str, a: &[f32], g: &[f32]| {
+            let scale = g.iter().fold(0.0f32, |s, v| s.max(v.abs()));
+            for (i, (u, v)) in a.iter().zip(g).enumerate() {
+                assert!((u - v).abs() <= 1e-4 * (1.0 + scale), "{what} {p:?}: [{i}] direct {u} vs gemm {v}");
+            }
+        };
+        close("forward", &direct.0, &gemm.0);
+        close("backward_input", &direct.1, &gemm.1);
+        close("backward_filter", &direct.2, &gemm.2);
+    }
+}
+
+/// The direct path on bigger shapes (several tasks, segments that start and
+/// end inside images) gives bit-identical results on 1 and 2 threads.
+#[test]
+fn direct_path_two_threads_equal_one_thread() {
+    let mut rng = Rng(77);
+    let shapes = [
+        Conv2d { n: 40, h: 23, w: 27, c_in: 1, kh: 3, kw: 3, c_out: 6, stride_h: 1, stride_w: 1, pad: Padding::Same },
+        Conv2d { n: 20, h: 19, w: 13, c_in: 3, kh: 5, kw: 5, c_out: 12, stride_h: 2, stride_w: 1, pad: Padding::Valid },
+        Conv2d { n: 64, h: 15, w: 15, c_in: 8, kh: 3, kw: 3, c_out: 1, stride_h: 1, stride_w: 1, pad: Padding::Same },
+        Conv2d { n: 30, h: 40, w: 9, c_in: 2, kh: 3, kw: 1, c_out: 32, stride_h: 1, stride_w: 2, pad: Padding::Same },
+    ];
+    for p in &shapes {
+        assert!(p.flops() >= sinew_kernels::conv::CONV_PAR_MIN_FLOPS, "{p:?} would not take the threaded path");
+        let x = rng.vec(p.x_len());
+        let w = rng.vec(p.w_len());
+        let b = rng.vec(p.c_out);
+        let dy = rng.vec(p.y_len());
+        let one = pool(1).install(|| run_all(p, &x, &w, &b, &dy));
+        let two = pool(2).install(|| run_all(p, &x, &w, &b, &dy));
+        assert!(one.0 == two.0, "{p:?}: forward differs");
+        assert!(one.1 == two.1, "{p:?}: backward_input differs");
+        assert!(one.2 == two.2, "{p:?}: backward_filter differs");
+        assert_close("2-thread forward", p, p.kh * p.kw * p.c_in, &two.0, &ref_forward(p, &x, &w, Some(&b)));
+        assert_close("2-thread backward_input", p, p.kh * p.kw * p.c_out, &two.1, &ref_backward_input(p, &dy, &w));
+        assert_close("2-thread backward_filter", p, p.y_len() / p.c_out, &two.2, &ref_backward_filter(p, &x, &dy));
     }
 }
 

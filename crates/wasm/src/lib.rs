@@ -38,12 +38,14 @@ pub(crate) fn with_store<T>(f: impl FnOnce(&mut Store) -> Result<T, EngineError>
     STORE.with(|s| f(&mut s.borrow_mut())).map_err(to_js)
 }
 
-/// Build facts as JSON: `{"simd":bool,"threads":bool,"version":"x.y.z"}`.
+/// Build facts as JSON:
+/// `{"simd":bool,"relaxedSimd":bool,"threads":bool,"version":"x.y.z"}`.
 #[wasm_bindgen]
 pub fn build_info() -> String {
     format!(
-        r#"{{"simd":{},"threads":{},"version":"{}"}}"#,
+        r#"{{"simd":{},"relaxedSimd":{},"threads":{},"version":"{}"}}"#,
         sinew_kernels::simd::SIMD128,
+        sinew_kernels::simd::RELAXED_SIMD,
         cfg!(feature = "threads"),
         env!("CARGO_PKG_VERSION")
     )

@@ -18,12 +18,13 @@ use super::{Epilogue, Gemm};
 use core::ops::Range;
 use std::cell::RefCell;
 
-/// Depth of a block. A micro-panel of A is `KC·MR·16` bytes = 20 KiB (L1 is
-/// 32 KiB); a B micro-panel `KC·NR·4` = 8 KiB.
+/// Depth of a block. A micro-panel of A is `KC·MR·16` bytes = 20 KiB (24 KiB
+/// with the relaxed builds' MR = 6; L1 is 32 KiB); a B micro-panel `KC·NR·4`
+/// = 8 KiB.
 pub(crate) const KC: usize = 256;
 /// Rows of an A block. With the loop order above only one micro-panel of it
 /// is hot at a time, so this just bounds the packing buffer (`MC·KC·16` bytes
-/// = 240 KiB). A multiple of `MR`.
+/// = 240 KiB). A multiple of `MR` (5, or 6 in the relaxed builds).
 pub(crate) const MC: usize = 60;
 /// Columns of a B block: `KC·NC·4` = 512 KiB, re-read from L2 for every A
 /// micro-panel (L2 is 1 MiB per core on the Zen 4 test machine).

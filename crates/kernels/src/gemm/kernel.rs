@@ -15,12 +15,23 @@
 //! (interrupt check, pointer bumps, zero-extensions) and the x86 front end,
 //! not the FP units, is the limit. Unrolling the depth loop does not help:
 //! LLVM then interleaves the steps per accumulator and V8 spills.
+//!
+//! With relaxed SIMD (`f32x4.relaxed_madd`, a fused FMA on x86 FMA3) no
+//! temporary is needed, so 6×8 (12 accumulators + 2 B + 1 A = 15) fits.
+//! Measured at 512² (Node 20 `--experimental-wasm-relaxed-simd`, same run,
+//! best of 12): plain 5×8 ~43-44 GFLOPS, relaxed 5×8 ~50-51, relaxed 6×8
+//! ~50-52; on the MLP training shapes 6×8 is 0-4 % ahead of 5×8 (~+15-21 %
+//! over plain). Chromium 156: plain 5×8 ~44, relaxed 6×8 ~50.
 
 use super::Epilogue;
 use crate::simd::F32x4;
 
 /// Rows of a tile.
+#[cfg(not(target_feature = "relaxed-simd"))]
 pub(crate) const MR: usize = 5;
+/// Rows of a tile: 6 with a fused multiply-add (no product temporary).
+#[cfg(target_feature = "relaxed-simd")]
+pub(crate) const MR: usize = 6;
 /// `f32x4` vectors per tile row.
 pub(crate) const NV: usize = 2;
 /// Columns of a tile.
