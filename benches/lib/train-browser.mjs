@@ -1,0 +1,51 @@
+// Browser side of the end-to-end benchmark (driven by benches/train.mjs
+// through playwright-core). Sinew runs inside its engine Worker via
+// `engine.run(...)` (the synchronous API needs a Worker); TF.js runs on the
+// page with its UMD bundles. Both read Fashion-MNIST from one raw file the
+// bench server serves: u8 train images | train labels | test images | test labels.
+import { PROFILES, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './train-contenders.mjs';
+
+export async function loadData(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const u8 = new Uint8Array(await res.arrayBuffer());
+  const part = (offset, n) => {
+    const images = new Float32Array(n * 784);
+    for (let i = 0; i < images.length; i++) images[i] = u8[offset + i] / 255;
+    return { images, labels: Int32Array.from(u8.subarray(offset + n * 784, offset + n * 785)) };
+  };
+  return { train: part(0, 60000), test: part(60000 * 785, 10000) };
+}
+
+const pageMemory = () => ({ heapUsed: globalThis.performance?.memory?.usedJSHeapSize });
+
+/** Called in the Sinew engine Worker: `engine.run(url, 'sinewInWorker', opts)`. */
+export async function sinewInWorker(sinew, { kind, threads, profile, dataUrl }) {
+  sinew.setNumThreads(threads);
+  const data = await loadData(dataUrl);
+  const info = sinew.backendInfo();
+  const r = await runWorkload(sinewAdapter(sinew), kind, data, PROFILES[profile], { procMemory: pageMemory });
+  return { info: { library: 'sinew 0.1.0', build: info.build, threads: threads || info.threads }, ...r };
+}
+
+/** Called on the page after the TF.js UMD bundles are loaded (global `tf`). */
+export async function tfjsInPage({ kind, backend, profile, dataUrl, wasmDir }) {
+  const tf = globalThis.tf;
+  if (backend === 'wasm') tf.wasm.setWasmPaths(wasmDir);
+  await tf.setBackend(backend);
+  await tf.ready();
+  const data = await loadData(dataUrl);
+  const r = await runWorkload(tfjsAdapter(tf), kind, data, PROFILES[profile], { procMemory: pageMemory });
+  const info = {
+    library: `@tensorflow/tfjs-layers ${tf.version_layers}, tfjs-core ${tf.version_core}, backend ${backend}`,
+    simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
+    threads: backend === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'n' : 1,
+  };
+  return { info, ...r };
+}
+
+/** Plain JS on the page. */
+export async function jsInPage({ kind, profile, dataUrl }) {
+  const data = await loadData(dataUrl);
+  return { info: { library: 'plain JavaScript', threads: 1 }, ...(await runWorkload(jsAdapter(), kind, data, PROFILES[profile], { procMemory: pageMemory })) };
+}

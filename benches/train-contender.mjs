@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Runs ONE workload for ONE contender and prints its JSON on stdout (progress
+// on stderr). Called by benches/train.mjs, one process per (contender,
+// workload), so WASM memory, JS heap and peak RSS belong to that run alone.
+//
+//   node benches/train-contender.mjs <contender> <mlp|cnn> [--quick]
+import { createRequire } from 'node:module';
+import { PROFILES, brainAdapter, convnetAdapter, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './lib/train-contenders.mjs';
+
+const [name, kind] = process.argv.slice(2);
+const profile = PROFILES[process.argv.includes('--quick') ? 'quick' : 'full'];
+const require = createRequire(import.meta.url);
+
+async function sinew(build, threads) {
+  const s = await import('../dist/index.js');
+  const info = await s.init({ backend: build });
+  s.setNumThreads(threads);
+  const b = s.backendInfo();
+  return { adapter: sinewAdapter(s), info: { library: 'sinew 0.1.0', build: info.build, threads: threads || b.threads, poolSize: info.poolSize } };
+}
+
+async function tfjs(backend) {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  const layers = await import('@tensorflow/tfjs-layers');
+  if (backend === 'wasm') {
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    setWasmPaths(require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]+$/, ''));
+  }
+  await tf.setBackend(backend);
+  await tf.ready();
+  const lib = { ...tf, layers: layers.layers, sequential: layers.sequential };
+  return {
+    adapter: tfjsAdapter(lib),
+    info: {
+      library: `@tensorflow/tfjs-layers ${layers.version_layers}, tfjs-core ${tf.version_core}, backend ${backend}`,
+      simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
+      threads: backend === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'n' : 1,
+    },
+  };
+}
+
+const contenders = {
+  'sinew-threads': () => sinew('threads', 2),
+  'sinew-1t': () => sinew('threads', 1),
+  'sinew-baseline': () => sinew('baseline', 1),
+  js: async () => ({ adapter: jsAdapter(), info: { library: 'plain JavaScript (benches/lib/js-train.mjs)', threads: 1 } }),
+  'tfjs-cpu': () => tfjs('cpu'),
+  'tfjs-wasm': () => tfjs('wasm'),
+  brainjs: async () => ({ adapter: brainAdapter(require('brain.js')), info: { library: `brain.js ${require('brain.js/package.json').version}`, threads: 1 } }),
+  convnetjs: async () => ({ adapter: convnetAdapter(require('convnetjs')), info: { library: `convnetjs ${require('convnetjs/package.json').version}`, threads: 1 } }),
+};
+
+if (!contenders[name] || !['mlp', 'cnn'].includes(kind)) {
+  console.error(`usage: train-contender.mjs <${Object.keys(contenders).join('|')}> <mlp|cnn> [--quick]`);
+  process.exit(2);
+}
+
+const { loadFashionMnist } = (await import('../dist/index.js')).data;
+const ds = await loadFashionMnist();
+const data = { train: ds.train, test: ds.test };
+let result;
+try {
+  const { adapter, info } = await contenders[name]();
+  const env = {
+    log: (m) => process.stderr.write(`  [${name}] ${m}\n`),
+    procMemory: () => {
+      const m = process.memoryUsage();
+      return { heapUsed: m.heapUsed, rss: m.rss };
+    },
+    maxRss: () => process.resourceUsage().maxRSS * 1024,
+  };
+  result = { contender: name, host: 'node', node: process.version, info, ...(await runWorkload(adapter, kind, data, profile, env)) };
+} catch (e) {
+  result = { contender: name, host: 'node', kind, error: String(e?.message ?? e).split('\n')[0] };
+}
+console.log(JSON.stringify(result));
+process.exit(0); // the Sinew thread pool and TF.js keep handles open
