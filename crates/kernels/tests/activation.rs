@@ -20,21 +20,8 @@ use sinew_kernels::softmax::{
     log_softmax, log_softmax_backward, softmax, softmax_backward, softmax_cross_entropy, Labels,
 };
 
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        (x as f32 / u32::MAX as f32) * 2.0 - 1.0
-    }
-    fn vec(&mut self, len: usize, scale: f32) -> Vec<f32> {
-        (0..len).map(|_| self.next() * scale).collect()
-    }
-}
+mod common;
+use common::Rng;
 
 const LENS: [usize; 10] = [1, 2, 3, 7, 17, 31, 64, 65, 129, 1000];
 
@@ -86,7 +73,7 @@ fn forward_matches_reference() {
     for act in ACTS {
         for &n in &LENS {
             for scale in [0.01f32, 3.0, 30.0] {
-                let x = rng.vec(n, scale);
+                let x = rng.vec_scaled(n, scale);
                 let mut y = vec![f32::NAN; n];
                 forward(act, &x, &mut y);
                 for i in 0..n {
@@ -142,8 +129,8 @@ fn backward_matches_finite_differences() {
     let mut rng = Rng(77);
     for act in ACTS {
         for &n in &LENS {
-            let x = rng.vec(n, 4.0);
-            let dy = rng.vec(n, 1.0);
+            let x = rng.vec_scaled(n, 4.0);
+            let dy = rng.vec_scaled(n, 1.0);
             let mut y = vec![0.0; n];
             forward(act, &x, &mut y);
             let xs: &[f32] = if act.needs_input() { &x } else { &[] };
@@ -172,7 +159,7 @@ fn backward_matches_finite_differences() {
 #[test]
 fn gelu_erf_exact() {
     let mut rng = Rng(3);
-    let x = rng.vec(1000, 5.0);
+    let x = rng.vec_scaled(1000, 5.0);
     let mut y = vec![0.0; 1000];
     gelu_erf(&x, &mut y);
     let dy = vec![1.0; 1000];
@@ -221,8 +208,8 @@ fn softmax_forward_backward() {
     let mut rng = Rng(123);
     for &c in &LENS {
         for rows in [1usize, 3, 5] {
-            let x = rng.vec(rows * c, 8.0);
-            let dy = rng.vec(rows * c, 1.0);
+            let x = rng.vec_scaled(rows * c, 8.0);
+            let dy = rng.vec_scaled(rows * c, 1.0);
             let (p, lp) = ref_softmax(&x, c);
             let mut y = vec![0.0; x.len()];
             softmax(&x, c, &mut y);
@@ -282,7 +269,7 @@ fn cross_entropy_matches_reference() {
     let mut rng = Rng(321);
     for &c in &LENS {
         let n = 6;
-        let x = rng.vec(n * c, 10.0);
+        let x = rng.vec_scaled(n * c, 10.0);
         let idx: Vec<u32> = (0..n).map(|i| ((i * 7919 + c) % c) as u32).collect();
         let mut onehot = vec![0.0f32; n * c];
         for i in 0..n {
@@ -326,8 +313,8 @@ fn cross_entropy_matches_reference() {
 fn two_threads_match_one() {
     let mut rng = Rng(9);
     let (n, c) = (700, 333);
-    let x = rng.vec(n * c, 6.0);
-    let dy = rng.vec(n * c, 1.0);
+    let x = rng.vec_scaled(n * c, 6.0);
+    let dy = rng.vec_scaled(n * c, 1.0);
     let idx: Vec<u32> = (0..n as u32).map(|i| i % c as u32).collect();
     let run = || {
         let mut outs = Vec::new();

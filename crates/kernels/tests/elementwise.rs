@@ -17,21 +17,8 @@ use sinew_kernels::elementwise::{
 use sinew_kernels::math;
 use sinew_kernels::simd::F32x4;
 
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        (x as f32 / u32::MAX as f32) * 2.0 - 1.0
-    }
-    fn vec(&mut self, len: usize, scale: f32) -> Vec<f32> {
-        (0..len).map(|_| self.next() * scale).collect()
-    }
-}
+mod common;
+use common::Rng;
 
 const LENS: [usize; 10] = [1, 2, 3, 7, 17, 31, 64, 65, 129, 1000];
 
@@ -195,8 +182,8 @@ const OPS: [BinaryOp; 7] = [
 ];
 
 fn check_binary(op: BinaryOp, sa: &[usize], sb: &[usize], rng: &mut Rng) {
-    let mut a = rng.vec(numel(sa), 2.0);
-    let b = rng.vec(numel(sb), 2.0);
+    let mut a = rng.vec_scaled(numel(sa), 2.0);
+    let b = rng.vec_scaled(numel(sb), 2.0);
     if op == BinaryOp::Pow {
         // Positive bases so powf stays real.
         a.iter_mut().for_each(|v| *v = v.abs() + 0.1);
@@ -266,8 +253,8 @@ fn incompatible_shapes_error_names_both() {
 fn binary_helpers_and_nan() {
     let mut rng = Rng(7);
     for &n in &LENS {
-        let a = rng.vec(n, 3.0);
-        let b = rng.vec(n, 3.0);
+        let a = rng.vec_scaled(n, 3.0);
+        let b = rng.vec_scaled(n, 3.0);
         let mut o = vec![0.0; n];
         binary_same(BinaryOp::Sub, &a, &b, &mut o);
         assert!(o.iter().zip(a.iter().zip(&b)).all(|(o, (a, b))| *o == a - b));
@@ -275,8 +262,8 @@ fn binary_helpers_and_nan() {
         assert!(o.iter().zip(&a).all(|(o, a)| *o == a / 3.0));
         scalar_binary(BinaryOp::Sub, 1.0, &a, &mut o);
         assert!(o.iter().zip(&a).all(|(o, a)| *o == 1.0 - a));
-        let row = rng.vec(n, 1.0);
-        let m = rng.vec(3 * n, 1.0);
+        let row = rng.vec_scaled(n, 1.0);
+        let m = rng.vec_scaled(3 * n, 1.0);
         let mut o = vec![0.0; 3 * n];
         add_row(&m, &row, &mut o);
         assert!(o.iter().enumerate().all(|(i, o)| *o == m[i] + row[i % n]));
@@ -338,7 +325,7 @@ fn unary_ops() {
     let mut rng = Rng(99);
     for (op, tol) in ops {
         for &n in &LENS {
-            let mut x = rng.vec(n, 4.0);
+            let mut x = rng.vec_scaled(n, 4.0);
             if matches!(op, UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::PowScalar(_)) {
                 x.iter_mut().for_each(|v| *v = v.abs() + 1e-3);
             }
@@ -404,7 +391,7 @@ fn sum_to_shape_cases() {
         (vec![3, 0, 2], vec![2]),
     ];
     for (out, inp) in cases {
-        let g = rng.vec(numel(&out), 1.0);
+        let g = rng.vec_scaled(numel(&out), 1.0);
         let want = ref_sum_to_shape(&g, &out, &inp);
         let mut dst = vec![f32::NAN; numel(&inp)];
         sum_to_shape(&g, &out, &inp, &mut dst).unwrap();
@@ -421,10 +408,10 @@ fn sum_to_shape_cases() {
 fn two_threads_match_one() {
     let mut rng = Rng(2024);
     let n = 300_001;
-    let a = rng.vec(n, 5.0);
-    let b = rng.vec(n, 5.0);
-    let row = rng.vec(2 * 1001, 1.0);
-    let a2 = rng.vec(1001 * 301, 1.0);
+    let a = rng.vec_scaled(n, 5.0);
+    let b = rng.vec_scaled(n, 5.0);
+    let row = rng.vec_scaled(2 * 1001, 1.0);
+    let a2 = rng.vec_scaled(1001 * 301, 1.0);
     let run = || {
         let mut o1 = vec![0.0; n];
         binary(BinaryOp::Mul, &a, &[n], &b, &[n], &mut o1).unwrap();

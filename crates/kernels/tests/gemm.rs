@@ -9,22 +9,8 @@
 
 use sinew_kernels::gemm::{gemm, gemm_bias_act, naive, Activation, Gemm, PAR_MIN_FLOPS};
 
-/// Deterministic xorshift32 producing values in [-1, 1].
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        (x as f32 / u32::MAX as f32) * 2.0 - 1.0
-    }
-    fn vec(&mut self, len: usize) -> Vec<f32> {
-        (0..len).map(|_| self.next()).collect()
-    }
-}
+mod common;
+use common::Rng;
 
 fn assert_close(g: &Gemm, got: &[f32], want: &[f32]) {
     let scale = want.iter().fold(0.0f32, |s, x| s.max(x.abs()));

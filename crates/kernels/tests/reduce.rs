@@ -6,21 +6,8 @@
 
 use sinew_kernels::reduce::*;
 
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        (x as f32 / u32::MAX as f32) * 2.0 - 1.0
-    }
-    fn vec(&mut self, len: usize) -> Vec<f32> {
-        (0..len).map(|_| self.next()).collect()
-    }
-}
+mod common;
+use common::Rng;
 
 const LENS: [usize; 10] = [1, 2, 3, 7, 17, 31, 64, 65, 129, 1000];
 
