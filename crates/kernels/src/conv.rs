@@ -29,6 +29,12 @@
 //! consecutive input pixels, so im2col is a few long copies rather than
 //! many 1–5-float ones (2× faster on the LeNet first layer).
 //!
+//! Thin layers (≤ 32 output channels of the correlation, filter ≤ 16 Ki floats)
+//! skip im2col + GEMM altogether and run a direct convolution ([`direct`]):
+//! forward, input gradient at stride 1, and filter gradient when `Cout % 4 ==
+//! 0`. Same determinism rules (fixed, shape-only task partition; partial
+//! filter gradients summed in task order).
+//!
 //! A 1×1 stride-1 convolution needs no im2col (`cols == x`): it is a single
 //! GEMM on the input directly, and GEMM parallelises itself.
 
@@ -703,7 +709,7 @@ pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32])
         return;
     }
     let wl = dw.len();
-    if cout % 4 == 0 && g.direct_ok(cout) {
+    if cout.is_multiple_of(4) && g.direct_ok(cout) {
         // Fixed task partition (shape only), one partial per task, summed in
         // task order: thread-count independent. dw itself is task 0's partial.
         let d = g.direct_fwd();

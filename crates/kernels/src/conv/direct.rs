@@ -6,8 +6,10 @@
 //! im2col writes `K` floats per output pixel, GEMM's `pack_a` rewrites each of
 //! them pre-broadcast (16 bytes), and with `n = Cout = 8` every packed A value
 //! feeds a single 5×8 tile, i.e. two mul+adds. Measured in V8 (Node 20, wasm
-//! SIMD, 1 thread, fwd+bwd_in+bwd_w): layer 1 (28×28×1→8) 8.5 → see
-//! `super` docs for the numbers after this path.
+//! SIMD, 1 thread, `benches/kernels.mjs`, fwd+bwd_in+bwd_w, noisy shared
+//! 2-core machine): LeNet layer 1 (64×28×28×1→8) 8.4 → 15.5–18.3 GFLOPS
+//! (~20 once V8 has tiered the kernels up), layer 2 (64×14×14×8→16)
+//! 20 → 38–41 GFLOPS; the GEMM path's ~42 GFLOPS is the reference rate.
 //!
 //! Everything here computes one *correlation*
 //! `out[b, oy, ox, n] = Σ_{ky,kx,c} src[b, oy·sh - pt + ky, ox·sw - pl + kx, c] · wt[ky, kx, c, n]`
@@ -243,25 +245,27 @@ impl Direct {
             // filter: LLVM then hoists all 15 broadcast loads of a row ahead
             // of the mul+adds and V8 spills half the accumulators (measured:
             // no gain, spills visible in --print-wasm-code).
-            match (rep, nv) {
-                (4, _) => px_kernel(self, xs, nrows, wc, o),
-                (_, 2) => seg_kernel::<2, MR2>(self, xs, nrows, wc, o),
-                _ => seg_kernel::<1, MR>(self, xs, nrows, wc, o),
-            }
+            let f: SegFn = match (rep, nv) {
+                (4, _) => px_kernel,
+                (_, 2) => seg_kernel::<2, MR2>,
+                _ => seg_kernel::<1, MR>,
+            };
+            opaque(f)(self, xs, nrows, wc, o);
             wofs += k * 4 * nv;
             c0 += 4 * nv;
         }
     }
 
     fn seg_1(&self, xs: &[f32], wt: &[f32], nrows: usize, out: &mut [f32], bias: Option<&[f32]>) {
-        seg_kernel_1(self, xs, nrows, wt, out, bias.map_or(0.0, |b| b[0]));
+        let f: Seg1Fn = seg_kernel_1;
+        opaque(f)(self, xs, nrows, wt, out, bias.map_or(0.0, |b| b[0]));
     }
 
     /// Filter gradient of output rows `rows`: `part[K×no] += Σ src·dy` over
     /// them (`part` must start zeroed or hold earlier rows' sums). Needs
     /// `no % 4 == 0` (whole `dy` vectors).
     pub fn filter_grad(&self, src: &[f32], dy: &[f32], rows: Range<usize>, part: &mut [f32]) {
-        debug_assert!(self.no % 4 == 0);
+        debug_assert!(self.no.is_multiple_of(4));
         let (k, c, kw, rs) = (self.k(), self.c, self.kw, self.row_step());
         // Offset of each depth index (ky, kx, ci) inside a receptive field.
         let doff = |d: usize| (d / (kw * c)) * rs + (d % (kw * c));
@@ -278,7 +282,9 @@ impl Direct {
                         macro_rules! go {
                             ($m:literal, $nv:literal) => {{
                                 let offs: [usize; $m] = core::array::from_fn(|i| doff(d0 + i));
-                                let acc = dw_tile::<$m, $nv>(self, xs, &offs, oys.len(), &dys[c0..], self.no);
+                                let f: fn(&Direct, &[f32], &[usize; $m], usize, &[f32], usize) -> [[F32x4; $nv]; $m] =
+                                    dw_tile::<$m, $nv>;
+                                let acc = opaque(f)(self, xs, &offs, oys.len(), &dys[c0..], self.no);
                                 for (i, row) in acc.iter().enumerate() {
                                     for (v, x) in row.iter().enumerate() {
                                         let d = &mut part[(d0 + i) * self.no + c0 + 4 * v..][..4];
@@ -314,6 +320,23 @@ const TASK_FLOPS: usize = 1_000_000;
 /// Enough tasks to balance 2–16 threads when the work allows.
 const MIN_TASKS: usize = 16;
 
+type SegFn = fn(&Direct, &[f32], usize, &[f32], OutChunk);
+type Seg1Fn = fn(&Direct, &[f32], usize, &[f32], &mut [f32], f32);
+
+/// Hides a kernel's address so it is called indirectly (once per segment and
+/// filter chunk, i.e. per image: negligible). Why: `wasm-opt -O3` inlines
+/// every function with a single call site regardless of size or
+/// `#[inline(never)]`, which merged all these kernels into one ~36 KB
+/// function. V8 compiles it with TurboFan only after it has run hot in
+/// Liftoff, and for a function that big the background compile took longer
+/// than the whole kernel benchmark (measured: LeNet layer 1 fwd+bwd 2.43 ms
+/// with tiering vs 1.18 ms with `--no-liftoff`). Small separate kernels tier
+/// up independently and quickly.
+#[inline(always)]
+fn opaque<F>(f: F) -> F {
+    core::hint::black_box(f)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kernel {
     /// One output channel: [`seg_kernel_1`].
@@ -329,8 +352,8 @@ enum Kernel {
 /// is `4·PV` pixels × 4 output channels; per filter tap: `PV` (unaligned)
 /// source loads of 4 neighbouring pixels' inputs, 4 loads of pre-broadcast
 /// filter values, `4·PV` mul+adds — no per-pixel broadcasts, so 8 pixels ×
-/// 4 channels cost ~3 instructions per mul+add with `PV = 2` (8 accumulators
-/// + 2 source + 4 filter vectors + 1 product = 15 registers; V8 issues a
+/// 4 channels cost ~3 instructions per mul+add with `PV = 2` (8 accumulators,
+/// 2 source and 4 filter vectors, 1 product: 15 registers; V8 issues a
 /// step's loads first, so an 8-channel tile (8 filter loads) spilled). Each
 /// 4×4 block is transposed to NHWC (8 shuffles). Output rows whose width is
 /// not a multiple of 8 end with a 4-pixel tile, and a last partial vector
