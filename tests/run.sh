@@ -8,5 +8,5 @@ export PATH="$HOME/.cargo/bin:$PATH"
 echo "== cargo test (native kernels and engine)"
 cargo test --workspace --quiet 2>&1 | grep -v '^warning\|^ *= note' || exit 1
 
-echo "== ava (Node: three WASM builds; Chromium; npm package)"
+echo "== ava (Node: all five WASM builds; Chromium; npm package)"
 node_modules/.bin/ava "$@"
