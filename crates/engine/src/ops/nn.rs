@@ -2,6 +2,7 @@
 //! `dropout`, row gathering for batches, and accuracy counting.
 
 use sinew_kernels::activation::{self, Activation};
+use sinew_kernels::elementwise::{unary_inplace as ew_unary_inplace, UnaryOp};
 use sinew_kernels::gemm::{self, gemm_bias_act, Gemm};
 
 use super::elementwise::activation_name;
@@ -58,7 +59,8 @@ pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, a
 pub fn activate_in_place(act: Activation, y: &mut [f32]) {
     match act {
         Activation::Linear => {}
-        Activation::Relu => y.iter_mut().for_each(|v| *v = v.max(0.0)),
+        // SIMD and multithreaded above the element-wise threshold.
+        Activation::Relu => ew_unary_inplace(UnaryOp::Clip(0.0, f32::INFINITY), y),
         _ => {
             let z = y.to_vec();
             activation::forward(act, &z, y);
