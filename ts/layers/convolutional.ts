@@ -1,6 +1,7 @@
 /** Conv2D (NHWC, channels last, as TF.js and Keras). */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { conv2d, type FusedActivation, type Padding } from '../ops/conv.js';
+import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { applyActivation, FUSED } from './activations.js';
 import { KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
@@ -13,7 +14,6 @@ export interface Conv2DArgs extends KernelLayerArgs {
   padding?: Padding;
 }
 
-const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 /** Output size along one axis, as TensorFlow computes it. */
 export function convOutSize(size: number | null, k: number, stride: number, padding: Padding): number | null {
@@ -30,12 +30,10 @@ export class Conv2D extends KernelLayer {
 
   constructor(args: Conv2DArgs) {
     super(args);
-    const ints = (v: number[]) => v.every((d) => Number.isInteger(d) && d > 0);
-    if (!ints([args.filters])) throw new InvalidArgumentError(`${this.name}: filters must be a positive integer, got ${args.filters}`);
+    if (!(Number.isInteger(args.filters) && args.filters > 0)) throw new InvalidArgumentError(`${this.name}: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize);
-    this.strides = pair(args.strides ?? 1);
-    if (!ints(this.kernelSize) || !ints(this.strides)) throw new InvalidArgumentError(`${this.name}: kernelSize and strides must be positive integers`);
+    this.kernelSize = pair(this.name, 'kernelSize', args.kernelSize);
+    this.strides = pair(this.name, 'strides', args.strides ?? 1);
     this.padding = args.padding ?? 'valid';
     if (this.padding !== 'same' && this.padding !== 'valid') throw new InvalidArgumentError(`${this.name}: padding must be 'same' or 'valid', got '${String(this.padding)}'`);
   }

@@ -1,6 +1,7 @@
 /** MaxPooling2D and AveragePooling2D (NHWC). */
-import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { avgPool, maxPool, type Padding } from '../ops/conv.js';
+import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { convOutSize } from './convolutional.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
@@ -12,7 +13,6 @@ export interface Pooling2DArgs extends LayerArgs {
   padding?: Padding;
 }
 
-const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 abstract class Pooling2D extends Layer {
   readonly poolSize: [number, number];
@@ -20,12 +20,9 @@ abstract class Pooling2D extends Layer {
   readonly padding: Padding;
   constructor(args: Pooling2DArgs = {}) {
     super(args);
-    this.poolSize = pair(args.poolSize ?? 2);
-    this.strides = pair(args.strides ?? this.poolSize);
+    this.poolSize = pair(this.name, 'poolSize', args.poolSize ?? 2);
+    this.strides = pair(this.name, 'strides', args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
-    if (![...this.poolSize, ...this.strides].every((d) => Number.isInteger(d) && d > 0)) {
-      throw new InvalidArgumentError(`${this.name}: poolSize and strides must be positive integers`);
-    }
   }
   override computeOutputShape(s: SymbolicShape): SymbolicShape {
     return [s[0] ?? null, convOutSize(s[1] ?? null, this.poolSize[0], this.strides[0], this.padding), convOutSize(s[2] ?? null, this.poolSize[1], this.strides[1], this.padding), s[3] ?? null];

@@ -46,16 +46,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         &Op::Dense { act } => {
             let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
             let dz = Tensor::f32(y.shape.clone(), ops::nn::dense_dz(act, &y.data, &d.data));
-            let units = dz.shape[1];
-            let db = (x.len() == 3 && need[2]).then(|| {
-                let mut db = vec![0.0f32; units];
-                for row in dz.data.chunks_exact(units.max(1)) {
-                    for (a, v) in db.iter_mut().zip(row) {
-                        *a += v;
-                    }
-                }
-                db
-            });
+            let db = (x.len() == 3 && need[2]).then(|| bias_grad(&dz));
             let dz = store.insert(dz);
             if need[0] {
                 out[0] = Some(ops::matmul(store, dz, x[1], false, true)?);
@@ -64,7 +55,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 out[1] = Some(ops::matmul(store, x[0], dz, true, false)?);
             }
             if let Some(db) = db {
-                out[2] = Some(store.insert(Tensor::f32(vec![units], db)));
+                out[2] = Some(store.insert(db));
             }
             store.release(dz);
         }
@@ -238,16 +229,8 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 out[1] = Some(ops::conv2d_backprop_filter(store, xi, dz, &shape, args)?);
             }
             if x.len() == 3 && need[2] {
-                // Bias gradient: dz summed over batch, height and width.
-                let t = store.get("conv2d", dz)?;
-                let c = *t.shape.last().expect("4-D");
-                let mut db = vec![0.0f32; c];
-                for row in t.data.chunks_exact(c) {
-                    for (d, v) in db.iter_mut().zip(row) {
-                        *d += v;
-                    }
-                }
-                out[2] = Some(store.insert(Tensor::f32(vec![c], db)));
+                let db = bias_grad(store.get("conv2d", dz)?);
+                out[2] = Some(store.insert(db));
             }
             store.release(dz);
         }
@@ -265,6 +248,16 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
     Ok(out)
 }
 
+/// Gradient of a per-channel bias: `dz` summed over every axis but the last
+/// (batch for dense; batch, height and width for conv), by the reduction kernel.
+fn bias_grad(dz: &Tensor) -> Tensor {
+    let c = *dz.shape.last().expect("dense/conv outputs have a channel axis");
+    let rows = if c == 0 { 0 } else { dz.data.len() / c };
+    let mut db = vec![0.0f32; c];
+    sinew_kernels::reduce::sum_axis(&dz.data, 1, rows, c, &mut db);
+    Tensor::f32(vec![c], db)
+}
+
 /// Sums a gradient in the broadcast output shape back to `shape`.
 fn sum_to(store: &mut Store, g: Tensor, shape: &[usize]) -> Result<TensorId> {
     if g.shape == shape {
@@ -277,16 +270,29 @@ fn sum_to(store: &mut Store, g: Tensor, shape: &[usize]) -> Result<TensorId> {
 
 /// Gradients of `y = a op b` w.r.t. a and b, in the output (broadcast) shape.
 fn binary_grads(op: BinaryOp, a: &Tensor, b: &Tensor, y: &Tensor, d: &Tensor) -> Result<(Tensor, Tensor)> {
-    let zeros = Tensor::f32(d.shape.clone(), vec![0.0; d.data.len()]);
-    let ab = binary_raw(BinaryOp::Add, &zeros, a)?;
-    let bb = binary_raw(BinaryOp::Add, &zeros, b)?;
+    // Add and Sub do not read the operands: no broadcast copies for them (bias adds).
+    match op {
+        BinaryOp::Add => return Ok((d.clone(), d.clone())),
+        BinaryOp::Sub => {
+            let neg = Tensor::f32(d.shape.clone(), d.data.iter().map(|v| -v).collect());
+            return Ok((d.clone(), neg));
+        }
+        _ => {}
+    }
+    // Operands broadcast to the output shape (a plain copy when already there).
+    let spread = |t: &Tensor| -> Result<Tensor> {
+        if t.shape == d.shape {
+            return Ok(t.clone());
+        }
+        binary_raw(BinaryOp::Add, &Tensor::f32(d.shape.clone(), vec![0.0; d.data.len()]), t)
+    };
+    let (ab, bb) = (spread(a)?, spread(b)?);
     let map = |f: &dyn Fn(f32, f32, f32, f32) -> f32| -> Tensor {
         let data = (0..d.data.len()).map(|i| f(ab.data[i], bb.data[i], y.data[i], d.data[i])).collect();
         Tensor::f32(d.shape.clone(), data)
     };
     Ok(match op {
-        BinaryOp::Add => (d.clone(), d.clone()),
-        BinaryOp::Sub => (d.clone(), map(&|_, _, _, d| -d)),
+        BinaryOp::Add | BinaryOp::Sub => unreachable!("handled above"),
         BinaryOp::Mul => (map(&|_, b, _, d| d * b), map(&|a, _, _, d| d * a)),
         BinaryOp::Div => (map(&|_, b, _, d| d / b), map(&|_, b, y, d| -d * y / b)),
         // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a <= 0 (as TensorFlow does).
