@@ -21,6 +21,7 @@ import { getInitializer, type Initializer, type InitializerName } from '../initi
 import type { Regularizer } from '../regularizers.js';
 import type { Tensor } from '../tensor.js';
 import { variable, type Variable } from '../variable.js';
+import { isShapeList, isSymbolic, Node, SymbolicTensor, type ShapeOrShapes } from './symbolic.js';
 
 /** A shape whose first (batch) dimension may be unknown. */
 export type SymbolicShape = (number | null)[];
@@ -59,6 +60,8 @@ export abstract class Layer {
   trainable: boolean;
   readonly batchInputShape?: SymbolicShape;
   built = false;
+  /** @internal The calls of this layer on symbolic tensors, in call order (Keras `inbound_nodes`). */
+  readonly inboundNodes: Node[] = [];
   #weights: LayerWeight[] = [];
 
   constructor(args: LayerArgs = {}) {
@@ -76,23 +79,58 @@ export abstract class Layer {
     return (this.constructor as typeof Layer).className;
   }
 
-  /** Creates the weights for inputs of `inputShape` (batch dimension first). Call `super.build` last. */
-  build(_inputShape: SymbolicShape): void {
+  /**
+   * Creates the weights for inputs of `inputShape` (batch dimension first; a
+   * list of shapes for a layer called on several tensors). Call `super.build` last.
+   */
+  build(_inputShape: ShapeOrShapes): void {
     this.built = true;
   }
 
-  /** The layer's computation. `training` is true inside `fit`. */
-  abstract call(x: Tensor, training: boolean): Tensor;
+  /**
+   * The layer's computation. `training` is true inside `fit`. A layer called
+   * on a list of tensors (a merge layer, a nested model) gets the list; a
+   * layer with several outputs returns a list.
+   */
+  abstract call(x: Tensor | Tensor[], training: boolean): Tensor | Tensor[];
 
-  /** Output shape for an input shape (batch dimension first). */
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+  /** Output shape(s) for input shape(s) (batch dimension first). */
+  computeOutputShape(inputShape: ShapeOrShapes): ShapeOrShapes {
     return inputShape;
   }
 
-  /** Builds on first use, then calls. */
-  apply(x: Tensor, training = false): Tensor {
-    if (!this.built) this.build([null, ...x.shape.slice(1)]);
-    return this.call(x, training);
+  /**
+   * Builds on first use, then calls. On symbolic tensors (from `input()` or
+   * another `apply`) it runs nothing: it records the call as a node of the
+   * layer graph and returns symbolic outputs, for `model({ inputs, outputs })`.
+   * Calling the same layer again shares its weights.
+   */
+  apply(x: SymbolicTensor, training?: boolean): SymbolicTensor;
+  apply(x: SymbolicTensor[], training?: boolean): SymbolicTensor | SymbolicTensor[];
+  apply(x: Tensor, training?: boolean): Tensor;
+  apply(x: Tensor[], training?: boolean): Tensor | Tensor[];
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], training = false): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
+    const list: unknown[] = Array.isArray(x) ? x : [x];
+    if (list.length === 0) throw new InvalidArgumentError(`${this.name}.apply: got an empty list of inputs`);
+    const symbolic = list.filter(isSymbolic).length;
+    if (symbolic > 0 && symbolic < list.length) throw new InvalidArgumentError(`${this.name}.apply: inputs mix symbolic and concrete tensors`);
+    if (symbolic) return this.#applySymbolic(x as SymbolicTensor | SymbolicTensor[]);
+    const t = x as Tensor | Tensor[];
+    if (!this.built) this.build(Array.isArray(t) ? t.map((e) => [null, ...e.shape.slice(1)]) : [null, ...t.shape.slice(1)]);
+    return this.call(t, training);
+  }
+
+  #applySymbolic(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    const single = !Array.isArray(x);
+    const inputs = single ? [x] : x;
+    const inShape = single ? x.shape : inputs.map((s) => s.shape);
+    if (!this.built) this.build(inShape);
+    const outShape = this.computeOutputShape(inShape);
+    const node = new Node(this, inputs, single);
+    const many = isShapeList(outShape);
+    node.outputs = (many ? outShape : [outShape]).map((s, i) => new SymbolicTensor(s, 'float32', node, i));
+    this.inboundNodes.push(node);
+    return many ? node.outputs : node.outputs[0]!;
   }
 
   /** Creates a weight named `<layer>/<name>`, initialised now. */

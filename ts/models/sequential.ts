@@ -68,7 +68,8 @@ export class Sequential {
   }
 
   get outputShape(): SymbolicShape {
-    return this.layers.reduce((s, l) => l.computeOutputShape(s), this.inputShape);
+    // Every layer of a chain has one input and one output.
+    return this.layers.reduce((s, l) => l.computeOutputShape(s) as SymbolicShape, this.inputShape);
   }
 
   get weights(): Variable[] {

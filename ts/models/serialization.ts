@@ -8,10 +8,13 @@ import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { getInitializer } from '../initializers.js';
 import { decodeWeights, encodeWeights } from '../io/weights.js';
 import { getHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+import { InputLayer } from '../layers/input-layer.js';
 import type { Layer } from '../layers/layer.js';
 import { layerClass } from '../layers/registry.js';
 import { tensor } from '../ops/create.js';
 import { getRegularizer } from '../regularizers.js';
+import { LayersModel } from './functional.js';
+import { functionalFromConfig } from './functional-config.js';
 import { Sequential } from './sequential.js';
 
 const camel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
@@ -42,13 +45,28 @@ function configToArgs(className: string, config: Record<string, unknown>): Recor
   return args;
 }
 
-/** Rebuilds a Sequential model (without weights) from its Keras topology. */
-export function modelFromTopology(topology: unknown): Sequential {
+/** Class names of functional models (TF.js writes `Model`, Keras `Functional`). */
+const FUNCTIONAL = new Set(['Model', 'Functional']);
+
+/** One layer of a functional model from its Keras entry (a nested functional model included). */
+function makeLayer(className: string, config: Record<string, unknown>): Layer {
+  if (FUNCTIONAL.has(className)) return functionalFromConfig(config, makeLayer);
+  if (className === 'InputLayer') {
+    const shape = (config.batch_input_shape ?? config.batch_shape) as (number | null)[] | undefined;
+    return new InputLayer({ ...(shape ? { batchShape: shape } : {}), dtype: (config.dtype as 'float32' | 'int32' | undefined) ?? 'float32', ...(typeof config.name === 'string' ? { name: config.name } : {}) });
+  }
+  const Cls = layerClass(className) as unknown as new (a: Record<string, unknown>) => Layer;
+  return new Cls(configToArgs(className, config));
+}
+
+/** Rebuilds a model (without weights) from its Keras topology: a Sequential, or a functional model (`Model`/`Functional`). */
+export function modelFromTopology(topology: unknown): Sequential | LayersModel {
   const t = topology as { class_name?: unknown; config?: unknown; model_config?: unknown };
   const top = (t && typeof t === 'object' && 'model_config' in t ? t.model_config : t) as { class_name?: unknown; config?: unknown } | null;
   if (!top || typeof top !== 'object') throw new InvalidArgumentError('model.json: modelTopology must be an object');
+  if (typeof top.class_name === 'string' && FUNCTIONAL.has(top.class_name)) return functionalFromConfig(top.config, makeLayer);
   if (top.class_name !== 'Sequential') {
-    throw new InvalidArgumentError(`model.json: only Sequential models are supported, got class_name ${JSON.stringify(top.class_name)}`);
+    throw new InvalidArgumentError(`model.json: expected a Sequential or functional (Model) model, got class_name ${JSON.stringify(top.class_name)}`);
   }
   const cfg = top.config as { name?: string; layers?: unknown } | unknown[] | undefined;
   const list = Array.isArray(cfg) ? cfg : cfg?.layers;
@@ -82,7 +100,7 @@ export function modelFromTopology(topology: unknown): Sequential {
 }
 
 /** Saves `model` to a destination (see `Sequential.save`). */
-export async function saveModel(model: Sequential, destination: string | URL | IOHandler): Promise<SaveResult> {
+export async function saveModel(model: Sequential | LayersModel, destination: string | URL | IOHandler): Promise<SaveResult> {
   const handler = getHandler(destination);
   const { data, specs } = encodeWeights(
     model.weights.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype, values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : v.dataSync() })),
@@ -108,11 +126,12 @@ export async function saveModel(model: Sequential, destination: string | URL | I
 }
 
 /**
- * Loads a Sequential model saved in the TensorFlow.js layers format (by
- * Sinew, TensorFlow.js, or Keras through tensorflowjs_converter). Weights are
- * matched by name. The model comes back uncompiled: call `compile` to train.
+ * Loads a model saved in the TensorFlow.js layers format (by Sinew,
+ * TensorFlow.js, or Keras through tensorflowjs_converter): a Sequential or a
+ * functional model. Weights are matched by name. The model comes back
+ * uncompiled: call `compile` to train.
  */
-export async function loadSequential(source: string | URL | IOHandler): Promise<Sequential> {
+export async function loadLayersModel(source: string | URL | IOHandler): Promise<Sequential | LayersModel> {
   const art = await getHandler(source).load();
   const model = modelFromTopology(art.modelTopology);
   try {
@@ -135,4 +154,12 @@ export async function loadSequential(source: string | URL | IOHandler): Promise<
     throw e;
   }
   return model;
+}
+
+/** Loads a Sequential model (see `loadLayersModel`); a typed error if the file holds another kind. */
+export async function loadSequential(source: string | URL | IOHandler): Promise<Sequential> {
+  const model = await loadLayersModel(source);
+  if (model instanceof Sequential) return model;
+  model.dispose();
+  throw new InvalidArgumentError(`model.json: expected a Sequential model, got a functional model (use loadLayersModel)`);
 }

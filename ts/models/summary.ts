@@ -1,25 +1,50 @@
-/** `model.summary()`: the Keras layer table. */
+/** `model.summary()`: the Keras layer table; a functional model's adds what each layer receives. */
+import type { LayersModel } from './functional.js';
 import type { Sequential } from './sequential.js';
 
 const shape = (s: (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
 const num = (n: number) => n.toLocaleString('en-US');
 
-export function formatSummary(model: Sequential): string {
-  const rows: [string, string, string][] = [];
+type Row = string[];
+
+/** Rows of a Sequential model: name (class), output shape, parameters. */
+function chainRows(model: Sequential): Row[] {
   let s = model.inputShape;
-  for (const l of model.layers) {
-    s = l.computeOutputShape(s);
-    rows.push([`${l.name} (${l.className})`, shape(s), num(l.countParams())]);
-  }
-  const w = [Math.max(28, ...rows.map((r) => r[0].length + 2)), Math.max(22, ...rows.map((r) => r[1].length + 2)), 12];
+  return model.layers.map((l) => {
+    s = l.computeOutputShape(s) as typeof s;
+    return [`${l.name} (${l.className})`, shape(s), num(l.countParams())];
+  });
+}
+
+/** Rows of a functional model: one per layer call, with the tensors it receives (`layer[node][tensor]`). */
+function graphRows(model: LayersModel): Row[] {
+  const key = (t: Parameters<LayersModel['tensorKey']>[0]) => {
+    const [l, n, i] = model.tensorKey(t);
+    return `${l}[${n}][${i}]`;
+  };
+  return model.layers.flatMap((l) =>
+    model.nodesOf(l).map((node, i) => [
+      i === 0 ? `${l.name} (${l.className})` : '',
+      node.outputs.map((t) => shape(t.shape)).join(', '),
+      i === 0 ? num(l.countParams()) : '',
+      node.inputs.map(key).join(', '),
+    ]),
+  );
+}
+
+export function formatSummary(model: Sequential | LayersModel): string {
+  const graph = 'nodes' in model;
+  const head = graph ? ['Layer (type)', 'Output Shape', 'Param #', 'Receives inputs'] : ['Layer (type)', 'Output Shape', 'Param #'];
+  const rows = graph ? graphRows(model) : chainRows(model);
+  const w = head.map((h, c) => Math.max([28, 22, 12, 20][c]!, h.length + 2, ...rows.map((r) => r[c]!.length + 2)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('').trimEnd();
   const total = model.countParams();
   const trainable = model.trainableWeights.reduce((n, v) => n + v.size, 0);
-  const rule = (c: string) => c.repeat(w[0]! + w[1]! + w[2]!);
+  const rule = (c: string) => c.repeat(w.reduce((a, b) => a + b, 0));
   return [
     `Model: "${model.name}"`,
     rule('_'),
-    line(['Layer (type)', 'Output Shape', 'Param #']),
+    line(head),
     rule('='),
     ...rows.map(line),
     rule('='),

@@ -1,0 +1,371 @@
+/**
+ * Functional models: `model({ inputs, outputs })` over a graph of layer calls
+ * made on symbolic tensors, as tf.model / keras.Model. Any DAG: several
+ * inputs and outputs, shared layers (one layer called twice shares its
+ * weights), and models called as layers inside other models.
+ *
+ *     const a = input({ shape: [8] }), b = input({ shape: [4] });
+ *     const h = layers.dense({ units: 16, activation: 'relu' }).apply(a);
+ *     const y = layers.dense({ units: 1 }).apply(layers.concatenate().apply([h, b]));
+ *     const m = model({ inputs: [a, b], outputs: y });
+ *
+ * Running the model walks the nodes in topological order (computed once, here).
+ */
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { tidy } from '../engine/scope.js';
+import { clone } from '../ops/create.js';
+import { concat } from '../ops/layout.js';
+import { InputLayer } from '../layers/input-layer.js';
+import { Layer, uniqueName, type SymbolicShape } from '../layers/layer.js';
+import { isSymbolic, type Node, type ShapeOrShapes, type SymbolicTensor } from '../layers/symbolic.js';
+import { Tensor } from '../tensor.js';
+import type { Variable } from '../variable.js';
+import { saveModel } from './serialization.js';
+import { sliceRows, type Compiled } from './sequential.js';
+import { formatSummary } from './summary.js';
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+/** Tensors for a model's inputs (or outputs): one, a list in order, or an object keyed by input (output) layer name. */
+export type TensorsArg = Tensor | Tensor[] | Record<string, Tensor>;
+
+const fmt = (s: SymbolicShape) => `[${s.map((d) => d ?? 'null').join(',')}]`;
+
+/**
+ * The nodes that compute `outputs` from `inputs`, each after the nodes it
+ * reads from (depth-first post-order from the outputs, the inputs' own nodes
+ * included), and the model's layers in Keras/TF.js order: by decreasing depth
+ * (distance from the outputs), ties in order of first visit. Throws when an
+ * output depends on a tensor that is not computed from the given inputs.
+ */
+function traverse(name: string, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): { nodes: Node[]; layers: Layer[] } {
+  const inputNodes = new Set(inputs.map((t) => t.node));
+  const order: Node[] = [];
+  const firstVisit = new Map<Layer, number>();
+  const done = new Set<Node>();
+  const active = new Set<Node>();
+  const visit = (node: Node, from: string) => {
+    if (done.has(node)) return;
+    if (active.has(node)) throw new InvalidArgumentError(`${name}: the layer graph has a cycle through '${node.layer.name}'`);
+    if (node.layer instanceof InputLayer && !inputNodes.has(node)) {
+      throw new InvalidArgumentError(`${name}: graph disconnected: ${from} depends on input '${node.layer.name}', which is not in the model's inputs`);
+    }
+    if (!firstVisit.has(node.layer)) firstVisit.set(node.layer, firstVisit.size);
+    active.add(node);
+    for (const i of node.inputs) visit(i.node, `'${node.layer.name}'`);
+    active.delete(node);
+    done.add(node);
+    order.push(node);
+  };
+  for (const o of outputs) visit(o.node, `output '${o.name}'`);
+  // Depths, as TF.js computes them: a node is one deeper than the deepest node that reads it;
+  // a shared layer takes the greatest depth of its calls.
+  const nodeDepth = new Map<Node, number>();
+  const layerDepth = new Map<Layer, number>();
+  for (const node of [...order].reverse()) {
+    const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    layerDepth.set(node.layer, depth);
+    nodeDepth.set(node, depth);
+    for (const i of node.inputs) nodeDepth.set(i.node, Math.max(depth + 1, nodeDepth.get(i.node) ?? 0));
+  }
+  const layers = [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || firstVisit.get(a)! - firstVisit.get(b)!);
+  return { nodes: order, layers };
+}
+
+/** Keras/TF.js: node references to a nested model skip its internal node 0. */
+export const NESTED_NODE_OFFSET = 1;
+
+export class LayersModel extends Layer {
+  static override readonly className = 'Model';
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+  /** Every layer of the graph, each once, in Keras/TF.js order (by decreasing depth from the outputs). */
+  readonly layers: readonly Layer[];
+  /** @internal The layer calls to run, in order (the inputs' own nodes excluded). */
+  readonly nodes: readonly Node[];
+  /** Set to true (e.g. by a callback) to stop `fit` after the current epoch. */
+  stopTraining = false;
+  /** @internal What `compile` resolved. */
+  compiled: Compiled | null = null;
+  readonly #singleOutput: boolean;
+  /** Each node's index among its layer's calls within this model (Keras's node index in `inbound_nodes`). */
+  readonly #nodeIndex = new Map<Node, number>();
+
+  constructor(args: ModelArgs) {
+    if (!args || args.inputs === undefined || args.outputs === undefined) throw new InvalidArgumentError('model: needs { inputs, outputs }');
+    super({ name: args.name ?? uniqueName('model') });
+    const inputs = Array.isArray(args.inputs) ? [...args.inputs] : [args.inputs];
+    const outputs = Array.isArray(args.outputs) ? [...args.outputs] : [args.outputs];
+    for (const [list, what] of [[inputs, 'inputs'], [outputs, 'outputs']] as const) {
+      if (list.length === 0) throw new InvalidArgumentError(`${this.name}: ${what} must not be empty`);
+      const bad = list.findIndex((t) => !isSymbolic(t));
+      if (bad >= 0) throw new InvalidArgumentError(`${this.name}: ${what}[${bad}] is not a symbolic tensor (make inputs with input() and outputs with layer.apply)`);
+    }
+    inputs.forEach((t, i) => {
+      if (!(t.node.layer instanceof InputLayer)) throw new InvalidArgumentError(`${this.name}: inputs[${i}] ('${t.name}') must come from input(), not from a layer`);
+      if (inputs.indexOf(t) !== i) throw new InvalidArgumentError(`${this.name}: input '${t.name}' is listed twice`);
+    });
+    this.inputs = inputs;
+    this.outputs = outputs;
+    const inputNodes = new Set(inputs.map((t) => t.node));
+    // As in TF.js: a model with one output returns a tensor, not a list of one.
+    this.#singleOutput = outputs.length === 1;
+    const { nodes, layers } = traverse(this.name, inputs, outputs);
+    // An input that no output depends on is still part of the model (Keras keeps it too).
+    for (const t of inputs) if (!layers.includes(t.node.layer)) layers.push(t.node.layer);
+    this.nodes = nodes.filter((n) => !inputNodes.has(n));
+    const names = new Set<string>();
+    for (const l of layers) {
+      if (names.has(l.name)) throw new InvalidArgumentError(`${this.name}: two different layers are named '${l.name}' (layer names must be unique within a model)`);
+      names.add(l.name);
+    }
+    this.layers = layers;
+    const inModel = new Set<Node>([...inputNodes, ...this.nodes]);
+    for (const l of layers) l.inboundNodes.filter((n) => inModel.has(n)).forEach((n, i) => this.#nodeIndex.set(n, i));
+    this.built = true;
+  }
+
+  /** @internal This model's calls of `layer`, in order. */
+  nodesOf(layer: Layer): Node[] {
+    return layer.inboundNodes.filter((n) => this.#nodeIndex.has(n));
+  }
+
+  /**
+   * @internal `[layer name, node index, tensor index]`: how Keras names a
+   * tensor of the graph. Keras and TF.js count a nested model's own internal
+   * call as its node 0, so references to its calls start at 1
+   * (`NESTED_NODE_OFFSET`); its `inbound_nodes` list does not include it.
+   */
+  tensorKey(t: SymbolicTensor): [string, number, number] {
+    const offset = t.node.layer instanceof LayersModel ? NESTED_NODE_OFFSET : 0;
+    return [t.node.layer.name, this.#nodeIndex.get(t.node)! + offset, t.outputIndex];
+  }
+
+  /** The InputLayers, in the order of `inputs`. */
+  get inputLayers(): InputLayer[] {
+    return this.inputs.map((t) => t.node.layer as InputLayer);
+  }
+
+  /** Names of the layers that produce the outputs (keys of name-keyed `y` and of per-output losses). */
+  get outputNames(): string[] {
+    return this.outputs.map((t) => t.node.layer.name);
+  }
+
+  get inputNames(): string[] {
+    return this.inputLayers.map((l) => l.name);
+  }
+
+  /** The layer named `name` (a typed error lists the names when there is none). */
+  getLayer(name: string): Layer;
+  /** The layer at `index` in `layers`. */
+  getLayer(name: undefined, index: number): Layer;
+  getLayer(name?: string, index?: number): Layer {
+    if (name === undefined) {
+      const l = index === undefined ? undefined : this.layers[index];
+      if (!l) throw new InvalidArgumentError(`${this.name}.getLayer: no layer at index ${index} (the model has ${this.layers.length})`);
+      return l;
+    }
+    const l = this.layers.find((x) => x.name === name);
+    if (!l) throw new InvalidArgumentError(`${this.name}.getLayer: no layer named '${name}' (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
+  }
+
+  /** Shapes of the inputs, batch dimension first. */
+  get inputShape(): SymbolicShape | SymbolicShape[] {
+    const s = this.inputs.map((t) => t.shape);
+    return s.length === 1 ? s[0]! : s;
+  }
+
+  get outputShape(): SymbolicShape | SymbolicShape[] {
+    const s = this.outputs.map((t) => t.shape);
+    return this.#singleOutput ? s[0]! : s;
+  }
+
+  override computeOutputShape(_inputShape: ShapeOrShapes): ShapeOrShapes {
+    return this.outputShape;
+  }
+
+  // ---- weights: the union over the layers (a shared layer counts once) ----
+
+  // (A layer used both directly and inside a nested model is listed once.)
+  override get weights(): Variable[] {
+    return [...new Set(this.layers.flatMap((l) => l.weights))];
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? [...new Set(this.layers.flatMap((l) => l.trainableWeights))] : [];
+  }
+
+  override get nonTrainableWeights(): Variable[] {
+    return this.trainable ? [...new Set(this.layers.flatMap((l) => l.nonTrainableWeights))] : this.weights;
+  }
+
+  override countParams(): number {
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  override regularizationLosses(): Tensor[] {
+    return this.layers.flatMap((l) => l.regularizationLosses());
+  }
+
+  /** Copies of all weights, in layer order (dispose them when done). */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => clone(w));
+  }
+
+  /** Sets all weights from tensors in `getWeights()` order (shapes must match). */
+  setWeights(weights: readonly Tensor[]): void {
+    const own = this.weights;
+    if (weights.length !== own.length) throw new InvalidArgumentError(`${this.name}.setWeights: expected ${own.length} tensors, got ${weights.length}`);
+    own.forEach((w, i) => {
+      const t = weights[i]!;
+      if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
+        throw new ShapeError(`${this.name}.setWeights: weight ${i} (${w.name}) has shape [${w.shape.join(',')}], got [${t.shape.join(',')}]`);
+      }
+    });
+    own.forEach((w, i) => w.assign(weights[i]!));
+  }
+
+  // ---- running ----
+
+  /** @internal `x` as a list in input order, checked against the inputs' shapes and dtypes. */
+  normalizeInputs(op: string, x: TensorsArg): Tensor[] {
+    const xs = this.#toList(op, x, this.inputs, this.inputNames, 'input');
+    xs.forEach((t, i) => {
+      const s = this.inputs[i]!;
+      const ok = t.rank === s.rank && s.shape.every((d, j) => j === 0 || d === null || d === t.shape[j]);
+      if (!ok) throw new ShapeError(`${this.name}.${op}: input '${this.inputNames[i]}' expects shape ${fmt(s.shape)}, got [${t.shape.join(',')}]`);
+      if (t.dtype !== s.dtype) throw new InvalidArgumentError(`${this.name}.${op}: input '${this.inputNames[i]}' expects ${s.dtype}, got ${t.dtype}`);
+    });
+    const n = xs[0]!.shape[0];
+    const other = xs.findIndex((t) => t.shape[0] !== n);
+    if (other > 0) throw new ShapeError(`${this.name}.${op}: inputs have different numbers of samples (${n} for '${this.inputNames[0]}', ${xs[other]!.shape[0]} for '${this.inputNames[other]}')`);
+    return xs;
+  }
+
+  /** @internal One tensor per entry of `slots`, from a tensor, a list or a name-keyed object. */
+  #toList(op: string, x: TensorsArg, slots: readonly unknown[], names: string[], what: string): Tensor[] {
+    if (Array.isArray(x)) {
+      if (x.length !== slots.length) throw new InvalidArgumentError(`${this.name}.${op}: expected ${slots.length} ${what} tensor(s), got ${x.length}`);
+      return x;
+    }
+    if (x && typeof x === 'object' && !(x instanceof Tensor)) {
+      const rec = x as Record<string, Tensor>;
+      const extra = Object.keys(rec).filter((k) => !names.includes(k));
+      if (extra.length) throw new InvalidArgumentError(`${this.name}.${op}: unknown ${what} name(s) ${extra.join(', ')} (${what}s: ${names.join(', ')})`);
+      return names.map((k) => {
+        const t = rec[k];
+        if (!t) throw new InvalidArgumentError(`${this.name}.${op}: missing ${what} '${k}'`);
+        return t;
+      });
+    }
+    if (slots.length !== 1) throw new InvalidArgumentError(`${this.name}.${op}: the model has ${slots.length} ${what}s (${names.join(', ')}): pass a list or an object keyed by name`);
+    return [x as Tensor];
+  }
+
+  /** @internal `y` as a list in output order. */
+  normalizeTargets(op: string, y: TensorsArg): Tensor[] {
+    return this.#toList(op, y, this.outputs, this.outputNames, 'output');
+  }
+
+  /** @internal Runs the graph on concrete inputs (in input order); outputs in output order. */
+  run(xs: readonly Tensor[], training: boolean): Tensor[] {
+    const values = new Map<number, Tensor>();
+    this.inputs.forEach((s, i) => values.set(s.id, xs[i]!));
+    for (const node of this.nodes) {
+      const ins = node.inputs.map((s) => values.get(s.id)!);
+      const out: Tensor | Tensor[] = node.singleInput ? node.layer.apply(ins[0]!, training) : node.layer.apply(ins, training);
+      const outs = Array.isArray(out) ? out : [out];
+      if (outs.length !== node.outputs.length) {
+        throw new ShapeError(`${this.name}: layer '${node.layer.name}' returned ${outs.length} tensors where its graph node has ${node.outputs.length}`);
+      }
+      outs.forEach((t, i) => values.set(node.outputs[i]!.id, t));
+    }
+    return this.outputs.map((s) => values.get(s.id)!);
+  }
+
+  /** As a layer inside another model (or called directly on tensors). */
+  override call(x: Tensor | Tensor[], training: boolean): Tensor | Tensor[] {
+    const outs = this.run(this.normalizeInputs('apply', x), training);
+    return this.#singleOutput ? outs[0]! : outs;
+  }
+
+  /**
+   * Outputs for `x` (one tensor, a list in input order, or an object keyed by
+   * input name), computed in batches: one tensor for a single-output model, a
+   * list otherwise.
+   */
+  predict(x: TensorsArg, { batchSize = 256 }: { batchSize?: number } = {}): Tensor | Tensor[] {
+    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`${this.name}.predict: batchSize must be a positive integer, got ${String(batchSize)}`);
+    const xs = this.normalizeInputs('predict', x);
+    const n = xs[0]!.shape[0]!;
+    const outs = tidy(() => {
+      if (n <= batchSize) return this.run(xs, false);
+      const parts: Tensor[][] = this.outputs.map(() => []);
+      for (let s = 0; s < n; s += batchSize) {
+        const count = Math.min(batchSize, n - s);
+        this.run(xs.map((t) => sliceRows(t, s, count)), false).forEach((t, i) => parts[i]!.push(t));
+      }
+      return parts.map((p) => concat(p, 0));
+    });
+    return this.#singleOutput ? outs[0]! : outs;
+  }
+
+  /** The layer table with each layer's inputs, printed or returned. */
+  summary(print: ((line: string) => void) | null = console.log): string {
+    const text = formatSummary(this);
+    if (print) print(text);
+    return text;
+  }
+
+  /**
+   * Keras-format config: every layer with its `inbound_nodes` (per call, the
+   * `[layer, node, tensor, kwargs]` it reads), and the input and output tensors.
+   * A nested model's entry carries this same config.
+   */
+  override getConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      layers: this.layers.map((l) => ({
+        name: l.name,
+        class_name: l.className,
+        config: l.getConfig(),
+        inbound_nodes: l instanceof InputLayer ? [] : this.nodesOf(l).map((n) => n.inputs.map((t) => [...this.tensorKey(t), {}])),
+      })),
+      input_layers: this.inputs.map((t) => this.tensorKey(t)),
+      output_layers: this.outputs.map((t) => this.tensorKey(t)),
+    };
+  }
+
+  /**
+   * Saves in the TensorFlow.js layers format (model.json with the layer
+   * graph + weights.bin): a directory path or `file://` URL in Node,
+   * `indexeddb://name` or `downloads://name` in browsers, or an IOHandler.
+   * Load it back with `loadLayersModel`.
+   */
+  save(destination: Parameters<typeof saveModel>[1]): ReturnType<typeof saveModel> {
+    return saveModel(this, destination);
+  }
+
+  /** Keras-format topology (`modelTopology` of model.json). */
+  toJSON(): Record<string, unknown> {
+    return { class_name: this.className, config: this.getConfig(), keras_version: 'sinew', backend: 'sinew' };
+  }
+
+  /** Frees all weights and optimizer state. */
+  override dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.compiled?.optimizer.dispose();
+    this.compiled = null;
+  }
+}
+
+/** A functional model from symbolic inputs and outputs: `model({ inputs, outputs })`. */
+export function model(args: ModelArgs): LayersModel {
+  return new LayersModel(args);
+}
