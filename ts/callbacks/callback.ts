@@ -2,14 +2,15 @@
  * Training callbacks, Keras / TF.js style. Every hook may be async; `fit`
  * awaits it. `model.stopTraining = true` ends training after the epoch.
  */
-import type { Sequential } from '../models/sequential.js';
+import type { LayersModel } from '../models/functional.js';
 
 /** Loss and metric values by key (`loss`, `acc`, `val_loss`, ...). */
 export type Logs = Record<string, number>;
 
 export abstract class Callback {
-  model: Sequential | null = null;
-  setModel(model: Sequential): void {
+  /** The model being trained (a Sequential or a functional model). */
+  model: LayersModel | null = null;
+  setModel(model: LayersModel): void {
     this.model = model;
   }
   onTrainBegin(_logs?: Logs): void | Promise<void> {}

@@ -1,23 +1,25 @@
 /**
- * The training loop. Per batch: two row gathers, one call per layer, one
- * fused loss, one backward walk, one fused optimizer update, one scalar read
- * per metric — a handful of engine calls whatever the model size.
+ * The training loop, for any model (a Sequential is the one-chain case). Per
+ * batch: one row gather per input and per target, one call per layer, one
+ * (fused) loss per output, one backward walk, one fused optimizer update, one
+ * scalar read per loss and metric — a handful of engine calls whatever the
+ * model size.
  */
 import { call } from '../engine/backend.js';
 import { environment } from '../engine/detect.js';
 import { tidy } from '../engine/scope.js';
 import { InvalidArgumentError, NotInitializedError, ShapeError } from '../errors.js';
-import { Dense } from '../layers/core.js';
 import { binaryCrossentropy } from '../losses.js';
 import { wrap } from '../ops/handle.js';
 import { tensor } from '../ops/create.js';
+import { sliceRows } from '../ops/layout.js';
 import { add, mul, sigmoid, softmax, softmaxCrossEntropy } from '../ops/math.js';
 import { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { Callback, CustomCallback, History, type CallbackHandlers, type Logs } from '../callbacks/callback.js';
 import { ProgressBar } from '../callbacks/progress-bar.js';
-import type { Compiled, Sequential } from './sequential.js';
-import { sliceRows } from './sequential.js';
+import { logKey, type Compiled, type CompiledOutput } from './compile.js';
+import type { FusableActivation, LayersModel, OutputValue, TensorsArg } from './functional.js';
 
 export interface FitArgs {
   epochs?: number;
@@ -26,7 +28,8 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Fraction of the samples (taken from the end, before shuffling) held out for validation. */
   validationSplit?: number;
-  validationData?: [Tensor, Tensor];
+  /** `[x, y]`, each in any form `fit` takes. */
+  validationData?: [TensorsArg, TensorsArg];
   callbacks?: Callback | CallbackHandlers | (Callback | CallbackHandlers)[];
   /** 1: progress bar per epoch in Node; 0: silent (default 1 in Node, 0 in browsers). */
   verbose?: 0 | 1;
@@ -38,114 +41,150 @@ export interface FitArgs {
   yieldEvery?: number;
 }
 
+/** A model's data as lists: inputs in input order, targets in output order (the form the loss needs). */
+interface Data {
+  xs: Tensor[];
+  ys: Tensor[];
+}
+
 interface StepResult {
   loss: Tensor;
-  /** Predictions, or logits when the last activation was fused into the loss. */
-  output: Tensor;
-  logits: 'softmax' | 'sigmoid' | null;
+  /** Per output: its loss, and its predictions (or logits when the activation was fused into the loss). */
+  outputs: (OutputValue & { loss: Tensor })[];
 }
 
-/** Forward pass and loss. A softmax/sigmoid output layer feeding the matching cross-entropy is fused (stable and cheaper). */
-function forward(model: Sequential, c: Compiled, x: Tensor, y: Tensor, training: boolean): StepResult {
-  const layers = model.layers;
-  const last = layers[layers.length - 1]!;
-  let h = x;
-  for (const l of layers.slice(0, -1)) h = l.apply(h, training);
-  let res: StepResult;
-  if (last instanceof Dense && last.activation === 'softmax' && (c.lossName === 'categoricalCrossentropy' || c.lossName === 'sparseCategoricalCrossentropy')) {
-    const logits = last.preActivation(h);
-    res = { loss: softmaxCrossEntropy(logits, y), output: logits, logits: 'softmax' };
-  } else if (last instanceof Dense && last.activation === 'sigmoid' && c.lossName === 'binaryCrossentropy') {
-    const logits = last.preActivation(h);
-    res = { loss: binaryCrossentropy(y, logits, true), output: logits, logits: 'sigmoid' };
-  } else {
-    const out = last.apply(h, training);
-    res = { loss: c.loss(y, out), output: out, logits: null };
-  }
+/** The activation whose logits `loss` takes fused (stable and cheaper), if any. */
+function fusedLossActivation(loss: CompiledOutput['lossName']): FusableActivation {
+  if (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') return 'softmax';
+  return loss === 'binaryCrossentropy' ? 'sigmoid' : null;
+}
+
+/**
+ * Forward pass and losses: the total is Σ weight·loss over the outputs (plus
+ * regularization while training). A softmax/sigmoid output layer feeding the
+ * matching cross-entropy gives its logits to a fused loss.
+ */
+function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): StepResult {
+  const outs = model.runForLoss(d.xs, training, c.outputs.map((o) => fusedLossActivation(o.lossName)));
+  const outputs = outs.map((r, i) => {
+    const o = c.outputs[i]!;
+    const y = d.ys[i]!;
+    const loss = r.logits === 'softmax' ? softmaxCrossEntropy(r.output, y) : r.logits === 'sigmoid' ? binaryCrossentropy(y, r.output, true) : o.loss(y, r.output);
+    return { ...r, loss };
+  });
+  let total = outputs
+    .map((r, i) => (c.outputs[i]!.weight === 1 ? r.loss : mul(r.loss, c.outputs[i]!.weight)))
+    .reduce((a, b) => add(a, b));
   if (training) {
-    for (const penalty of layers.flatMap((l) => l.regularizationLosses())) res.loss = add(res.loss, penalty);
+    for (const penalty of model.regularizationLosses()) total = add(total, penalty);
   }
-  return res;
+  return { loss: total, outputs };
 }
 
-/** Metric values of one batch (numbers). */
-function metricValues(c: Compiled, y: Tensor, r: StepResult): Logs {
-  const logs: Logs = {};
-  for (const m of c.metrics) {
-    let v: Tensor;
-    if (m.accuracy && r.logits) {
-      // argmax(logits) = argmax(softmax); logit > 0 ⇔ sigmoid > 0.5.
-      const [ip, iy] = [r.output.id, y.id];
-      const kind = m.accuracy;
-      const correct = wrap(call((g) => g.op_accuracy(ip, iy, kind, r.logits === 'sigmoid' ? 0 : 0.5)));
-      const n = kind === 'binary' ? r.output.size : r.output.shape[0]!;
-      v = mul(correct, 1 / Math.max(1, n));
-    } else {
-      const probs = r.logits === 'softmax' ? softmax(r.output) : r.logits === 'sigmoid' ? sigmoid(r.output) : r.output;
-      v = m.fn(y, probs);
+/** Loss and metric values of one batch (numbers), keyed as in History. */
+function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
+  const logs: Logs = { loss: r.loss.dataSync()[0]! };
+  c.outputs.forEach((o, i) => {
+    const out = r.outputs[i]!;
+    const y = d.ys[i]!;
+    if (c.outputs.length > 1) logs[logKey(c, o, 'loss')] = out.loss.dataSync()[0]!;
+    for (const m of o.metrics) {
+      let v: Tensor;
+      if (m.accuracy && out.logits) {
+        // argmax(logits) = argmax(softmax); logit > 0 ⇔ sigmoid > 0.5.
+        const [ip, iy] = [out.output.id, y.id];
+        const kind = m.accuracy;
+        const correct = wrap(call((g) => g.op_accuracy(ip, iy, kind, out.logits === 'sigmoid' ? 0 : 0.5)));
+        const n = kind === 'binary' ? out.output.size : out.output.shape[0]!;
+        v = mul(correct, 1 / Math.max(1, n));
+      } else {
+        const probs = out.logits === 'softmax' ? softmax(out.output) : out.logits === 'sigmoid' ? sigmoid(out.output) : out.output;
+        v = m.fn(y, probs);
+      }
+      logs[logKey(c, o, m.key)] = v.dataSync()[0]!;
     }
-    logs[m.key] = v.dataSync()[0]!;
-  }
+  });
   return logs;
 }
 
-/** Labels in the form the loss needs (sparse losses want int32 class indices [n]). */
-function prepareLabels(model: Sequential, c: Compiled, y: Tensor, what: string): { y: Tensor; owned: boolean } {
-  const out = model.outputShape.slice(1);
-  if (c.lossName === 'sparseCategoricalCrossentropy') {
+/** Labels in the form output `i`'s loss needs (sparse losses want int32 class indices [n]). */
+function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tensor, what: string): { y: Tensor; owned: boolean } {
+  const out = model.outputs[i]!.shape.slice(1);
+  const which = model.outputs.length > 1 ? `${what} for output '${o.name}'` : what;
+  if (o.lossName === 'sparseCategoricalCrossentropy') {
     if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
-      throw new ShapeError(`${model.name}.fit: sparseCategoricalCrossentropy needs class indices of shape [n], got ${what} [${y.shape.join(',')}]`);
+      throw new ShapeError(`${model.name}.fit: sparseCategoricalCrossentropy needs class indices of shape [n], got ${which} [${y.shape.join(',')}]`);
     }
     if (y.dtype === 'int32' && y.rank === 1) return { y, owned: false };
     return { y: tensor(y.dataSync(), [y.shape[0]!], 'int32'), owned: true };
   }
   const got = y.shape.slice(1);
-  if (y.dtype !== 'float32' || got.length !== out.length || got.some((d, i) => d !== out[i])) {
-    const hint = c.lossName === 'categoricalCrossentropy' && y.rank === 1 ? ' (class indices need sparseCategoricalCrossentropy, or one-hot them)' : '';
-    throw new ShapeError(`${model.name}.fit: ${what} must be float32 of shape [n,${out.join(',')}] to match the model output, got ${y.dtype} [${y.shape.join(',')}]${hint}`);
+  if (y.dtype !== 'float32' || got.length !== out.length || got.some((d, j) => out[j] !== null && d !== out[j])) {
+    const hint = o.lossName === 'categoricalCrossentropy' && y.rank === 1 ? ' (class indices need sparseCategoricalCrossentropy, or one-hot them)' : '';
+    throw new ShapeError(`${model.name}.fit: ${which} must be float32 of shape [n,${out.map((d) => d ?? 'any').join(',')}] to match the model output, got ${y.dtype} [${y.shape.join(',')}]${hint}`);
   }
   return { y, owned: false };
 }
 
-function checkData(model: Sequential, op: string, x: Tensor, y: Tensor): void {
-  model.checkInput(op, x);
-  if (y.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${model.name}.${op}: x has ${x.shape[0]} samples but y has ${y.shape[0]}`);
+/**
+ * Inputs and labels as lists, checked (shapes, sample counts, no NaN) and
+ * converted for the losses. Label copies it makes are pushed to `owned`.
+ */
+function prepareData(model: LayersModel, c: Compiled, op: string, x: TensorsArg, y: TensorsArg, owned: Tensor[]): Data {
+  const xs = model.normalizeInputs(op, x);
+  const ysIn = model.normalizeTargets(op, y);
+  const n = xs[0]!.shape[0];
+  ysIn.forEach((t, i) => {
+    if (t.shape[0] !== n) throw new ShapeError(`${model.name}.${op}: x has ${n} samples but y${ysIn.length > 1 ? ` for output '${model.outputNames[i]}'` : ''} has ${t.shape[0]}`);
+  });
+  for (const [list, what] of [[xs, 'x'], [ysIn, 'y']] as const) {
+    for (const t of list) {
+      const id = t.id;
+      const bad = call((g) => g.tensor_count_non_finite(id));
+      if (bad > 0) throw new InvalidArgumentError(`${model.name}.${op}: ${what} contains ${bad} NaN or infinite value(s)`);
+    }
   }
-  for (const [t, what] of [[x, 'x'], [y, 'y']] as const) {
-    const id = t.id;
-    const bad = call((g) => g.tensor_count_non_finite(id));
-    if (bad > 0) throw new InvalidArgumentError(`${model.name}.${op}: ${what} contains ${bad} NaN or infinite value(s)`);
+  const ys = ysIn.map((t, i) => {
+    const p = prepareLabels(model, c.outputs[i]!, i, t, op.includes('validation') ? 'validation y' : 'y');
+    if (p.owned) owned.push(p.y);
+    return p.y;
+  });
+  return { xs, ys };
+}
+
+const rows = (d: Data, start: number, count: number): Data => ({
+  xs: d.xs.map((t) => sliceRows(t, start, count)),
+  ys: d.ys.map((t) => sliceRows(t, start, count)),
+});
+
+export function evaluateBatches(model: LayersModel, x: TensorsArg, y: TensorsArg, batchSize: number): Record<string, number> {
+  const c = model.compiled;
+  if (!c) throw new NotInitializedError(`${model.name}.evaluate: call compile() first`);
+  const owned: Tensor[] = [];
+  try {
+    return evaluateData(model, c, prepareData(model, c, 'evaluate', x, y, owned), batchSize);
+  } finally {
+    for (const t of owned) t.dispose();
   }
 }
 
-export function evaluateBatches(model: Sequential, x: Tensor, y: Tensor, batchSize: number): Record<string, number> {
-  const c = model.compiled;
-  if (!c) throw new NotInitializedError(`${model.name}.evaluate: call compile() first`);
-  checkData(model, 'evaluate', x, y);
-  const labels = prepareLabels(model, c, y, 'y');
-  try {
-    const n = x.shape[0]!;
-    const sums: Logs = {};
-    for (let s = 0; s < n; s += batchSize) {
-      const count = Math.min(batchSize, n - s);
-      tidy(() => {
-        const xb = n <= batchSize ? x : sliceRows(x, s, count);
-        const yb = n <= batchSize ? labels.y : sliceRows(labels.y, s, count);
-        const r = forward(model, c, xb, yb, false);
-        const logs = { loss: r.loss.dataSync()[0]!, ...metricValues(c, yb, r) };
-        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
-      });
-    }
-    return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
-  } finally {
-    if (labels.owned) labels.y.dispose();
+function evaluateData(model: LayersModel, c: Compiled, d: Data, batchSize: number): Record<string, number> {
+  const n = d.xs[0]!.shape[0]!;
+  const sums: Logs = {};
+  for (let s = 0; s < n; s += batchSize) {
+    const count = Math.min(batchSize, n - s);
+    tidy(() => {
+      const b = n <= batchSize ? d : rows(d, s, count);
+      const logs = batchLogs(c, b, forward(model, c, b, false));
+      for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
+    });
   }
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
 }
 
 const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
 
-export async function fit(model: Sequential, xIn: Tensor, yIn: Tensor, args: FitArgs): Promise<History> {
+export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, args: FitArgs): Promise<History> {
   const c = model.compiled;
   if (!c) throw new NotInitializedError(`${model.name}.fit: call compile() first`);
   const epochs = args.epochs ?? 1;
@@ -154,38 +193,31 @@ export async function fit(model: Sequential, xIn: Tensor, yIn: Tensor, args: Fit
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`${model.name}.fit: batchSize must be a positive integer, got ${batchSize}`);
   const split = args.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw new InvalidArgumentError(`${model.name}.fit: validationSplit must be in [0, 1), got ${split}`);
-  checkData(model, 'fit', xIn, yIn);
 
   const owned: Tensor[] = [];
-  let x: Tensor, y: Tensor;
-  let val: [Tensor, Tensor] | null = null;
+  let train: Data;
+  let val: Data | null = null;
   // Label copies and validation slices made before training are freed if a later check throws.
   try {
-    const labelsAll = prepareLabels(model, c, yIn, 'y');
-    if (labelsAll.owned) owned.push(labelsAll.y);
-    x = xIn;
-    y = labelsAll.y;
+    const all = prepareData(model, c, 'fit', xIn, yIn, owned);
+    train = all;
     if (args.validationData) {
       const [vx, vy] = args.validationData;
-      checkData(model, 'fit (validationData)', vx, vy);
-      const vl = prepareLabels(model, c, vy, 'validation y');
-      if (vl.owned) owned.push(vl.y);
-      val = [vx, vl.y];
+      val = prepareData(model, c, 'fit (validationData)', vx, vy, owned);
     } else if (split > 0) {
-      const total = xIn.shape[0]!;
+      const total = all.xs[0]!.shape[0]!;
       const nVal = Math.floor(total * split);
       if (nVal < 1 || nVal >= total) throw new InvalidArgumentError(`${model.name}.fit: validationSplit ${split} leaves no training or no validation samples out of ${total}`);
-      x = sliceRows(xIn, 0, total - nVal);
-      y = sliceRows(labelsAll.y, 0, total - nVal);
-      val = [sliceRows(xIn, total - nVal, nVal), sliceRows(labelsAll.y, total - nVal, nVal)];
-      owned.push(x, y, ...val);
+      train = rows(all, 0, total - nVal);
+      val = rows(all, total - nVal, nVal);
+      owned.push(...train.xs, ...train.ys, ...val.xs, ...val.ys);
     }
   } catch (e) {
     for (const t of owned) t.dispose();
     throw e;
   }
 
-  const n = x.shape[0]!;
+  const n = train.xs[0]!.shape[0]!;
   const batches = Math.ceil(n / batchSize);
   const history = new History();
   const verbose = args.verbose ?? (environment() === 'node' ? 1 : 0);
@@ -213,7 +245,7 @@ export async function fit(model: Sequential, xIn: Tensor, yIn: Tensor, args: Fit
           const start = b * batchSize;
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin(b);
-          const logs = tidy(() => trainStep(model, c, x, y, perm, start, count, vars, varIds));
+          const logs = tidy(() => trainStep(model, c, train, perm, start, count, vars, varIds));
           for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
           if (!Number.isFinite(logs.loss!)) {
             throw new InvalidArgumentError(`${model.name}.fit: the loss became ${logs.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
@@ -229,7 +261,7 @@ export async function fit(model: Sequential, xIn: Tensor, yIn: Tensor, args: Fit
       }
       const epochLogs: Logs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
       if (val) {
-        for (const [k, v] of Object.entries(evaluateBatches(model, val[0], val[1], Math.max(batchSize, 256)))) epochLogs[`val_${k}`] = v;
+        for (const [k, v] of Object.entries(evaluateData(model, c, val, Math.max(batchSize, 256)))) epochLogs[`val_${k}`] = v;
       }
       for (const cb of cbs) await cb.onEpochEnd(epoch, epochLogs);
       await nextTick();
@@ -241,15 +273,18 @@ export async function fit(model: Sequential, xIn: Tensor, yIn: Tensor, args: Fit
   return history;
 }
 
-function trainStep(model: Sequential, c: Compiled, x: Tensor, y: Tensor, perm: Tensor, start: number, count: number, vars: Variable[], varIds: Uint32Array): Logs {
-  const [ix, iy, ip] = [x.id, y.id, perm.id];
-  const xb = wrap(call((g) => g.op_take_rows(ix, ip, start, count)));
-  const yb = wrap(call((g) => g.op_take_rows(iy, ip, start, count)));
+function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[], varIds: Uint32Array): Logs {
+  const ip = perm.id;
+  const take = (t: Tensor) => {
+    const it = t.id;
+    return wrap(call((g) => g.op_take_rows(it, ip, start, count)));
+  };
+  const batch: Data = { xs: d.xs.map(take), ys: d.ys.map(take) };
   call((g) => g.tape_start());
   let r: StepResult;
   let gradIds: Uint32Array;
   try {
-    r = forward(model, c, xb, yb, true);
+    r = forward(model, c, batch, true);
     const lossId = r.loss.id;
     gradIds = call((g) => g.tape_backward(lossId, varIds, undefined));
   } finally {
@@ -258,5 +293,5 @@ function trainStep(model: Sequential, c: Compiled, x: Tensor, y: Tensor, perm: T
   const used = vars.filter((_, i) => gradIds[i] !== 0);
   const grads = Array.from(gradIds).filter((id) => id !== 0).map((id) => new Tensor(id));
   c.optimizer.applyGradients(used, grads);
-  return { loss: r.loss.dataSync()[0]!, ...metricValues(c, yb, r) };
+  return batchLogs(c, batch, r);
 }

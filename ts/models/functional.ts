@@ -14,14 +14,17 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { tidy } from '../engine/scope.js';
 import { clone } from '../ops/create.js';
-import { concat } from '../ops/layout.js';
+import { concat, sliceRows } from '../ops/layout.js';
 import { InputLayer } from '../layers/input-layer.js';
-import { Layer, uniqueName, type SymbolicShape } from '../layers/layer.js';
+import { Dense } from '../layers/core.js';
+import { Layer, type SymbolicShape } from '../layers/layer.js';
 import { isSymbolic, type Node, type ShapeOrShapes, type SymbolicTensor } from '../layers/symbolic.js';
 import { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
+import type { History } from '../callbacks/callback.js';
+import { resolveCompile, type CompileArgs, type Compiled } from './compile.js';
+import { evaluateBatches, fit, type FitArgs } from './fit.js';
 import { saveModel } from './serialization.js';
-import { sliceRows, type Compiled } from './sequential.js';
 import { formatSummary } from './summary.js';
 
 export interface ModelArgs {
@@ -76,30 +79,61 @@ function traverse(name: string, inputs: readonly SymbolicTensor[], outputs: read
   return { nodes: order, layers };
 }
 
+/** An activation whose logits a loss can take fused (softmax or sigmoid cross-entropy). */
+export type FusableActivation = 'softmax' | 'sigmoid' | null;
+
+/** One output of a run for the loss: its value, or its logits when `logits` names the activation left out. */
+export interface OutputValue {
+  output: Tensor;
+  logits: FusableActivation;
+}
+
+/** `layer`'s output before its `act` activation, when the layer can give it; else null. */
+function offeredLogits(layer: Layer, x: Tensor, act: 'softmax' | 'sigmoid'): Tensor | null {
+  return layer instanceof Dense && layer.activation === act ? layer.preActivation(x) : null;
+}
+
 /** Keras/TF.js: node references to a nested model skip its internal node 0. */
 export const NESTED_NODE_OFFSET = 1;
 
+/** The graph a model runs, computed once from its inputs and outputs. */
+interface Graph {
+  inputs: SymbolicTensor[];
+  outputs: SymbolicTensor[];
+  layers: Layer[];
+  /** The layer calls to run, in order (the inputs' own nodes excluded). */
+  nodes: Node[];
+  /** Each node's index among its layer's calls within this model (Keras's node index in `inbound_nodes`). */
+  nodeIndex: Map<Node, number>;
+  /** Ids of tensors some node reads (an output that no node reads may be replaced by its logits). */
+  consumed: Set<number>;
+}
+
 export class LayersModel extends Layer {
-  static override readonly className = 'Model';
-  readonly inputs: readonly SymbolicTensor[];
-  readonly outputs: readonly SymbolicTensor[];
-  /** Every layer of the graph, each once, in Keras/TF.js order (by decreasing depth from the outputs). */
-  readonly layers: readonly Layer[];
-  /** @internal The layer calls to run, in order (the inputs' own nodes excluded). */
-  readonly nodes: readonly Node[];
+  static override readonly className: string = 'Model';
   /** Set to true (e.g. by a callback) to stop `fit` after the current epoch. */
   stopTraining = false;
   /** @internal What `compile` resolved. */
   compiled: Compiled | null = null;
-  readonly #singleOutput: boolean;
-  /** Each node's index among its layer's calls within this model (Keras's node index in `inbound_nodes`). */
-  readonly #nodeIndex = new Map<Node, number>();
+  /** Whether `summary()` shows what each layer receives (a chain does not need it). */
+  protected readonly showsConnections: boolean = true;
+  #graph: Graph | null = null;
 
-  constructor(args: ModelArgs) {
-    if (!args || args.inputs === undefined || args.outputs === undefined) throw new InvalidArgumentError('model: needs { inputs, outputs }');
-    super({ name: args.name ?? uniqueName('model') });
-    const inputs = Array.isArray(args.inputs) ? [...args.inputs] : [args.inputs];
-    const outputs = Array.isArray(args.outputs) ? [...args.outputs] : [args.outputs];
+  /** `args` without inputs and outputs is for subclasses that build their graph later (Sequential). */
+  constructor(args: ModelArgs | { name?: string }) {
+    if (!args || typeof args !== 'object') throw new InvalidArgumentError('model: needs { inputs, outputs }');
+    super(args.name === undefined ? {} : { name: args.name });
+    if ('inputs' in args || 'outputs' in args || new.target === LayersModel) {
+      const a = args as ModelArgs;
+      if (a.inputs === undefined || a.outputs === undefined) throw new InvalidArgumentError(`${this.name}: model needs { inputs, outputs }`);
+      this.setGraph(Array.isArray(a.inputs) ? a.inputs : [a.inputs], Array.isArray(a.outputs) ? a.outputs : [a.outputs]);
+    }
+  }
+
+  /** @internal (Re)defines the graph: validates it, orders its nodes and layers. */
+  protected setGraph(inputList: readonly SymbolicTensor[], outputList: readonly SymbolicTensor[]): void {
+    const inputs = [...inputList];
+    const outputs = [...outputList];
     for (const [list, what] of [[inputs, 'inputs'], [outputs, 'outputs']] as const) {
       if (list.length === 0) throw new InvalidArgumentError(`${this.name}: ${what} must not be empty`);
       const bad = list.findIndex((t) => !isSymbolic(t));
@@ -109,29 +143,57 @@ export class LayersModel extends Layer {
       if (!(t.node.layer instanceof InputLayer)) throw new InvalidArgumentError(`${this.name}: inputs[${i}] ('${t.name}') must come from input(), not from a layer`);
       if (inputs.indexOf(t) !== i) throw new InvalidArgumentError(`${this.name}: input '${t.name}' is listed twice`);
     });
-    this.inputs = inputs;
-    this.outputs = outputs;
     const inputNodes = new Set(inputs.map((t) => t.node));
-    // As in TF.js: a model with one output returns a tensor, not a list of one.
-    this.#singleOutput = outputs.length === 1;
-    const { nodes, layers } = traverse(this.name, inputs, outputs);
+    const { nodes: all, layers } = traverse(this.name, inputs, outputs);
     // An input that no output depends on is still part of the model (Keras keeps it too).
     for (const t of inputs) if (!layers.includes(t.node.layer)) layers.push(t.node.layer);
-    this.nodes = nodes.filter((n) => !inputNodes.has(n));
     const names = new Set<string>();
     for (const l of layers) {
+      if (l === this) throw new InvalidArgumentError(`${this.name}: a model cannot contain itself`);
       if (names.has(l.name)) throw new InvalidArgumentError(`${this.name}: two different layers are named '${l.name}' (layer names must be unique within a model)`);
       names.add(l.name);
     }
-    this.layers = layers;
-    const inModel = new Set<Node>([...inputNodes, ...this.nodes]);
-    for (const l of layers) l.inboundNodes.filter((n) => inModel.has(n)).forEach((n, i) => this.#nodeIndex.set(n, i));
+    const nodes = all.filter((n) => !inputNodes.has(n));
+    const inModel = new Set<Node>([...inputNodes, ...nodes]);
+    const nodeIndex = new Map<Node, number>();
+    for (const l of layers) l.inboundNodes.filter((n) => inModel.has(n)).forEach((n, i) => nodeIndex.set(n, i));
+    const consumed = new Set(nodes.flatMap((n) => n.inputs.map((t) => t.id)));
+    this.#graph = { inputs, outputs, layers, nodes, nodeIndex, consumed };
     this.built = true;
+  }
+
+  #g(): Graph {
+    if (!this.#graph) throw new InvalidArgumentError(`${this.name} has no layers`);
+    return this.#graph;
+  }
+
+  get inputs(): readonly SymbolicTensor[] {
+    return this.#g().inputs;
+  }
+
+  get outputs(): readonly SymbolicTensor[] {
+    return this.#g().outputs;
+  }
+
+  /** Every layer of the graph, each once, in Keras/TF.js order (by decreasing depth from the outputs). */
+  get layers(): readonly Layer[] {
+    return this.#graph?.layers ?? [];
+  }
+
+  /** @internal The layer calls to run, in order (the inputs' own nodes excluded). */
+  get nodes(): readonly Node[] {
+    return this.#g().nodes;
+  }
+
+  /** As TF.js: a model with one output returns a tensor, not a list of one. */
+  get #singleOutput(): boolean {
+    return this.outputs.length === 1;
   }
 
   /** @internal This model's calls of `layer`, in order. */
   nodesOf(layer: Layer): Node[] {
-    return layer.inboundNodes.filter((n) => this.#nodeIndex.has(n));
+    const index = this.#g().nodeIndex;
+    return layer.inboundNodes.filter((n) => index.has(n));
   }
 
   /**
@@ -142,7 +204,7 @@ export class LayersModel extends Layer {
    */
   tensorKey(t: SymbolicTensor): [string, number, number] {
     const offset = t.node.layer instanceof LayersModel ? NESTED_NODE_OFFSET : 0;
-    return [t.node.layer.name, this.#nodeIndex.get(t.node)! + offset, t.outputIndex];
+    return [t.node.layer.name, this.#g().nodeIndex.get(t.node)! + offset, t.outputIndex];
   }
 
   /** The InputLayers, in the order of `inputs`. */
@@ -238,7 +300,10 @@ export class LayersModel extends Layer {
     xs.forEach((t, i) => {
       const s = this.inputs[i]!;
       const ok = t.rank === s.rank && s.shape.every((d, j) => j === 0 || d === null || d === t.shape[j]);
-      if (!ok) throw new ShapeError(`${this.name}.${op}: input '${this.inputNames[i]}' expects shape ${fmt(s.shape)}, got [${t.shape.join(',')}]`);
+      if (!ok) {
+        const want = xs.length === 1 ? `expected input shape [batch,${s.shape.slice(1).map((d) => d ?? 'null').join(',')}]` : `input '${this.inputNames[i]}' expects shape ${fmt(s.shape)}`;
+        throw new ShapeError(`${this.name}.${op}: ${want}, got [${t.shape.join(',')}]`);
+      }
       if (t.dtype !== s.dtype) throw new InvalidArgumentError(`${this.name}.${op}: input '${this.inputNames[i]}' expects ${s.dtype}, got ${t.dtype}`);
     });
     const n = xs[0]!.shape[0];
@@ -274,10 +339,34 @@ export class LayersModel extends Layer {
 
   /** @internal Runs the graph on concrete inputs (in input order); outputs in output order. */
   run(xs: readonly Tensor[], training: boolean): Tensor[] {
+    return this.runForLoss(xs, training, []).map((o) => o.output);
+  }
+
+  /**
+   * @internal Runs the graph; for each output `i` with `fusable[i]` set, whose
+   * layer offers the logits of that activation and whose value no other layer
+   * reads, returns the logits instead (so the loss can take them fused).
+   */
+  runForLoss(xs: readonly Tensor[], training: boolean, fusable: readonly FusableActivation[]): OutputValue[] {
+    const g = this.#g();
+    const fuse = new Map<number, FusableActivation>();
+    g.outputs.forEach((t, i) => {
+      const act = fusable[i];
+      // An output listed twice, or read by another layer, needs its activated value.
+      if (act && !g.consumed.has(t.id) && g.outputs.indexOf(t) === i && g.outputs.lastIndexOf(t) === i && t.node.outputs.length === 1) fuse.set(t.id, act);
+    });
     const values = new Map<number, Tensor>();
-    this.inputs.forEach((s, i) => values.set(s.id, xs[i]!));
-    for (const node of this.nodes) {
+    const logits = new Set<number>();
+    g.inputs.forEach((s, i) => values.set(s.id, xs[i]!));
+    for (const node of g.nodes) {
       const ins = node.inputs.map((s) => values.get(s.id)!);
+      const act = fuse.get(node.outputs[0]!.id);
+      const z = act && node.singleInput ? offeredLogits(node.layer, ins[0]!, act) : null;
+      if (z) {
+        values.set(node.outputs[0]!.id, z);
+        logits.add(node.outputs[0]!.id);
+        continue;
+      }
       const out: Tensor | Tensor[] = node.singleInput ? node.layer.apply(ins[0]!, training) : node.layer.apply(ins, training);
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
@@ -285,13 +374,40 @@ export class LayersModel extends Layer {
       }
       outs.forEach((t, i) => values.set(node.outputs[i]!.id, t));
     }
-    return this.outputs.map((s) => values.get(s.id)!);
+    return g.outputs.map((s) => ({ output: values.get(s.id)!, logits: logits.has(s.id) ? fuse.get(s.id)! : null }));
   }
 
   /** As a layer inside another model (or called directly on tensors). */
   override call(x: Tensor | Tensor[], training: boolean): Tensor | Tensor[] {
     const outs = this.run(this.normalizeInputs('apply', x), training);
     return this.#singleOutput ? outs[0]! : outs;
+  }
+
+  /**
+   * Sets the optimizer, the loss(es) and metrics for `fit` and `evaluate`:
+   * one loss for every output or one per output (a list, or an object keyed
+   * by output name), `lossWeights` for their sum, metrics for every output
+   * or per output. A failed compile leaves the previous one (and its optimizer state) intact.
+   */
+  compile(args: CompileArgs): void {
+    const compiled = resolveCompile(args, this.outputNames);
+    if (this.compiled && this.compiled.optimizer !== compiled.optimizer) this.compiled.optimizer.dispose();
+    this.compiled = compiled;
+  }
+
+  /**
+   * Trains for `epochs` over `(x, y)` — each a tensor, a list (in input /
+   * output order) or an object keyed by input / output name — and resolves to
+   * the History of epoch logs (`loss`, and with several outputs
+   * `<output>_loss`, `<output>_<metric>`).
+   */
+  fit(x: TensorsArg, y: TensorsArg, args: FitArgs = {}): Promise<History> {
+    return fit(this, x, y, args);
+  }
+
+  /** Loss and metrics over `(x, y)`, e.g. `{ loss: 0.31, acc: 0.89 }`. */
+  evaluate(x: TensorsArg, y: TensorsArg, { batchSize = 256 }: { batchSize?: number } = {}): Record<string, number> {
+    return evaluateBatches(this, x, y, batchSize);
   }
 
   /**
@@ -317,7 +433,7 @@ export class LayersModel extends Layer {
 
   /** The layer table with each layer's inputs, printed or returned. */
   summary(print: ((line: string) => void) | null = console.log): string {
-    const text = formatSummary(this);
+    const text = formatSummary(this, this.showsConnections);
     if (print) print(text);
     return text;
   }

@@ -51,6 +51,7 @@ const FUNCTIONAL = new Set(['Model', 'Functional']);
 /** One layer of a functional model from its Keras entry (a nested functional model included). */
 function makeLayer(className: string, config: Record<string, unknown>): Layer {
   if (FUNCTIONAL.has(className)) return functionalFromConfig(config, makeLayer);
+  if (className === 'Sequential') return modelFromTopology({ class_name: className, config });
   if (className === 'InputLayer') {
     const shape = (config.batch_input_shape ?? config.batch_shape) as (number | null)[] | undefined;
     return new InputLayer({ ...(shape ? { batchShape: shape } : {}), dtype: (config.dtype as 'float32' | 'int32' | undefined) ?? 'float32', ...(typeof config.name === 'string' ? { name: config.name } : {}) });
@@ -100,7 +101,7 @@ export function modelFromTopology(topology: unknown): Sequential | LayersModel {
 }
 
 /** Saves `model` to a destination (see `Sequential.save`). */
-export async function saveModel(model: Sequential | LayersModel, destination: string | URL | IOHandler): Promise<SaveResult> {
+export async function saveModel(model: LayersModel, destination: string | URL | IOHandler): Promise<SaveResult> {
   const handler = getHandler(destination);
   const { data, specs } = encodeWeights(
     model.weights.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype, values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : v.dataSync() })),
@@ -117,8 +118,14 @@ export async function saveModel(model: Sequential | LayersModel, destination: st
       ? {
           trainingConfig: {
             optimizer_config: { class_name: c.optimizer.className, config: c.optimizer.getConfig() },
-            loss: c.lossName,
-            metrics: c.metrics.map((m) => m.key),
+            // One output: the loss name; several: keyed by output name (as Keras writes it), with their weights.
+            ...(c.outputs.length === 1
+              ? { loss: c.outputs[0]!.lossName, metrics: c.outputs[0]!.metrics.map((m) => m.key) }
+              : {
+                  loss: Object.fromEntries(c.outputs.map((o) => [o.name, o.lossName])),
+                  loss_weights: Object.fromEntries(c.outputs.map((o) => [o.name, o.weight])),
+                  metrics: [...new Set(c.outputs.flatMap((o) => o.metrics.map((m) => m.key)))],
+                }),
           },
         }
       : {}),

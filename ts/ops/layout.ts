@@ -55,3 +55,10 @@ export function oneHot(indices: Tensor | readonly number[], depth: number): Tens
     if (ti !== indices) ti.dispose();
   }
 }
+
+/** Rows `start .. start+count` of `x` (first axis). */
+export function sliceRows(x: Tensor, start: number, count: number): Tensor {
+  const begin = x.shape.map((_, i) => (i === 0 ? start : 0));
+  const size = x.shape.map((d, i) => (i === 0 ? count : d));
+  return slice(x, begin, size);
+}
