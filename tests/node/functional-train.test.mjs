@@ -5,6 +5,11 @@
 // loss per step and every weight must agree within 1e-4 (relative above 1),
 // as the Sequential peer test requires.
 import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -178,4 +183,23 @@ test('a shared layer trains once per step with the sum of its gradients; a neste
   [1, -2, 0.5].forEach((v, i) => t.true(Math.abs(w[i] - v) < 1e-3, `weight ${i}: ${w[i]}`));
   for (const x of [ta, tb, ty]) x.dispose();
   m.dispose();
+});
+
+test('the README Functional API example runs as written and learns (larger accuracy >= 0.9)', async (t) => {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Functional API'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)[1].replace("from 'sinew'", `from '${new URL('../../dist/index.js', import.meta.url).href}'`);
+  const dir = await mkdtemp(join(tmpdir(), 'sinew-readme-functional-'));
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: dir });
+    const lines = stdout.trim().split('\n');
+    const [acc, diffLoss] = lines.at(-2).split(' ').map(Number);
+    t.log(`larger_acc ${acc}, diff_loss ${diffLoss}`);
+    t.true(acc >= 0.9);
+    t.true(diffLoss < 0.5);
+    t.is(lines.at(-1), '144');
+    t.regex(stdout, /larger \(Dense\)\s+\[null,1\]\s+33\s+concatenate_\d+\[0\]\[0\]/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

