@@ -34,6 +34,14 @@ export function maxRelError(x, ref) {
   return err / scale;
 }
 
+/** Worst element-wise max_i |x_i - ref_i| / max(1, |ref_i|) (absolute for small values, relative for large). */
+export function worstElementError(x, ref) {
+  if (x.length !== ref.length) return Infinity;
+  let e = 0;
+  for (let i = 0; i < x.length; i++) e = Math.max(e, Math.abs(x[i] - ref[i]) / Math.max(1, Math.abs(ref[i])));
+  return e;
+}
+
 export function transpose(x, rows, cols) {
   const t = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];

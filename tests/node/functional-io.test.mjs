@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as sinew from '../../dist/index.js';
-import { randomMatrix } from './_reference.mjs';
+import { randomMatrix, worstElementError as worst } from './_reference.mjs';
 
 const { layers } = sinew;
 const TOL = 1e-5;
@@ -28,12 +28,6 @@ test.after.always(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function worst(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let e = 0;
-  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return e;
-}
 const data = (cols, seed) => randomMatrix(N, cols, seed);
 const list = (p) => (Array.isArray(p) ? p : [p]);
 const values = (p) => list(p).map((t) => Array.from(t.dataSync()));
@@ -88,6 +82,24 @@ async function writeTfArtifacts(tm, path) {
   return artifacts;
 }
 
+/** The same layers, parameter count and predictions (within TOL, and not trivially constant) in Sinew and TF.js; disposes both models. */
+function samePredictions(t, m, tm) {
+  t.deepEqual(m.layers.map((l) => [l.name, l.className]), tm.layers.map((l) => [l.name, l.getClassName()]));
+  t.is(m.countParams(), tm.countParams());
+  const ref = tm.predict(tfInputs());
+  const xs = sinewInputs();
+  const got = list(m.predict(xs));
+  const e = Math.max(...got.map((g, i) => worst(g.dataSync(), ref[i].dataSync())));
+  t.log(`worst difference vs TF.js: ${e.toExponential(2)}`);
+  t.true(e <= TOL);
+  const r = ref[1].dataSync();
+  t.true(Math.max(...r) - Math.min(...r) > 0.1, 'non-trivial predictions');
+  tf.dispose(ref);
+  tm.dispose();
+  for (const x of [...xs, ...got]) x.dispose();
+  m.dispose();
+}
+
 test.serial('save → load: the graph (inbound_nodes, input/output layers, nested model) and weights come back; predictions are bit-identical', async (t) => {
   const m = sinewGraph();
   const path = join(dir, 'roundtrip');
@@ -129,19 +141,7 @@ test.serial('a functional model saved by Sinew (with a nested model) loads in TF
   await m.save(path);
   const { json, weightData } = await readSaved(path);
   const tm = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
-  t.deepEqual(tm.layers.map((l) => l.name), m.layers.map((l) => l.name));
-  t.is(tm.countParams(), m.countParams());
-  const ref = tm.predict(tfInputs());
-  const xs = sinewInputs();
-  const got = m.predict(xs);
-  const e = Math.max(...list(got).map((g, i) => worst(g.dataSync(), ref[i].dataSync())));
-  t.log(`worst difference vs TF.js: ${e.toExponential(2)}`);
-  t.true(e <= TOL);
-  t.true(Math.max(...ref[1].dataSync()) - Math.min(...ref[1].dataSync()) > 0.1, 'non-trivial predictions');
-  tf.dispose(ref);
-  tm.dispose();
-  for (const x of xs) x.dispose();
-  m.dispose();
+  samePredictions(t, m, tm);
 });
 
 test.serial('a functional model built and saved by TF.js layers 4.22 (with a nested model) loads in Sinew and predicts the same', async (t) => {
@@ -163,19 +163,7 @@ test.serial('a functional model built and saved by TF.js layers 4.22 (with a nes
   t.is(artifacts.modelTopology.class_name, 'Model');
 
   const m = await sinew.loadLayersModel(pathToFileURL(path).href);
-  t.deepEqual(m.layers.map((l) => l.name), tm.layers.map((l) => l.name));
-  t.deepEqual(m.layers.map((l) => l.className), tm.layers.map((l) => l.getClassName()));
-  t.is(m.countParams(), tm.countParams());
-  const ref = tm.predict(tfInputs());
-  const xs = sinewInputs();
-  const got = m.predict(xs);
-  const e = Math.max(...list(got).map((g, i) => worst(g.dataSync(), ref[i].dataSync())));
-  t.log(`worst difference vs TF.js: ${e.toExponential(2)}`);
-  t.true(e <= TOL);
-  tf.dispose(ref);
-  tm.dispose();
-  for (const x of xs) x.dispose();
-  m.dispose();
+  samePredictions(t, m, tm);
 });
 
 test.serial('corrupt graphs in model.json throw typed errors and free what was built', async (t) => {

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as sinew from '../../dist/index.js';
-import { randomMatrix } from './_reference.mjs';
+import { randomMatrix, worstElementError as worst } from './_reference.mjs';
 
 const { layers } = sinew;
 const TOL = 1e-4;
@@ -25,12 +25,6 @@ test.before(async () => {
   await tf.setBackend('cpu');
 });
 
-function worst(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let e = 0;
-  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return e;
-}
 
 /** Inputs a [N,6], b [N,4]; targets: one-hot of 3 classes from a linear rule on both, and 2 regression values. */
 function makeData() {

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as sinew from '../../dist/index.js';
 import { gradCheck, uniform } from './_gradcheck.mjs';
-import { randomMatrix } from './_reference.mjs';
+import { randomMatrix, worstElementError as worst } from './_reference.mjs';
 
 const { layers } = sinew;
 const TOL = 1e-5;
@@ -19,13 +19,6 @@ test.before(async () => {
   await tf.setBackend('cpu');
 });
 
-/** Worst |a − b| / max(1, |b|). */
-function worst(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let e = 0;
-  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return e;
-}
 
 const rand = (shape, seed) => sinew.tensor(randomMatrix(shape[0], shape.slice(1).reduce((a, b) => a * b, 1), seed), shape);
 const toTf = (t) => tf.tensor(t.dataSync(), t.shape);
