@@ -190,3 +190,27 @@ test('gradients through merge compositions match central differences: average, d
   run(layers.dot({ axes: 1, normalize: true }), [[2, 4], [2, 4]]);
   run(layers.concatenate({ axis: 1 }), [[2, 2, 3], [2, 1, 3]]);
 });
+
+test('Sequential is the one-chain case: it starts from an InputLayer (its own, or an inputLayer given first), nests in a functional model, and saves its input shape', async (t) => {
+  const s = sinew.sequential({ layers: [layers.inputLayer({ inputShape: [4] }), layers.dense({ units: 3, activation: 'tanh' }), layers.dense({ units: 2 })] });
+  t.deepEqual(s.layers.map((l) => l.className), ['Dense', 'Dense']);
+  t.deepEqual(s.inputShape, [null, 4]);
+  t.deepEqual(s.toJSON().config.layers[0].config.batch_input_shape, [null, 4]);
+  t.throws(() => s.add(layers.inputLayer({ inputShape: [2] })), { instanceOf: sinew.InvalidArgumentError, message: /only be the first layer/ });
+  // used as a layer of a functional model, on two inputs (shared weights)
+  const a = sinew.input({ shape: [4] }), b = sinew.input({ shape: [4] });
+  const m = sinew.model({ inputs: [a, b], outputs: layers.add().apply([s.apply(a), s.apply(b)]) });
+  t.is(m.countParams(), s.countParams());
+  const xa = rand([3, 4], 7), xb = rand([3, 4], 8);
+  const got = m.predict([xa, xb]);
+  const ref = sinew.tidy(() => sinew.add(s.predict(xa), s.predict(xb)));
+  t.true(worst(got.dataSync(), ref.dataSync()) <= TOL);
+  // a round trip through the TF.js layers format keeps the nested Sequential
+  let saved;
+  await m.save({ save: async (art) => { saved = art; return { modelArtifactsInfo: {} }; } });
+  const back = await sinew.loadLayersModel({ load: async () => saved });
+  t.deepEqual(Array.from(back.predict([xa, xb]).dataSync()), Array.from(got.dataSync()));
+  for (const x of [xa, xb, got, ref]) x.dispose();
+  back.dispose();
+  m.dispose();
+});

@@ -162,6 +162,11 @@ export class LayersModel extends Layer {
     this.built = true;
   }
 
+  /** False until a subclass that builds its graph later (Sequential) has one. */
+  protected get hasGraph(): boolean {
+    return this.#graph !== null;
+  }
+
   #g(): Graph {
     if (!this.#graph) throw new InvalidArgumentError(`${this.name} has no layers`);
     return this.#graph;

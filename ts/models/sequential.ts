@@ -27,12 +27,19 @@ export class Sequential extends LayersModel {
     for (const l of args.layers ?? []) this.add(l);
   }
 
-  /** Appends a layer. The first layer needs `inputShape`; later ones are built right away. */
+  /**
+   * Appends a layer. The first layer needs `inputShape` (or is an
+   * `inputLayer`); later ones are built right away.
+   */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new InvalidArgumentError(`${this.name}.add: expected a Layer, got ${typeof layer}`);
-    const first = this.layers.length === 0;
+    if (layer instanceof InputLayer) {
+      if (this.hasGraph) throw new InvalidArgumentError(`${this.name}.add: an InputLayer can only be the first layer`);
+      this.setGraph([layer.output], [layer.output]);
+      return;
+    }
     let from;
-    if (first) {
+    if (!this.hasGraph) {
       const shape = layer.batchInputShape ?? (layer instanceof LayersModel && layer.inputs.length === 1 ? layer.inputs[0]!.shape : undefined);
       if (!shape) throw new InvalidArgumentError(`${this.name}: the first layer needs an inputShape (e.g. dense({ units: 10, inputShape: [784] }))`);
       // As TF.js: the chain starts at an InputLayer named after the first layer (not listed in `layers`).
@@ -42,7 +49,7 @@ export class Sequential extends LayersModel {
     }
     const out = layer.apply(from);
     if (Array.isArray(out)) throw new InvalidArgumentError(`${this.name}.add: layer '${layer.name}' has ${out.length} outputs; a Sequential layer must have one`);
-    this.setGraph([first ? from : this.inputs[0]!], [out]);
+    this.setGraph([this.hasGraph ? this.inputs[0]! : from], [out]);
   }
 
   /** The layers in order (without the InputLayer the chain starts from, as Keras and TF.js list them). */
@@ -67,7 +74,10 @@ export class Sequential extends LayersModel {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { name: this.name, layers: this.layers.map((l) => ({ class_name: l.className, config: l.getConfig() })) };
+    const layers = this.layers.map((l) => ({ class_name: l.className, config: l.getConfig() }));
+    // The input shape travels on the first layer (it may have come from an inputLayer).
+    if (layers[0] && !layers[0].config.batch_input_shape) layers[0].config.batch_input_shape = this.inputs[0]!.shape;
+    return { name: this.name, layers };
   }
 
   /** Keras-format topology (`modelTopology` of model.json). */
