@@ -3,9 +3,11 @@
 // on stderr). Called by benches/train.mjs, one process per (contender,
 // workload), so WASM memory, JS heap and peak RSS belong to that run alone.
 //
-//   node benches/train-contender.mjs <contender> <mlp|cnn> [--quick]
+//   node benches/train-contender.mjs <contender> <mlp|cnn> [--quick] [--timing-only]
+// (--timing-only: the later rounds of an interleaved run, see runWorkload)
 import { createRequire } from 'node:module';
 import { PROFILES, brainAdapter, convnetAdapter, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './lib/train-contenders.mjs';
+import { loadTfjsNode } from './lib/tfjs-peer.mjs';
 
 const [name, kind] = process.argv.slice(2);
 const profile = PROFILES[process.argv.includes('--quick') ? 'quick' : 'full'];
@@ -16,28 +18,12 @@ async function sinew(build, threads) {
   const info = await s.init({ backend: build });
   s.setNumThreads(threads);
   const b = s.backendInfo();
-  return { adapter: sinewAdapter(s), info: { library: 'sinew 0.1.0', build: info.build, threads: threads || b.threads, poolSize: info.poolSize } };
+  return { adapter: sinewAdapter(s), info: { library: `sinew ${info.version}`, build: info.build, threads: b.threads, poolSize: b.poolSize } };
 }
 
 async function tfjs(backend) {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
-  const layers = await import('@tensorflow/tfjs-layers');
-  if (backend === 'wasm') {
-    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-    setWasmPaths(require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]+$/, ''));
-  }
-  await tf.setBackend(backend);
-  await tf.ready();
-  const lib = { ...tf, layers: layers.layers, sequential: layers.sequential };
-  return {
-    adapter: tfjsAdapter(lib),
-    info: {
-      library: `@tensorflow/tfjs-layers ${layers.version_layers}, tfjs-core ${tf.version_core}, backend ${backend}`,
-      simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
-      threads: backend === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'n' : 1,
-    },
-  };
+  const { tf, layers, info } = await loadTfjsNode(backend, { layers: true });
+  return { adapter: tfjsAdapter({ ...tf, layers: layers.layers, sequential: layers.sequential }), info };
 }
 
 const contenders = {
@@ -70,7 +56,8 @@ try {
     },
     maxRss: () => process.resourceUsage().maxRSS * 1024,
   };
-  result = { contender: name, host: 'node', node: process.version, info, ...(await runWorkload(adapter, kind, data, profile, env)) };
+  const timingOnly = process.argv.includes('--timing-only');
+  result = { contender: name, host: 'node', node: process.version, info, ...(await runWorkload(adapter, kind, data, profile, env, { timingOnly })) };
 } catch (e) {
   result = { contender: name, host: 'node', kind, error: String(e?.message ?? e).split('\n')[0] };
 }

@@ -29,11 +29,14 @@ export async function trainCnn({ epochs = 10, batchSize = 64, verbose = 1, seed 
   const model = buildCnn(seed);
   model.compile({ optimizer: new sinew.optimizers.Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const testAcc = [], trainLoss = [], trainAcc = [];
-  let trainMs = 0, t0 = 0;
+  // Samples actually trained, not epochs × N: training may stop early
+  // (model.stopTraining, EarlyStopping), and the rate must not count epochs that never ran.
+  let trainMs = 0, t0 = 0, trained = 0;
   await model.fit(train.x, train.y, {
     epochs, batchSize, verbose, seed,
     callbacks: {
       onEpochBegin: () => { t0 = performance.now(); },
+      onBatchEnd: (_batch, logs) => { trained += logs.size; },
       onEpochEnd: (epoch, logs) => {
         trainMs += performance.now() - t0;
         trainLoss.push(logs.loss);
@@ -44,7 +47,7 @@ export async function trainCnn({ epochs = 10, batchSize = 64, verbose = 1, seed 
       },
     },
   });
-  const samplesPerSec = (epochs * train.x.shape[0]) / (trainMs / 1000);
+  const samplesPerSec = trained / (trainMs / 1000);
   train.x.dispose();
   train.y.dispose();
   return { model, test, classNames, testAcc, trainLoss, trainAcc, samplesPerSec };

@@ -33,11 +33,14 @@ export async function trainMlp({ epochs = 15, verbose = 1, seed = 1, onEpoch } =
   const model = buildMlp(seed);
   model.compile({ optimizer: new sinew.optimizers.Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const testAcc = [];
-  let trainMs = 0, t0 = 0;
+  // Samples actually trained, not epochs × N: training may stop early
+  // (model.stopTraining, EarlyStopping), and the rate must not count epochs that never ran.
+  let trainMs = 0, t0 = 0, trained = 0;
   await model.fit(train.x, train.y, {
     epochs, batchSize: 128, verbose, seed,
     callbacks: {
       onEpochBegin: () => { t0 = performance.now(); },
+      onBatchEnd: (_batch, logs) => { trained += logs.size; },
       onEpochEnd: (epoch) => {
         trainMs += performance.now() - t0;
         const { acc } = model.evaluate(test.x, test.y);
@@ -46,7 +49,7 @@ export async function trainMlp({ epochs = 15, verbose = 1, seed = 1, onEpoch } =
       },
     },
   });
-  const samplesPerSec = (epochs * train.x.shape[0]) / (trainMs / 1000);
+  const samplesPerSec = trained / (trainMs / 1000);
   for (const t of [train.x, train.y, test.x, test.y]) t.dispose();
   return { model, testAcc, samplesPerSec };
 }

@@ -1,10 +1,11 @@
-// Adaptive timing: one warm-up run sizes the repetitions so slow contenders
-// (TF.js cpu at 1024² takes seconds) finish while fast ones get a stable median.
+// Adaptive timing: warm-up runs until V8 has tiered the code up, then as many
+// repetitions as fit the budget, so slow contenders (TF.js cpu at 1024² takes
+// seconds) finish while fast ones get a stable median.
 
 /**
- * Median ms of `fn()`; `fn` may be sync or async. Warm-up runs until 3 calls
- * and 150 ms have passed (capped at 10 calls), so WebAssembly code has been
- * tiered up by V8 before timing starts.
+ * Durations (ms) of the timed repetitions of `fn()`; `fn` may be sync or
+ * async. Warm-up runs until 3 calls and 150 ms have passed (capped at 10
+ * calls), so WebAssembly code has been tiered up by V8 before timing starts.
  */
 export async function measure(fn, { budgetMs = 600, minReps = 3, maxReps = 15 } = {}) {
   let t0 = performance.now();
@@ -23,6 +24,5 @@ export async function measure(fn, { budgetMs = 600, minReps = 3, maxReps = 15 } 
     await fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times;
 }

@@ -1,17 +1,4 @@
-// Timing helpers shared by benchmarks and the demo.
-
-/** Median of the durations (ms) of `reps` runs of `fn`, after `warmup` runs. */
-export function medianMs(fn, { warmup = 2, reps = 7 } = {}) {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
+// Formatting helpers shared by the benchmarks.
 
 /** GFLOPS of an m×k·k×n product taking `ms`. */
 export const gflops = (m, k, n, ms) => (2 * m * k * n) / (ms * 1e6);

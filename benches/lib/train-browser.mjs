@@ -3,7 +3,7 @@
 // `engine.run(...)` (the synchronous API needs a Worker); TF.js runs on the
 // page with its UMD bundles. Both read Fashion-MNIST from one raw file the
 // bench server serves: u8 train images | train labels | test images | test labels.
-import { PROFILES, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './train-contenders.mjs';
+import { PROFILES, runWorkload, sinewAdapter, tfjsAdapter } from './train-contenders.mjs';
 
 export async function loadData(url) {
   const res = await fetch(url);
@@ -20,32 +20,38 @@ export async function loadData(url) {
 const pageMemory = () => ({ heapUsed: globalThis.performance?.memory?.usedJSHeapSize });
 
 /** Called in the Sinew engine Worker: `engine.run(url, 'sinewInWorker', opts)`. */
-export async function sinewInWorker(sinew, { kind, threads, profile, dataUrl }) {
+export async function sinewInWorker(sinew, { kind, threads, profile, dataUrl, timingOnly }) {
   sinew.setNumThreads(threads);
   const data = await loadData(dataUrl);
   const info = sinew.backendInfo();
-  const r = await runWorkload(sinewAdapter(sinew), kind, data, PROFILES[profile], { procMemory: pageMemory });
-  return { info: { library: 'sinew 0.1.0', build: info.build, threads: threads || info.threads }, ...r };
+  const r = await runWorkload(sinewAdapter(sinew), kind, data, PROFILES[profile], { procMemory: pageMemory }, { timingOnly });
+  return { info: { library: `sinew ${info.version}`, build: info.build, threads: info.threads, poolSize: info.poolSize }, ...r };
 }
 
-/** Called on the page after the TF.js UMD bundles are loaded (global `tf`). */
-export async function tfjsInPage({ kind, backend, profile, dataUrl, wasmDir }) {
+/**
+ * Called on the page after the TF.js UMD bundles are loaded (global `tf`).
+ * The wasm backend gets what its users get on a cross-origin isolated page:
+ * the threaded SIMD binary, with `threads` threads (Sinew's count). The .wasm
+ * file it actually fetched is read back from the page's resource timings.
+ */
+export async function tfjsInPage({ kind, backend, threads, profile, dataUrl, wasmDir, timingOnly }) {
   const tf = globalThis.tf;
-  if (backend === 'wasm') tf.wasm.setWasmPaths(wasmDir);
-  await tf.setBackend(backend);
+  if (backend === 'wasm') {
+    tf.wasm.setWasmPaths(wasmDir);
+    tf.wasm.setThreadsCount(threads);
+  }
+  if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`TF.js backend '${backend}' did not initialise`);
   await tf.ready();
+  const wasmFiles = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.endsWith('.wasm')).map((u) => u.slice(u.lastIndexOf('/') + 1));
   const data = await loadData(dataUrl);
-  const r = await runWorkload(tfjsAdapter(tf), kind, data, PROFILES[profile], { procMemory: pageMemory });
+  const r = await runWorkload(tfjsAdapter(tf), kind, data, PROFILES[profile], { procMemory: pageMemory }, { timingOnly });
+  const threaded = backend === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
   const info = {
-    library: `@tensorflow/tfjs-layers ${tf.version_layers}, tfjs-core ${tf.version_core}, backend ${backend}`,
+    library: `@tensorflow/tfjs-layers ${tf.version_layers}, tfjs-core ${tf.version_core}`,
+    backend,
+    wasmFile: backend === 'wasm' ? wasmFiles.join(', ') || 'unknown (no .wasm fetch observed)' : null,
     simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
-    threads: backend === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'n' : 1,
+    threads: threaded ? tf.wasm.getThreadsCount() : 1,
   };
   return { info, ...r };
-}
-
-/** Plain JS on the page. */
-export async function jsInPage({ kind, profile, dataUrl }) {
-  const data = await loadData(dataUrl);
-  return { info: { library: 'plain JavaScript', threads: 1 }, ...(await runWorkload(jsAdapter(), kind, data, PROFILES[profile], { procMemory: pageMemory })) };
 }

@@ -3,6 +3,7 @@
 // same code runs in a Node contender process (benches/train-contender.mjs) and
 // in a Chromium page/Worker (benches/lib/train-browser.mjs).
 import { JsCnn, JsMlp } from './js-train.mjs';
+import { median } from './stats.mjs';
 
 // --- workloads -------------------------------------------------------------
 
@@ -121,7 +122,13 @@ export function tfjsAdapter(tf) {
       await model.fit(ds.x, ds.y, { epochs: 1, batchSize, shuffle, verbose: 0, yieldEvery: 'never', callbacks: onBatch ? { onBatchEnd: async () => onBatch() } : undefined });
     },
     predict(model, kind, x, n) {
-      return tf.tidy(() => model.predict(tf.tensor(x, [n, ...inputShape(kind)]), { batchSize: n }).dataSync());
+      // The same read-back as Sinew's: no tf.tidy around dataSync(), which
+      // would walk the returned Float32Array element by element.
+      const t = tf.tensor(x, [n, ...inputShape(kind)]);
+      const out = model.predict(t, { batchSize: n });
+      const d = out.dataSync();
+      tf.dispose([t, out]);
+      return d;
     },
     memory() {
       const heap = tf.backend().wasm?.HEAPU8?.length;
@@ -260,11 +267,6 @@ export function convnetAdapter(convnetjs) {
 
 // --- measurement -----------------------------------------------------------
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 function accuracy(probs, labels, n) {
   let ok = 0;
   for (let i = 0; i < n; i++) {
@@ -289,9 +291,13 @@ const errorText = (e) => String(e?.message ?? e).split('\n')[0];
  *     probabilities out: tensor creation and read-back included);
  *  4. test accuracy of the epoch model (whole test set, or a prefix for slow
  *     contenders).
+ * With `timingOnly` (the later rounds of an interleaved run) only the timed
+ * parts run: 1 without the memory pass, and 3 on the freshly trained model.
+ * Every timed repetition is returned (train.repsMs, infer.b1Ms,
+ * infer.b1000Ms) so rounds can be pooled.
  * `env.procMemory()` → { heapUsed, rss, ... } of the host, `env.maxRss()`.
  */
-export async function runWorkload(adapter, kind, data, profile, env = {}) {
+export async function runWorkload(adapter, kind, data, profile, env = {}, { timingOnly = false } = {}) {
   const W = profile[kind], I = profile.infer;
   const out = { kind, batch: W.batch, note: adapter.batchNote };
   const log = env.log ?? (() => {});
@@ -339,11 +345,13 @@ export async function runWorkload(adapter, kind, data, profile, env = {}) {
     // Memory pass: the same slice once more, sampled after every batch (untimed).
     // Every contender holds the same data here, unlike in the epoch run below.
     adapter.free(ds);
-    sample();
-    const mds = adapter.dataset(kind, train.images, train.labels, Math.min(steps, 10) * W.batch);
-    await adapter.fit(model, mds, { batchSize: W.batch, onBatch: sample });
-    adapter.free(mds);
-    out.memory = { ...mem, maxRss: env.maxRss?.() ?? null };
+    if (!timingOnly) {
+      sample();
+      const mds = adapter.dataset(kind, train.images, train.labels, Math.min(steps, 10) * W.batch);
+      await adapter.fit(model, mds, { batchSize: W.batch, onBatch: sample });
+      adapter.free(mds);
+      out.memory = { ...mem, maxRss: env.maxRss?.() ?? null };
+    }
     const ms = median(times);
     out.train = { samplesPerSec: (steps * W.batch) / (ms / 1000), msPerStep: ms / steps, repsMs: times };
     log(`${kind} training: ${out.train.samplesPerSec.toFixed(0)} samples/s (${times.length} reps)`);
@@ -351,12 +359,14 @@ export async function runWorkload(adapter, kind, data, profile, env = {}) {
     out.train = { error: errorText(e) };
     log(`${kind} training failed: ${out.train.error}`);
   }
-  if (model) adapter.dispose(model);
-  model = null;
+  if (model && !timingOnly) {
+    adapter.dispose(model);
+    model = null;
+  }
 
   // 2. one epoch (or a subset) from a fresh model, memory sampled per batch
   const total = train.labels.length;
-  if (out.train.samplesPerSec) {
+  if (out.train.samplesPerSec && !timingOnly) {
     try {
       const fitting = Math.floor((out.train.samplesPerSec * W.epochBudgetS) / W.batch) * W.batch;
       const n = Math.max(W.batch * 2, Math.min(total, fitting));
@@ -372,7 +382,7 @@ export async function runWorkload(adapter, kind, data, profile, env = {}) {
       out.epoch = { error: errorText(e) };
     }
   }
-  out.memory ??= { ...mem, maxRss: env.maxRss?.() ?? null };
+  if (!timingOnly) out.memory ??= { ...mem, maxRss: env.maxRss?.() ?? null };
 
   // 3. inference (on the epoch model; a fresh one when training is unsupported)
   try {
@@ -399,7 +409,7 @@ export async function runWorkload(adapter, kind, data, profile, env = {}) {
       tb.push(ms);
       spent += ms;
     }
-    out.infer = { b1LatencyMs: median(lat), b1Calls: lat.length, b1000SamplesPerSec: 1000 / (median(tb) / 1000), b1000Reps: tb.length };
+    out.infer = { b1LatencyMs: median(lat), b1Ms: lat, b1000SamplesPerSec: 1000 / (median(tb) / 1000), b1000Ms: tb };
     log(`${kind} inference: batch 1 ${out.infer.b1LatencyMs.toFixed(3)} ms, batch 1000 ${out.infer.b1000SamplesPerSec.toFixed(0)} samples/s`);
   } catch (e) {
     out.infer = { error: errorText(e) };

@@ -79,7 +79,9 @@ const methods = {
     const batches = Math.ceil(n / batchSize);
     training = { paused: false, stopped: false, resume: null };
     const t = training;
-    let activeMs = 0, t0 = performance.now(), samples = 0, windowStart = t0, windowSamples = 0, rate = 0;
+    // Rates count samples actually trained over time spent training: test
+    // evaluations (evalMs) and pauses are not training time.
+    let activeMs = 0, evalMs = 0, t0 = performance.now(), samples = 0, windowStart = t0, windowSamples = 0, rate = 0;
     let lastTestAcc = null;
     const epochLog = [];
     try {
@@ -95,7 +97,7 @@ const methods = {
               windowStart = now;
               windowSamples = 0;
             }
-            post({ event: 'batch', batch, batches, loss: logs.loss, acc: logs.acc, samplesPerSec: rate || (samples * 1000) / (activeMs + now - t0) });
+            post({ event: 'batch', batch, batches, loss: logs.loss, acc: logs.acc, samplesPerSec: rate || (samples * 1000) / (activeMs + now - t0 - evalMs) });
             if (t.stopped) throw new Stopped();
             if (t.paused) {
               activeMs += performance.now() - t0;
@@ -109,8 +111,12 @@ const methods = {
           },
           onEpochBegin: (epoch) => post({ event: 'epoch-begin', epoch, epochs }),
           onEpochEnd: (epoch, logs) => {
-            const trainMs = activeMs + performance.now() - t0;
+            const trainMs = activeMs + performance.now() - t0 - evalMs;
+            const e0 = performance.now();
             const test = model.evaluate(data.testX, data.testY);
+            evalMs += performance.now() - e0;
+            windowStart = performance.now();
+            windowSamples = 0;
             lastTestAcc = test.acc;
             const e = { epoch, loss: logs.loss, acc: logs.acc, testLoss: test.loss, testAcc: test.acc, samplesPerSec: (samples * 1000) / trainMs };
             epochLog.push(e);
@@ -123,7 +129,7 @@ const methods = {
     } finally {
       training = null;
     }
-    const trainMs = activeMs + performance.now() - t0;
+    const trainMs = activeMs + performance.now() - t0 - evalMs;
     const test = lastTestAcc === null || t.stopped ? model.evaluate(data.testX, data.testY) : null;
     return {
       stopped: t.stopped,
