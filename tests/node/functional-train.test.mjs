@@ -197,3 +197,23 @@ test('the README Functional API example runs as written and learns (larger accur
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('training, evaluating and predicting a functional model leaks no engine tensors', async (t) => {
+  const m = sinewModel();
+  m.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'mse'], metrics: ['accuracy'] });
+  const d = makeData();
+  const x = { a: sinew.tensor(d.a, [N, 6]), b: sinew.tensor(d.b, [N, 4]) };
+  const y = [sinew.tensor(d.cls, [N, 3]), sinew.tensor(d.reg, [N, 2])];
+  const round = async () => {
+    await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, validationSplit: 0.25 });
+    m.evaluate(x, y, { batchSize: 32 });
+    for (const p of m.predict(x, { batchSize: 32 })) p.dispose();
+  };
+  await round(); // creates the optimizer's slots
+  const before = sinew.memory().numTensors;
+  await round();
+  await round();
+  t.is(sinew.memory().numTensors, before);
+  for (const v of [...Object.values(x), ...y]) v.dispose();
+  m.dispose();
+});
