@@ -166,6 +166,54 @@ test.serial('a functional model built and saved by TF.js layers 4.22 (with a nes
   samePredictions(t, m, tm);
 });
 
+/**
+ * The Keras 3 spelling of a functional config, as keras/src/models/functional.py
+ * writes it: class_name 'Functional', each call `{ args, kwargs }` with
+ * `__keras_tensor__` arguments (one tensor, or a list for merge layers),
+ * InputLayer `batch_shape`, and (with `flatRefs`) a single input/output as a bare ref.
+ */
+function toKeras3(config, flatRefs) {
+  const kt = ([name, node, index]) => ({ class_name: '__keras_tensor__', config: { shape: null, dtype: 'float32', keras_history: [name, node, index] } });
+  return {
+    ...config,
+    layers: config.layers.map((l) => {
+      const cfg = { ...l.config };
+      if (l.class_name === 'InputLayer') {
+        cfg.batch_shape = cfg.batch_input_shape;
+        delete cfg.batch_input_shape;
+      }
+      return {
+        module: 'keras.layers',
+        class_name: l.class_name === 'Model' ? 'Functional' : l.class_name,
+        config: l.class_name === 'Model' ? toKeras3(cfg, true) : cfg,
+        name: l.name,
+        inbound_nodes: l.inbound_nodes.map((call) => ({ args: [call.length === 1 ? kt(call[0]) : call.map(kt)], kwargs: call.length === 1 ? { training: false } : {} })),
+      };
+    }),
+    input_layers: flatRefs && config.input_layers.length === 1 ? config.input_layers[0] : config.input_layers,
+    output_layers: flatRefs && config.output_layers.length === 1 ? config.output_layers[0] : config.output_layers,
+  };
+}
+
+test.serial('the Keras 3 spelling of the same graph ({ args, kwargs } calls, __keras_tensor__ inputs, Functional, batch_shape) loads and predicts bit-identically', async (t) => {
+  const m = sinewGraph();
+  let art;
+  await m.save({ save: async (a) => { art = a; return { modelArtifactsInfo: {} }; } });
+  const top = { class_name: 'Functional', module: 'keras', config: toKeras3(art.modelTopology.config, false) };
+  t.is(top.config.layers.find((l) => l.name === 'sim').inbound_nodes[0].args[0].length, 2);
+  const back = await sinew.loadLayersModel({ load: async () => ({ ...art, modelTopology: top }) });
+  const xs = sinewInputs();
+  t.deepEqual(values(back.predict(xs)), values(m.predict(xs)));
+  t.deepEqual(back.layers.map((l) => l.name), m.layers.map((l) => l.name));
+  // a call argument Sinew cannot honour is refused by name
+  const bad = structuredClone(top);
+  bad.config.layers.find((l) => l.name === 'cls').inbound_nodes[0].kwargs = { mask: [1, 0] };
+  await t.throwsAsync(sinew.loadLayersModel({ load: async () => ({ ...art, modelTopology: bad }) }), { instanceOf: sinew.InvalidArgumentError, message: /layer 'cls' call 0: call arguments \{"mask":\[1,0\]\} are not supported/ });
+  for (const x of xs) x.dispose();
+  back.dispose();
+  m.dispose();
+});
+
 test.serial('corrupt graphs in model.json throw typed errors and free what was built', async (t) => {
   const m = sinewGraph({ nested: false });
   const path = join(dir, 'corrupt');

@@ -1,7 +1,9 @@
 /**
- * Rebuilding a functional model from its Keras-format config (TF.js layers
- * format: `layers` with `inbound_nodes`, `input_layers`, `output_layers`), the
- * inverse of `LayersModel.getConfig`. Layers are made by the caller's
+ * Rebuilding a functional model from its Keras-format config (`layers` with
+ * `inbound_nodes`, `input_layers`, `output_layers`), the inverse of
+ * `LayersModel.getConfig`. Two spellings of a call are read: TF.js / Keras 2
+ * (`[[layer, node, tensor, kwargs], ...]`) and Keras 3 (`{ args, kwargs }`
+ * with `__keras_tensor__` entries whose `keras_history` is `[layer, node, tensor]`). Layers are made by the caller's
  * `makeLayer` (which knows the layer registry and config conventions); calls
  * are replayed on symbolic tensors in an order where each call's inputs exist.
  */
@@ -27,12 +29,51 @@ function tensorRef(v: unknown, where: string): TensorRef {
   return [v[0], v[1] as number, v[2] as number];
 }
 
+/** A Keras 3 call argument: `{ class_name: '__keras_tensor__', config: { keras_history } }`. */
+function isKerasTensor(v: unknown): v is { config: { keras_history: unknown } } {
+  return !!v && typeof v === 'object' && (v as { class_name?: unknown }).class_name === '__keras_tensor__';
+}
+
+/** Call arguments Sinew can ignore: `training` is decided by fit/predict, a null mask is no mask. */
+function ignorableKwargs(k: unknown): boolean {
+  return !k || (typeof k === 'object' && Object.entries(k).every(([key, v]) => key === 'training' || (key === 'mask' && v === null)));
+}
+
+/**
+ * The tensors one call reads, and whether the layer got one tensor (not a
+ * list), from either spelling of a node.
+ */
+function callInputs(data: unknown, where: string): { refs: TensorRef[]; single: boolean } {
+  if (Array.isArray(data)) {
+    if (data.length === 0) throw new InvalidArgumentError(`model.json: ${where}: a call needs a non-empty list of inputs`);
+    return { refs: data.map((d) => tensorRef(d, where)), single: data.length === 1 };
+  }
+  const node = data as { args?: unknown; kwargs?: unknown } | null;
+  if (node && typeof node === 'object' && Array.isArray(node.args)) {
+    if (!ignorableKwargs(node.kwargs)) throw new InvalidArgumentError(`model.json: ${where}: call arguments ${JSON.stringify(node.kwargs)} are not supported`);
+    const [first, ...rest] = node.args;
+    const list = Array.isArray(first) ? first : [first];
+    if (rest.length || list.length === 0 || !list.every(isKerasTensor)) {
+      throw new InvalidArgumentError(`model.json: ${where}: expected the call's inputs (one tensor or a list), got ${JSON.stringify(node.args)}`);
+    }
+    return { refs: list.map((t) => tensorRef(t.config.keras_history, where)), single: !Array.isArray(first) };
+  }
+  throw new InvalidArgumentError(`model.json: ${where}: expected a list of [layer, node, tensor] or { args, kwargs }, got ${JSON.stringify(data)}`);
+}
+
+/** `input_layers` / `output_layers`: a list of refs, one ref (Keras 3, a single tensor), or an object of refs (Keras 3, named). */
+function refList(v: unknown, what: string): unknown[] {
+  if (Array.isArray(v)) return typeof v[0] === 'string' ? [v] : v;
+  if (v && typeof v === 'object') return Object.values(v);
+  throw new InvalidArgumentError(`model.json: a functional model config needs ${what}`);
+}
+
 /** Rebuilds a functional model (without weights) from its config. */
 export function functionalFromConfig(config: unknown, makeLayer: LayerFactory): LayersModel {
   const c = config as { name?: unknown; layers?: unknown; input_layers?: unknown; output_layers?: unknown; trainable?: unknown } | null;
-  if (!c || typeof c !== 'object' || !Array.isArray(c.layers) || !Array.isArray(c.input_layers) || !Array.isArray(c.output_layers)) {
-    throw new InvalidArgumentError('model.json: a functional model config needs layers, input_layers and output_layers arrays');
-  }
+  if (!c || typeof c !== 'object' || !Array.isArray(c.layers)) throw new InvalidArgumentError('model.json: a functional model config needs layers, input_layers and output_layers arrays');
+  const inputRefs = refList(c.input_layers, 'input_layers');
+  const outputRefs = refList(c.output_layers, 'output_layers');
   const made: Layer[] = [];
   try {
     const byName = new Map<string, { layer: Layer; nodes: unknown[]; outputs: SymbolicTensor[][] }>();
@@ -59,11 +100,10 @@ export function functionalFromConfig(config: unknown, makeLayer: LayerFactory): 
         if (rec.layer instanceof InputLayer) continue;
         while (rec.outputs.length < rec.nodes.length) {
           const where = `layer '${rec.layer.name}' call ${rec.outputs.length}`;
-          const data = rec.nodes[rec.outputs.length];
-          if (!Array.isArray(data) || data.length === 0) throw new InvalidArgumentError(`model.json: ${where}: a call needs a non-empty list of inputs`);
-          const ins = data.map((d) => find(tensorRef(d, where), where));
+          const { refs, single } = callInputs(rec.nodes[rec.outputs.length], where);
+          const ins = refs.map((r) => find(r, where));
           if (ins.some((t) => !t)) break;
-          const out = data.length === 1 ? rec.layer.apply(ins[0]!) : rec.layer.apply(ins as SymbolicTensor[]);
+          const out = single ? rec.layer.apply(ins[0]!) : rec.layer.apply(ins as SymbolicTensor[]);
           rec.outputs.push(Array.isArray(out) ? out : [out]);
           progress++;
           pending--;
@@ -78,8 +118,8 @@ export function functionalFromConfig(config: unknown, makeLayer: LayerFactory): 
         return t;
       });
     const model = new LayersModel({
-      inputs: resolve(c.input_layers, 'input_layers'),
-      outputs: resolve(c.output_layers, 'output_layers'),
+      inputs: resolve(inputRefs, 'input_layers'),
+      outputs: resolve(outputRefs, 'output_layers'),
       ...(typeof c.name === 'string' ? { name: c.name } : {}),
     });
     if (c.trainable === false) model.trainable = false;
