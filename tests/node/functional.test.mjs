@@ -168,6 +168,10 @@ test('bad graphs and bad inputs throw typed errors naming the problem', (t) => {
   t.throws(() => layers.add().apply(a), { instanceOf: sinew.InvalidArgumentError, message: /list of at least 2/ });
   t.throws(() => sinew.model({ inputs: [a, b], outputs: layers.add({ name: 'in_a' }).apply([a, b]) }), { instanceOf: sinew.InvalidArgumentError, message: /two different layers are named 'in_a'/ });
   t.throws(() => sinew.input({ shape: [0] }), { instanceOf: sinew.InvalidArgumentError });
+  // a built (shared) layer refuses an input its weights do not fit when the graph is made
+  const shared = layers.dense({ units: 2, name: 'fits4' });
+  shared.apply(a);
+  t.throws(() => shared.apply(sinew.input({ shape: [5] })), { instanceOf: sinew.ShapeError, message: /fits4: expected inputs with last dimension 4, got shape \[null,5\]/ });
   const m = sinew.model({ inputs: [a, b], outputs: s });
   const x4 = rand([2, 4], 1), x5 = rand([2, 5], 2), x3rows = rand([3, 4], 3);
   t.throws(() => m.predict(x4), { instanceOf: sinew.InvalidArgumentError, message: /2 inputs \(in_a, in_b\)/ });

@@ -35,6 +35,11 @@ export class Dense extends KernelLayer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    // A built layer (shared, or used before) fits only its kernel's input size: say so when the graph is made, not when it runs.
+    const inDim = inputShape[inputShape.length - 1];
+    if (this.built && typeof inDim === 'number' && inDim !== this.kernel.shape[0]) {
+      throw new ShapeError(`${this.name}: expected inputs with last dimension ${this.kernel.shape[0]}, got shape [${inputShape.map((d) => d ?? 'null').join(',')}]`);
+    }
     return [...inputShape.slice(0, -1), this.units];
   }
 

@@ -65,7 +65,7 @@ function callInputs(data: unknown, where: string): { refs: TensorRef[]; single: 
 function refList(v: unknown, what: string): unknown[] {
   if (Array.isArray(v)) return typeof v[0] === 'string' ? [v] : v;
   if (v && typeof v === 'object') return Object.values(v);
-  throw new InvalidArgumentError(`model.json: a functional model config needs ${what}`);
+  throw new InvalidArgumentError(`model.json: a functional model config needs layers, input_layers and output_layers arrays (${what} is ${JSON.stringify(v) ?? 'missing'})`);
 }
 
 /** Rebuilds a functional model (without weights) from its config. */
