@@ -179,6 +179,9 @@ test('bad graphs and bad inputs throw typed errors naming the problem', (t) => {
   t.throws(() => m.predict([x4, x3rows]), { instanceOf: sinew.ShapeError, message: /different numbers of samples/ });
   t.throws(() => m.predict({ in_a: x4 }), { instanceOf: sinew.InvalidArgumentError, message: /missing input 'in_b'/ });
   t.throws(() => m.predict({ in_a: x4, in_b: x4, c: x4 }), { instanceOf: sinew.InvalidArgumentError, message: /unknown input name\(s\) c/ });
+  t.throws(() => m.predict([[1, 2, 3, 4], x4]), { instanceOf: sinew.InvalidArgumentError, message: /input 'in_a' must be a Tensor, got an array/ });
+  const one = sinew.model({ inputs: a, outputs: layers.dense({ units: 1 }).apply(a) });
+  t.throws(() => one.predict([[1, 2, 3, 4], [5, 6, 7, 8]]), { instanceOf: sinew.InvalidArgumentError, message: /input must be a Tensor, got an array \(make it a tensor with sinew.tensor\)/ });
   // The engine is still usable and the model still predicts.
   const ok = m.predict([x4, x4]);
   t.deepEqual(ok.shape, [2, 4]);

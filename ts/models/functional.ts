@@ -319,22 +319,28 @@ export class LayersModel extends Layer {
 
   /** @internal One tensor per entry of `slots`, from a tensor, a list or a name-keyed object. */
   #toList(op: string, x: TensorsArg, slots: readonly unknown[], names: string[], what: string): Tensor[] {
+    let list: unknown[];
     if (Array.isArray(x)) {
+      if (!x.every((t) => t instanceof Tensor) && slots.length === 1) {
+        throw new InvalidArgumentError(`${this.name}.${op}: ${what} must be a Tensor, got an array (make it a tensor with sinew.tensor)`);
+      }
       if (x.length !== slots.length) throw new InvalidArgumentError(`${this.name}.${op}: expected ${slots.length} ${what} tensor(s), got ${x.length}`);
-      return x;
-    }
-    if (x && typeof x === 'object' && !(x instanceof Tensor)) {
-      const rec = x as Record<string, Tensor>;
+      list = x;
+    } else if (x && typeof x === 'object' && !(x instanceof Tensor)) {
+      const rec = x as Record<string, unknown>;
       const extra = Object.keys(rec).filter((k) => !names.includes(k));
       if (extra.length) throw new InvalidArgumentError(`${this.name}.${op}: unknown ${what} name(s) ${extra.join(', ')} (${what}s: ${names.join(', ')})`);
-      return names.map((k) => {
-        const t = rec[k];
-        if (!t) throw new InvalidArgumentError(`${this.name}.${op}: missing ${what} '${k}'`);
-        return t;
-      });
+      const missing = names.find((k) => rec[k] === undefined);
+      if (missing !== undefined) throw new InvalidArgumentError(`${this.name}.${op}: missing ${what} '${missing}'`);
+      list = names.map((k) => rec[k]);
+    } else {
+      if (slots.length !== 1) throw new InvalidArgumentError(`${this.name}.${op}: the model has ${slots.length} ${what}s (${names.join(', ')}): pass a list or an object keyed by name`);
+      list = [x];
     }
-    if (slots.length !== 1) throw new InvalidArgumentError(`${this.name}.${op}: the model has ${slots.length} ${what}s (${names.join(', ')}): pass a list or an object keyed by name`);
-    return [x as Tensor];
+    // Plain JS arrays are not tensors: say so rather than fail inside an op.
+    const bad = list.findIndex((t) => !(t instanceof Tensor));
+    if (bad >= 0) throw new InvalidArgumentError(`${this.name}.${op}: ${what} '${names[bad]}' must be a Tensor, got ${Array.isArray(list[bad]) ? 'an array (make it a tensor with sinew.tensor)' : typeof list[bad]}`);
+    return list as Tensor[];
   }
 
   /** @internal `y` as a list in output order. */
