@@ -5,7 +5,7 @@
 // anything. Either way the bench must not publish the figure: it fails.
 //
 // Each floor is about a third of what the peer measured on this project's
-// 2-core AMD EPYC box (Node 20, one thread for every peer), so a loaded or
+// 2-core machines (AMD EPYC, Node 20, one thread for every peer), so a loaded or
 // slower machine still passes, a broken harness does not.
 
 /** Kernel bench: GFLOPS floors per contender, keyed by workload label. */

@@ -156,7 +156,7 @@ test.serial('no COOP/COEP: the single-thread SIMD build is chosen and training s
   t.true(frames.fps >= MIN_FPS, `main thread ${frames.fps.toFixed(1)} fps`);
   results.simd = { build: info.build, threads: 1, testAccuracy: r.testAcc, samplesPerSec: r.samplesPerSec, mainThreadFps: frames.fps, longestFrameMs: frames.maxGapMs };
   t.log(`simd: test accuracy ${(100 * r.testAcc).toFixed(1)} %, ${Math.round(r.samplesPerSec)} samples/s, page ${frames.fps.toFixed(1)} fps`);
-  if (results.threads) t.log(`threads vs one thread: ${(results.threads.samplesPerSec / r.samplesPerSec).toFixed(2)}x samples/s`);
+  if (results.threads) t.log(`samples/s, ${results.threads.build} build ×${results.threads.threads} / ${info.build} build ×1: ${(results.threads.samplesPerSec / r.samplesPerSec).toFixed(2)}×`);
   t.deepEqual(errors, []);
   await context.close();
 });
