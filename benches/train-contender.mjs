@@ -6,7 +6,7 @@
 //   node benches/train-contender.mjs <contender> <mlp|cnn> [--quick] [--timing-only]
 // (--timing-only: the later rounds of an interleaved run, see runWorkload)
 import { createRequire } from 'node:module';
-import { PROFILES, brainAdapter, convnetAdapter, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './lib/train-contenders.mjs';
+import { PROFILES, SINEW_THREADS, brainAdapter, convnetAdapter, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './lib/train-contenders.mjs';
 import { loadTfjsNode } from './lib/tfjs-peer.mjs';
 
 const [name, kind] = process.argv.slice(2);
@@ -27,7 +27,7 @@ async function tfjs(backend) {
 }
 
 const contenders = {
-  'sinew-threads': () => sinew('threads', 2),
+  'sinew-threads': () => sinew('threads', SINEW_THREADS),
   'sinew-1t': () => sinew('threads', 1),
   'sinew-baseline': () => sinew('baseline', 1),
   js: async () => ({ adapter: jsAdapter(), info: { library: 'plain JavaScript (benches/lib/js-train.mjs)', threads: 1 } }),

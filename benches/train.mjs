@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
 import { TRAIN_FLOORS, failOnImplausible, floorViolations } from './lib/floors.mjs';
-import { PROFILES, WORKLOADS } from './lib/train-contenders.mjs';
+import { PROFILES, SINEW_THREADS, WORKLOADS } from './lib/train-contenders.mjs';
 import { fmtNum, fmtSpread, summarize } from './lib/stats.mjs';
 import { barChart } from './lib/svg.mjs';
 import { table } from './lib/timing.mjs';
@@ -37,8 +37,6 @@ const profile = PROFILES[profileName];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
 const KINDS = ['mlp', 'cnn'];
-// Sinew's thread count for its threaded contender; TF.js-wasm in Chromium gets the same.
-const SINEW_THREADS = 2;
 
 const CONTENDERS = [
   ['sinew-threads', 'Sinew threads+SIMD'],

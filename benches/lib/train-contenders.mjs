@@ -27,6 +27,9 @@ export const PROFILES = {
   },
 };
 
+/** Threads of the 'sinew-threads' contender; TF.js-wasm in Chromium gets as many. */
+export const SINEW_THREADS = 2;
+
 export const WORKLOADS = {
   mlp: 'MLP 784-256-128-10 (relu, softmax), Adam 1e-3, batch 128',
   cnn: 'CNN conv8@3×3-pool2-conv16@3×3-pool2-dense10, Adam 1e-3, batch 64',
