@@ -4,7 +4,7 @@
  * in one call; intermediates `f` creates are disposed afterwards.
  */
 import { call } from './engine/backend.js';
-import { tidy } from './engine/scope.js';
+import { tidy, type TensorContainer } from './engine/scope.js';
 import { InvalidArgumentError } from './errors.js';
 import { wrap } from './ops/handle.js';
 import { Tensor } from './tensor.js';
@@ -16,21 +16,35 @@ interface Gradients {
   grads: (Tensor | null)[];
 }
 
-function gradients(f: () => Tensor, xs: readonly Tensor[], dy?: Tensor): Gradients {
+/**
+ * Runs `f` with the gradient tape recording and returns what it returned
+ * together with the gradients of `valueOf(result)` (seeded with `dy`, else
+ * a scalar) with respect to each of `xs`: `null` where the value does not
+ * depend on that input. Tensors `f` creates and does not return are
+ * disposed. The one place that drives the engine's tape (`grad`, `fit`, ...).
+ */
+export function recordGradients<R>(f: () => R, valueOf: (result: R) => Tensor, xs: readonly Tensor[], dy?: Tensor): { result: R; grads: (Tensor | null)[] } {
   const ids = Uint32Array.from(xs.map((x) => x.id));
   const dyId = dy?.id;
   call((g) => g.tape_start());
   try {
-    const value = tidy(() => {
-      const y = f();
-      if (!(y instanceof Tensor)) throw new InvalidArgumentError('grad: the function must return a Tensor');
-      return y;
-    });
-    const out = call((g) => g.tape_backward(value.id, ids, dyId));
-    return { value, grads: Array.from(out, (id) => (id === 0 ? null : wrap(id))) };
+    // tidy keeps whatever tensors the result holds, however it is typed.
+    const result = tidy(f as () => TensorContainer) as R;
+    const valueId = valueOf(result).id;
+    const out = call((g) => g.tape_backward(valueId, ids, dyId));
+    return { result, grads: Array.from(out, (id) => (id === 0 ? null : wrap(id))) };
   } finally {
     call((g) => g.tape_end());
   }
+}
+
+function gradients(f: () => Tensor, xs: readonly Tensor[], dy?: Tensor): Gradients {
+  const { result, grads } = recordGradients(() => {
+    const y = f();
+    if (!(y instanceof Tensor)) throw new InvalidArgumentError('grad: the function must return a Tensor');
+    return y;
+  }, (y) => y, xs, dy);
+  return { value: result, grads };
 }
 
 function required(grads: (Tensor | null)[], what: string): Tensor[] {

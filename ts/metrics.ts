@@ -2,23 +2,17 @@
  * Metrics, computed per batch on the engine side (one scalar crosses to JS)
  * and averaged over an epoch weighted by batch size.
  */
-import { call } from './engine/backend.js';
 import { InvalidArgumentError } from './errors.js';
-import { wrap } from './ops/handle.js';
-import { mul } from './ops/math.js';
+import type { AccuracyName } from './ops/names.js';
+import { accuracy } from './ops/nn.js';
 import { meanAbsoluteError, meanSquaredError, type LossName } from './losses.js';
 import type { Tensor } from './tensor.js';
 
 /** A metric: the batch value as a scalar tensor. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-function accuracyOf(kind: 'categorical' | 'sparse' | 'binary', threshold = 0.5): MetricFn {
-  return (yTrue, yPred) => {
-    const [ip, iy] = [yPred.id, yTrue.id];
-    const correct = wrap(call((g) => g.op_accuracy(ip, iy, kind, threshold)));
-    const n = kind === 'binary' ? yPred.size : yPred.size / yPred.shape[yPred.rank - 1]!;
-    return mul(correct, 1 / Math.max(1, n));
-  };
+function accuracyOf(kind: AccuracyName, threshold = 0.5): MetricFn {
+  return (yTrue, yPred) => accuracy(yTrue, yPred, kind, threshold);
 }
 
 export const categoricalAccuracy: MetricFn = accuracyOf('categorical');
@@ -36,7 +30,7 @@ export interface ResolvedMetric {
   key: string;
   fn: MetricFn;
   /** Which accuracy (lets `fit` evaluate it on logits). */
-  accuracy?: 'categorical' | 'sparse' | 'binary';
+  accuracy?: AccuracyName;
 }
 
 /** Resolves a metric; 'accuracy' picks the variant matching the loss, as Keras does. */

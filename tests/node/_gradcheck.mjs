@@ -327,8 +327,9 @@ export function gradcheckSuite(build) {
       inputs,
     );
   });
-  // Fused activations (smooth ones: finite differences need no kinks).
-  for (const [act, c] of [['tanh', 0], ['sigmoid', 1]]) {
+  // Fused activations (smooth ones: finite differences need no kinks). gelu's
+  // derivative needs its input, so the engine keeps it as a second tape node.
+  for (const [act, c] of [['tanh', 0], ['sigmoid', 1], ['gelu', 2]]) {
     check(`fused.conv2d with bias and ${act} w.r.t. x, filter, bias`, (x, w, b) => sinew.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b, activation: act }), [
       uniform([2, 5, 5, 3], 730 + c), uniform([3, 3, 3, 4], 740 + c), uniform([4], 750 + c),
     ]);

@@ -1,12 +1,13 @@
 /** Activations by name, as layers take them (`activation: 'relu'`). */
 import { InvalidArgumentError } from '../errors.js';
-import { activation as applyNamed, softmax, type ActivationName } from '../ops/math.js';
+import { activation as applyNamed, softmax } from '../ops/math.js';
+import { ACTIVATIONS, type ActivationName } from '../ops/names.js';
 import type { Tensor } from '../tensor.js';
 
 /** Names a layer's `activation` accepts (TF.js spelling; Keras snake_case also works). */
 export type LayerActivation = ActivationName | 'softmax';
 
-const NAMES: readonly LayerActivation[] = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'gelu', 'softmax'];
+const NAMES: readonly LayerActivation[] = [...ACTIVATIONS, 'softmax'];
 
 /** Canonical name for `name` (accepts `leaky_relu`), or a typed error listing the choices. */
 export function activationName(name: string | null | undefined): LayerActivation {
@@ -16,11 +17,16 @@ export function activationName(name: string | null | undefined): LayerActivation
   return key;
 }
 
-/** Activations the engine fuses into `dense` (their derivative needs only the output). */
-export const FUSED: ReadonlySet<LayerActivation> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
-
 export function applyActivation(name: LayerActivation, x: Tensor): Tensor {
   if (name === 'linear') return x;
   if (name === 'softmax') return softmax(x);
   return applyNamed(name, x);
+}
+
+/**
+ * `op` (a dense or convolution op) with the activation applied in the same
+ * engine call; softmax, which normalises across a row, runs after it.
+ */
+export function withActivation(name: LayerActivation, op: (act: ActivationName) => Tensor): Tensor {
+  return name === 'softmax' ? softmax(op('linear')) : op(name);
 }

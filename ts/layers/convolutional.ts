@@ -1,9 +1,9 @@
 /** Conv2D (NHWC, channels last, as TF.js and Keras). */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { conv2d, type FusedActivation, type Padding } from '../ops/conv.js';
+import { conv2d, type Padding } from '../ops/conv.js';
 import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
-import { applyActivation, FUSED } from './activations.js';
+import { withActivation } from './activations.js';
 import { KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
 import { expectRank, type SymbolicShape } from './layer.js';
 
@@ -52,9 +52,7 @@ export class Conv2D extends KernelLayer {
 
   override call(x: Tensor): Tensor {
     if (x.rank !== 4) throw new ShapeError(`${this.name}: expected input of rank 4 [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
-    // linear/relu/sigmoid/tanh are fused into the convolution op.
-    if (FUSED.has(this.activation)) return conv2d(x, this.kernel, this.strides, this.padding, this.bias ?? undefined, this.activation as FusedActivation);
-    return applyActivation(this.activation, conv2d(x, this.kernel, this.strides, this.padding, this.bias ?? undefined));
+    return withActivation(this.activation, (act) => conv2d(x, this.kernel, this.strides, this.padding, this.bias ?? undefined, act));
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,10 +1,11 @@
 /** Dense, Activation, Flatten, Reshape and Dropout layers. */
-import { call } from '../engine/backend.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { wrap } from '../ops/handle.js';
+import { matMul } from '../ops/fused.js';
 import { reshape } from '../ops/layout.js';
+import type { ActivationName } from '../ops/names.js';
+import { dropout } from '../ops/nn.js';
 import type { Tensor } from '../tensor.js';
-import { activationName, applyActivation, FUSED, type LayerActivation } from './activations.js';
+import { activationName, applyActivation, withActivation, type LayerActivation } from './activations.js';
 import { KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 
@@ -13,9 +14,9 @@ export interface DenseArgs extends KernelLayerArgs {
 }
 
 /**
- * `activation(x·kernel + bias)`. With linear, relu, sigmoid or tanh the whole
- * layer is one fused engine call (matmul, bias and activation in one pass).
- * Inputs of rank > 2 are applied on the last axis, as in Keras.
+ * `activation(x·kernel + bias)` as one engine call (with linear, relu,
+ * sigmoid or tanh, one pass over the output too). Inputs of rank > 2 are
+ * applied on the last axis, as in Keras.
  */
 export class Dense extends KernelLayer {
   static override readonly className = 'Dense';
@@ -43,24 +44,22 @@ export class Dense extends KernelLayer {
     return [...inputShape.slice(0, -1), this.units];
   }
 
-  /** The layer without its activation: the logits of a softmax layer. */
-  preActivation(x: Tensor): Tensor {
-    return this.#dense(x, 'linear');
+  /** With `activation` as its own, the product before it (see `Layer.callLogits`). */
+  override callLogits(x: Tensor, activation: 'softmax' | 'sigmoid'): Tensor | null {
+    return this.activation === activation ? this.#dense(x, 'linear') : null;
   }
 
   override call(x: Tensor): Tensor {
-    if (FUSED.has(this.activation)) return this.#dense(x, this.activation);
-    return applyActivation(this.activation, this.#dense(x, 'linear'));
+    return withActivation(this.activation, (act) => this.#dense(x, act));
   }
 
-  #dense(x: Tensor, act: LayerActivation): Tensor {
+  #dense(x: Tensor, act: ActivationName): Tensor {
     const inDim = this.kernel.shape[0]!;
     if (x.shape[x.rank - 1] !== inDim) {
       throw new ShapeError(`${this.name}: expected inputs with last dimension ${inDim}, got shape [${x.shape.join(',')}]`);
     }
     const flat = x.rank === 2 ? x : reshape(x, [-1, inDim]);
-    const [ix, iw, ib] = [flat.id, this.kernel.id, this.bias?.id];
-    const y = wrap(call((g) => g.op_dense(ix, iw, ib, act)));
+    const y = matMul({ a: flat, b: this.kernel, bias: this.bias ?? undefined, activation: act });
     return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
   }
 
@@ -150,8 +149,7 @@ export class Dropout extends Layer {
     if (!training || this.rate === 0) return x;
     // A seeded layer draws a different (but reproducible) mask at each call.
     const seed = this.seed === undefined ? undefined : this.seed + this.#calls++;
-    const ix = x.id;
-    return wrap(call((g) => g.op_dropout(ix, this.rate, seed)));
+    return dropout(x, this.rate, undefined, seed);
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), rate: this.rate, noise_shape: null, seed: this.seed ?? null };

@@ -26,6 +26,7 @@ import { isShapeList, isSymbolic, Node, SymbolicTensor, type ShapeOrShapes } fro
 /** A shape whose first (batch) dimension may be unknown. */
 export type SymbolicShape = (number | null)[];
 
+
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
@@ -131,6 +132,16 @@ export abstract class Layer {
     node.outputs = (many ? outShape : [outShape]).map((s, i) => new SymbolicTensor(s, 'float32', node, i));
     this.inboundNodes.push(node);
     return many ? node.outputs : node.outputs[0]!;
+  }
+
+  /**
+   * For a layer whose output is `activation(z)` (softmax or sigmoid): `z`, so
+   * training can feed it to the matching fused, stable cross-entropy instead
+   * of the probabilities. `null` (the default) when the layer's output is not
+   * of that form; a custom layer may override it to opt in.
+   */
+  callLogits(_x: Tensor, _activation: 'softmax' | 'sigmoid', _training: boolean): Tensor | null {
+    return null;
   }
 
   /** Creates a weight named `<layer>/<name>`, initialised now. */

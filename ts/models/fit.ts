@@ -5,16 +5,16 @@
  * scalar read per loss and metric — a handful of engine calls whatever the
  * model size.
  */
-import { call } from '../engine/backend.js';
+import { recordGradients } from '../autograd.js';
 import { environment } from '../engine/detect.js';
 import { tidy } from '../engine/scope.js';
 import { InvalidArgumentError, NotInitializedError, ShapeError } from '../errors.js';
 import { binaryCrossentropy } from '../losses.js';
-import { wrap } from '../ops/handle.js';
-import { tensor } from '../ops/create.js';
+import { randomPermutation, tensor } from '../ops/create.js';
 import { sliceRows } from '../ops/layout.js';
 import { add, mul, sigmoid, softmax, softmaxCrossEntropy } from '../ops/math.js';
-import { Tensor } from '../tensor.js';
+import { accuracy, countNonFinite, takeRows } from '../ops/nn.js';
+import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { Callback, CustomCallback, History, type CallbackHandlers, type Logs } from '../callbacks/callback.js';
 import { ProgressBar } from '../callbacks/progress-bar.js';
@@ -47,11 +47,11 @@ interface Data {
   ys: Tensor[];
 }
 
-interface StepResult {
+type StepResult = {
   loss: Tensor;
   /** Per output: its loss, and its predictions (or logits when the activation was fused into the loss). */
   outputs: (OutputValue & { loss: Tensor })[];
-}
+};
 
 /** The activation whose logits `loss` takes fused (stable and cheaper), if any. */
 function fusedLossActivation(loss: CompiledOutput['lossName']): FusableActivation {
@@ -92,11 +92,7 @@ function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
       let v: Tensor;
       if (m.accuracy && out.logits) {
         // argmax(logits) = argmax(softmax); logit > 0 ⇔ sigmoid > 0.5.
-        const [ip, iy] = [out.output.id, y.id];
-        const kind = m.accuracy;
-        const correct = wrap(call((g) => g.op_accuracy(ip, iy, kind, out.logits === 'sigmoid' ? 0 : 0.5)));
-        const n = kind === 'binary' ? out.output.size : out.output.shape[0]!;
-        v = mul(correct, 1 / Math.max(1, n));
+        v = accuracy(y, out.output, m.accuracy, out.logits === 'sigmoid' ? 0 : 0.5);
       } else {
         const probs = out.logits === 'softmax' ? softmax(out.output) : out.logits === 'sigmoid' ? sigmoid(out.output) : out.output;
         v = m.fn(y, probs);
@@ -139,8 +135,7 @@ function prepareData(model: LayersModel, c: Compiled, op: string, x: TensorsArg,
   });
   for (const [list, what] of [[xs, 'x'], [ysIn, 'y']] as const) {
     for (const t of list) {
-      const id = t.id;
-      const bad = call((g) => g.tensor_count_non_finite(id));
+      const bad = countNonFinite(t);
       if (bad > 0) throw new InvalidArgumentError(`${model.name}.${op}: ${what} contains ${bad} NaN or infinite value(s)`);
     }
   }
@@ -228,7 +223,6 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
   for (const cb of cbs) cb.setModel(model);
 
   const vars = model.trainableWeights;
-  const varIds = Uint32Array.from(vars.map((v) => v.id));
   const yieldEvery = args.yieldEvery ?? (environment() === 'node' ? Infinity : 100);
   model.stopTraining = false;
   try {
@@ -237,7 +231,7 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
     for (let epoch = first; epoch < first + epochs && !model.stopTraining; epoch++) {
       for (const cb of cbs) await cb.onEpochBegin(epoch);
       const seed = args.seed === undefined ? undefined : args.seed + epoch;
-      const perm = args.shuffle === false ? tensor(Int32Array.from({ length: n }, (_, i) => i), [n], 'int32') : wrap(call((g) => g.random_permutation(n, seed)));
+      const perm = args.shuffle === false ? tensor(Int32Array.from({ length: n }, (_, i) => i), [n], 'int32') : randomPermutation(n, seed);
       const sums: Logs = {};
       let lastYield = performance.now();
       try {
@@ -245,7 +239,7 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
           const start = b * batchSize;
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin(b);
-          const logs = tidy(() => trainStep(model, c, train, perm, start, count, vars, varIds));
+          const logs = tidy(() => trainStep(model, c, train, perm, start, count, vars));
           for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
           if (!Number.isFinite(logs.loss!)) {
             throw new InvalidArgumentError(`${model.name}.fit: the loss became ${logs.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
@@ -273,25 +267,11 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
   return history;
 }
 
-function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[], varIds: Uint32Array): Logs {
-  const ip = perm.id;
-  const take = (t: Tensor) => {
-    const it = t.id;
-    return wrap(call((g) => g.op_take_rows(it, ip, start, count)));
-  };
+function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[]): Logs {
+  const take = (t: Tensor) => takeRows(t, perm, start, count);
   const batch: Data = { xs: d.xs.map(take), ys: d.ys.map(take) };
-  call((g) => g.tape_start());
-  let r: StepResult;
-  let gradIds: Uint32Array;
-  try {
-    r = forward(model, c, batch, true);
-    const lossId = r.loss.id;
-    gradIds = call((g) => g.tape_backward(lossId, varIds, undefined));
-  } finally {
-    call((g) => g.tape_end());
-  }
-  const used = vars.filter((_, i) => gradIds[i] !== 0);
-  const grads = Array.from(gradIds).filter((id) => id !== 0).map((id) => new Tensor(id));
-  c.optimizer.applyGradients(used, grads);
+  const { result: r, grads } = recordGradients(() => forward(model, c, batch, true), (r) => r.loss, vars);
+  const used = vars.filter((_, i) => grads[i] !== null);
+  c.optimizer.applyGradients(used, grads.filter((g): g is Tensor => g !== null));
   return batchLogs(c, batch, r);
 }

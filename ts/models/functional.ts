@@ -16,7 +16,6 @@ import { tidy } from '../engine/scope.js';
 import { clone } from '../ops/create.js';
 import { concat, sliceRows } from '../ops/layout.js';
 import { InputLayer } from '../layers/input-layer.js';
-import { Dense } from '../layers/core.js';
 import { Layer, type SymbolicShape } from '../layers/layer.js';
 import { isSymbolic, type Node, type ShapeOrShapes, type SymbolicTensor } from '../layers/symbolic.js';
 import { Tensor } from '../tensor.js';
@@ -24,7 +23,7 @@ import type { Variable } from '../variable.js';
 import type { History } from '../callbacks/callback.js';
 import { resolveCompile, type CompileArgs, type Compiled } from './compile.js';
 import { evaluateBatches, fit, type FitArgs } from './fit.js';
-import { saveModel } from './serialization.js';
+import { saveModel } from './save.js';
 import { formatSummary } from './summary.js';
 
 export interface ModelArgs {
@@ -86,11 +85,6 @@ export type FusableActivation = 'softmax' | 'sigmoid' | null;
 export interface OutputValue {
   output: Tensor;
   logits: FusableActivation;
-}
-
-/** `layer`'s output before its `act` activation, when the layer can give it; else null. */
-function offeredLogits(layer: Layer, x: Tensor, act: 'softmax' | 'sigmoid'): Tensor | null {
-  return layer instanceof Dense && layer.activation === act ? layer.preActivation(x) : null;
 }
 
 /** Keras/TF.js: node references to a nested model skip its internal node 0. */
@@ -372,7 +366,7 @@ export class LayersModel extends Layer {
     for (const node of g.nodes) {
       const ins = node.inputs.map((s) => values.get(s.id)!);
       const act = fuse.get(node.outputs[0]!.id);
-      const z = act && node.singleInput ? offeredLogits(node.layer, ins[0]!, act) : null;
+      const z = act && node.singleInput ? node.layer.callLogits(ins[0]!, act, training) : null;
       if (z) {
         values.set(node.outputs[0]!.id, z);
         logits.add(node.outputs[0]!.id);

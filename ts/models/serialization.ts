@@ -3,11 +3,10 @@
  * (model.json topology + weights.bin), so models move between Sinew,
  * TensorFlow.js and Keras (through tensorflowjs_converter).
  */
-import { backendInfo } from '../engine/backend.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { getInitializer } from '../initializers.js';
-import { decodeWeights, encodeWeights } from '../io/weights.js';
-import { getHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+import { decodeWeights } from '../io/weights.js';
+import { getHandler, type IOHandler } from '../io/handlers.js';
 import { InputLayer } from '../layers/input-layer.js';
 import type { Layer } from '../layers/layer.js';
 import { layerClass } from '../layers/registry.js';
@@ -98,38 +97,6 @@ export function modelFromTopology(topology: unknown): Sequential | LayersModel {
     throw e;
   }
   return model;
-}
-
-/** Saves `model` to a destination (see `Sequential.save`). */
-export async function saveModel(model: LayersModel, destination: string | URL | IOHandler): Promise<SaveResult> {
-  const handler = getHandler(destination);
-  const { data, specs } = encodeWeights(
-    model.weights.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype, values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : v.dataSync() })),
-  );
-  const c = model.compiled;
-  return handler.save({
-    modelTopology: model.toJSON(),
-    weightSpecs: specs,
-    weightData: data,
-    format: 'layers-model',
-    generatedBy: `sinew ${backendInfo().version}`,
-    convertedBy: null,
-    ...(c
-      ? {
-          trainingConfig: {
-            optimizer_config: { class_name: c.optimizer.className, config: c.optimizer.getConfig() },
-            // One output: the loss name; several: keyed by output name (as Keras writes it), with their weights.
-            ...(c.outputs.length === 1
-              ? { loss: c.outputs[0]!.lossName, metrics: c.outputs[0]!.metrics.map((m) => m.key) }
-              : {
-                  loss: Object.fromEntries(c.outputs.map((o) => [o.name, o.lossName])),
-                  loss_weights: Object.fromEntries(c.outputs.map((o) => [o.name, o.weight])),
-                  metrics: [...new Set(c.outputs.flatMap((o) => o.metrics.map((m) => m.key)))],
-                }),
-          },
-        }
-      : {}),
-  });
 }
 
 /**

@@ -5,20 +5,22 @@
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
 import { dims, pair, wrap, type Padding } from './handle.js';
+import type { ActivationName, PoolName } from './names.js';
 
 export type { Padding } from './handle.js';
 
-/** Activations `conv2d` can fuse into the same op. */
-export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+/** Activations `conv2d` and `fused.matMul` apply in the same engine call (all of them). */
+export type FusedActivation = ActivationName;
 
 /**
  * `activation(conv2d(x, filter) + bias)`: bias (per output channel) and
- * activation are optional and fused into the one op.
+ * activation are optional and applied in the one engine call; `alpha`
+ * parameterises leakyRelu / elu.
  */
-export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear'): Tensor {
+export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear', alpha?: number): Tensor {
   const [sh, sw] = pair('conv2d', 'strides', strides);
   const [ix, iw, ib] = [x.id, filter.id, bias?.id];
-  return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation)));
+  return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation, alpha)));
 }
 
 /** Gradient of `conv2d` with respect to its input (of shape `xShape`), given `dy`. */
@@ -37,7 +39,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonl
   return wrap(call((g) => g.op_conv2d_backprop_filter(ix, idy, shape, sh, sw, pad)));
 }
 
-function pool(kind: 'max' | 'avg', x: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
+function pool(kind: PoolName, x: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
   const op = `${kind}Pool`;
   const [kh, kw] = pair(op, 'pool size', poolSize);
   const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
@@ -45,7 +47,7 @@ function pool(kind: 'max' | 'avg', x: Tensor, poolSize: number | [number, number
   return wrap(call((g) => g.op_pool(kind, ix, kh, kw, sh, sw, pad)));
 }
 
-function poolBackward(kind: 'max' | 'avg', x: Tensor, dy: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
+function poolBackward(kind: PoolName, x: Tensor, dy: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
   const op = `${kind}PoolBackward`;
   const [kh, kw] = pair(op, 'pool size', poolSize);
   const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);

@@ -103,6 +103,13 @@ export function truncatedNormal(shape: Shape, mean = 0, stdDev = 1, seed?: numbe
   return wrap(call((g) => g.random_normal(d, mean, stdDev, true, s)));
 }
 
+/** A shuffled `[0, n)` as int32 (one epoch's sample order). */
+export function randomPermutation(n: number, seed?: number): Tensor {
+  if (!(Number.isInteger(n) && n >= 0 && n < 2 ** 31)) throw new InvalidArgumentError(`randomPermutation: n must be a non-negative integer, got ${n}`);
+  const s = seedArg('randomPermutation', seed);
+  return wrap(call((g) => g.random_permutation(n, s)));
+}
+
 /** Uniform values on [minval, maxval). */
 export function randomUniform(shape: Shape, minval = 0, maxval = 1, seed?: number): Tensor {
   const d = dims('randomUniform', 'shape', shape);

@@ -1,6 +1,7 @@
 /**
  * Fused ops, as TensorFlow.js's `tf.fused`: product, bias and activation in
- * one engine call (one pass over the output, one node on the gradient tape).
+ * one engine call (one pass over the output and one node on the gradient
+ * tape for linear/relu/sigmoid/tanh, whose derivative needs only the output).
  */
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
@@ -9,13 +10,16 @@ import { wrap } from './handle.js';
 
 export type { FusedActivation } from './conv.js';
 
-/** `activation(a·b + bias)` for 2-D `a` [n, k] and `b` [k, m]; `bias` is [m]. */
-export function matMul({ a, b, bias, activation = 'linear' }: { a: Tensor; b: Tensor; bias?: Tensor; activation?: FusedActivation }): Tensor {
+/**
+ * `activation(a·b + bias)` for 2-D `a` [n, k] and `b` [k, m]; `bias` is [m].
+ * `leakyreluAlpha` parameterises leakyRelu (TF.js's name; also elu's alpha here).
+ */
+export function matMul({ a, b, bias, activation = 'linear', leakyreluAlpha }: { a: Tensor; b: Tensor; bias?: Tensor; activation?: FusedActivation; leakyreluAlpha?: number }): Tensor {
   const [ia, ib, ic] = [a.id, b.id, bias?.id];
-  return wrap(call((g) => g.op_dense(ia, ib, ic, activation)));
+  return wrap(call((g) => g.op_dense(ia, ib, ic, activation, leakyreluAlpha)));
 }
 
 /** `activation(conv2d(x, filter) + bias)` (NHWC). */
-export function conv2d({ x, filter, strides = 1, pad = 'valid', bias, activation = 'linear' }: { x: Tensor; filter: Tensor; strides?: number | [number, number]; pad?: Padding; bias?: Tensor; activation?: FusedActivation }): Tensor {
-  return convOp(x, filter, strides, pad, bias, activation);
+export function conv2d({ x, filter, strides = 1, pad = 'valid', bias, activation = 'linear', leakyreluAlpha }: { x: Tensor; filter: Tensor; strides?: number | [number, number]; pad?: Padding; bias?: Tensor; activation?: FusedActivation; leakyreluAlpha?: number }): Tensor {
+  return convOp(x, filter, strides, pad, bias, activation, leakyreluAlpha);
 }

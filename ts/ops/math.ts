@@ -7,11 +7,14 @@ import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './create.js';
 import { wrap } from './handle.js';
+import type { ActivationName, BinaryOpName, ReductionName, UnaryOpName } from './names.js';
+
+export type { ActivationName } from './names.js';
 
 /** A tensor, or a number used as a scalar tensor. */
 export type TensorOrNumber = Tensor | number;
 
-function binary(kind: string, a: TensorOrNumber, b: TensorOrNumber): Tensor {
+function binary(kind: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): Tensor {
   const ta = typeof a === 'number' ? tensor(a) : a;
   const tb = typeof b === 'number' ? tensor(b) : b;
   try {
@@ -38,11 +41,11 @@ export const minimum = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary(
 
 /** `base ** exp`: a scalar exponent uses a fast path; a tensor exponent broadcasts. */
 export function pow(base: Tensor, exp: TensorOrNumber): Tensor {
-  if (typeof exp === 'number') return unary('powScalar', base, exp);
+  if (typeof exp === 'number') return unary('pow', base, exp);
   return binary('pow', base, exp);
 }
 
-function unary(kind: string, x: Tensor, p = 0, q = 0): Tensor {
+function unary(kind: UnaryOpName, x: Tensor, p = 0, q = 0): Tensor {
   const ix = x.id;
   return wrap(call((g) => g.op_unary(kind, ix, p, q)));
 }
@@ -60,21 +63,17 @@ export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
 /** 1 where x > 0, else 0 (the perceptron's activation; its gradient is 0). */
 export const step = (x: Tensor): Tensor => unary('step', x);
 /** Values limited to [min, max]. */
-export const clipByValue = (x: Tensor, min: number, max: number): Tensor => unary('clip', x, min, max);
+export const clipByValue = (x: Tensor, min: number, max: number): Tensor => unary('clipByValue', x, min, max);
 
-/** Activation names, as in Keras / TensorFlow.js layers. */
-export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softplus' | 'gelu';
-
-/** Applies an activation by name (`alpha` for leakyRelu / elu). */
+/** Applies an activation by name (`alpha` for leakyRelu / elu; defaults 0.2 and 1, as in TensorFlow.js). */
 export function activation(name: ActivationName, x: Tensor, alpha?: number): Tensor {
-  const a = alpha ?? (name === 'leakyRelu' ? 0.2 : 1);
   const ix = x.id;
-  return wrap(call((g) => g.op_activation(name, ix, a)));
+  return wrap(call((g) => g.op_activation(name, ix, alpha)));
 }
 
 export const relu = (x: Tensor): Tensor => activation('relu', x);
-export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => activation('leakyRelu', x, alpha);
-export const elu = (x: Tensor, alpha = 1): Tensor => activation('elu', x, alpha);
+export const leakyRelu = (x: Tensor, alpha?: number): Tensor => activation('leakyRelu', x, alpha);
+export const elu = (x: Tensor, alpha?: number): Tensor => activation('elu', x, alpha);
 /** 1 / (1 + e^-x), stable for large |x|. */
 export const sigmoid = (x: Tensor): Tensor => activation('sigmoid', x);
 export const tanh = (x: Tensor): Tensor => activation('tanh', x);
@@ -89,7 +88,7 @@ function axesArg(op: string, axis: number | number[] | undefined): Int32Array {
   return Int32Array.from(list);
 }
 
-function reduce(kind: string, x: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
+function reduce(kind: ReductionName, x: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
   const axes = axesArg(kind, axis);
   const ix = x.id;
   return wrap(call((g) => g.op_reduce(kind, ix, axes, keepDims)));

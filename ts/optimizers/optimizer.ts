@@ -8,6 +8,7 @@
 import { call } from '../engine/backend.js';
 import { untrack } from '../engine/scope.js';
 import { InvalidArgumentError } from '../errors.js';
+import { clone, fill, tensor } from '../ops/create.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { variableGrads } from '../autograd.js';
 import { trainableVariables, type Variable } from '../variable.js';
@@ -230,10 +231,7 @@ export abstract class Optimizer {
         set.slots.set(n, restored);
         continue;
       }
-      const shape = Uint32Array.from(v.shape);
-      const init = this.slotInitialValue(n);
-      const t = new Tensor(call((g) => g.tensor_fill(shape, init)), v.shape, 'float32');
-      untrack(t);
+      const t = untracked(fill(v.shape, this.slotInitialValue(n)));
       set.slots.set(n, t);
     }
     return set.slots;
@@ -253,12 +251,9 @@ export abstract class Optimizer {
    */
   getWeights(): NamedTensor[] {
     this.#prune();
-    const out: NamedTensor[] = [{ name: 'iter', tensor: new Tensor(call((g) => g.tensor_from(Float32Array.of(this.iterations), new Uint32Array(0), true)), [], 'int32') }];
+    const out: NamedTensor[] = [{ name: 'iter', tensor: tensor(this.iterations, [], 'int32') }];
     for (const set of this.#slots.values()) {
-      for (const [n, t] of set.slots) {
-        const id = t.id;
-        out.push({ name: `${slotPrefix(set.variable)}/${n}`, tensor: new Tensor(call((g) => g.tensor_clone(id)), t.shape, 'float32') });
-      }
+      for (const [n, t] of set.slots) out.push({ name: `${slotPrefix(set.variable)}/${n}`, tensor: clone(t) });
     }
     return out;
   }
@@ -274,23 +269,21 @@ export abstract class Optimizer {
     for (const set of this.#slots.values()) {
       for (const [n, t] of set.slots) byName.set(`${slotPrefix(set.variable)}/${n}`, t);
     }
-    for (const { name, tensor } of weights) {
+    for (const { name, tensor: value } of weights) {
       if (name === 'iter') {
-        const it = tensor.dataSync()[0]!;
+        const it = value.dataSync()[0]!;
         this.iterations = checkNumber(op, 'iter', it, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
         continue;
       }
       const slot = byName.get(name);
       if (slot) {
-        if (!sameShape(slot.shape, tensor.shape)) {
-          throw new InvalidArgumentError(`${op}: '${name}' has shape ${fmtShape(tensor.shape)} but the slot has shape ${fmtShape(slot.shape)}`);
+        if (!sameShape(slot.shape, value.shape)) {
+          throw new InvalidArgumentError(`${op}: '${name}' has shape ${fmtShape(value.shape)} but the slot has shape ${fmtShape(slot.shape)}`);
         }
-        const [dst, src] = [slot.id, tensor.id];
+        const [dst, src] = [slot.id, value.id];
         call((g) => g.tensor_assign(dst, src));
       } else {
-        const src = tensor.id;
-        const copy = new Tensor(call((g) => g.tensor_clone(src)), tensor.shape, 'float32');
-        untrack(copy);
+        const copy = untracked(clone(value));
         this.#pending.get(name)?.dispose();
         this.#pending.set(name, copy);
       }
@@ -332,6 +325,12 @@ export function learningRateFromConfig(lr: unknown): LearningRate | undefined {
 function slotPrefix(v: Tensor): string {
   const name = (v as { name?: unknown }).name;
   return typeof name === 'string' ? name : `tensor_${v.id}`;
+}
+
+/** `t`, no longer freed by an enclosing `tidy` (optimizer state lives until `dispose`). */
+function untracked(t: Tensor): Tensor {
+  untrack(t);
+  return t;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

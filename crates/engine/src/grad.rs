@@ -44,8 +44,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         // y = act(x·W + b): dz = dy·act'(y), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.
         &Op::Dense { act } => {
-            let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
-            let dz = Tensor::f32(y.shape.clone(), ops::nn::dense_dz(act, &y.data, &d.data));
+            let dz = ops::nn::fused_dz(act, store.get("grad", n.output)?, store.get("grad", dy)?);
             let db = (x.len() == 3 && need[2]).then(|| bias_grad(&dz));
             let dz = store.insert(dz);
             if need[0] {
@@ -216,8 +215,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 store.retain(dy);
                 dy
             } else {
-                let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
-                let dz = Tensor::f32(y.shape.clone(), ops::nn::dense_dz(act, &y.data, &d.data));
+                let dz = ops::nn::fused_dz(act, store.get("grad", n.output)?, store.get("grad", dy)?);
                 store.insert(dz)
             };
             if need[0] {

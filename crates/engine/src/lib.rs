@@ -5,6 +5,7 @@
 pub mod autograd;
 pub mod error;
 pub mod grad;
+pub mod names;
 pub mod ops;
 pub mod optim;
 pub mod random;
@@ -12,4 +13,9 @@ pub mod shape;
 pub mod store;
 
 pub use error::{EngineError, ErrorKind};
+pub use names::Named;
+/// The kernel enums the boundary names (see [`names`]): re-exported so the
+/// wasm crate needs nothing from the kernels crate to parse them.
+pub use sinew_kernels::activation::Activation;
+pub use sinew_kernels::elementwise::{BinaryOp, UnaryOp};
 pub use store::{DType, Store, Tensor, TensorId};

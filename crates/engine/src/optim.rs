@@ -32,6 +32,7 @@ use std::collections::HashSet;
 use sinew_kernels::optim::{self as k, Clip, Rule};
 
 use crate::error::{EngineError, Result};
+use crate::names::Named;
 use crate::shape::fmt_shape;
 use crate::store::{Store, TensorId};
 
@@ -50,35 +51,6 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
-    pub const ALL: [OptimizerKind; 7] = [
-        OptimizerKind::Sgd,
-        OptimizerKind::Momentum,
-        OptimizerKind::Adagrad,
-        OptimizerKind::RmsProp,
-        OptimizerKind::Adam,
-        OptimizerKind::AdamW,
-        OptimizerKind::Adamax,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "sgd",
-            OptimizerKind::Momentum => "momentum",
-            OptimizerKind::Adagrad => "adagrad",
-            OptimizerKind::RmsProp => "rmsprop",
-            OptimizerKind::Adam => "adam",
-            OptimizerKind::AdamW => "adamw",
-            OptimizerKind::Adamax => "adamax",
-        }
-    }
-
-    pub fn parse(name: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|k| k.name()).collect();
-            EngineError::invalid("optimizer", format!("unknown optimizer '{name}' (expected one of {})", names.join(", ")))
-        })
-    }
-
     /// Names of the optimizer's own hyperparameters (after the common four).
     fn own_hyper(self) -> &'static [&'static str] {
         match self {
@@ -428,8 +400,8 @@ mod tests {
         assert!(e.to_string().contains("tape"), "{e}");
         s.tape = None;
         check(&s);
-        assert!(OptimizerKind::parse("nope").is_err());
-        assert_eq!(OptimizerKind::parse("adamw").unwrap(), OptimizerKind::AdamW);
+        assert!(crate::names::parse::<OptimizerKind>("nope").is_err());
+        assert_eq!(crate::names::parse::<OptimizerKind>("adamw").unwrap(), OptimizerKind::AdamW);
     }
 
     #[test]

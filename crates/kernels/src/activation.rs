@@ -18,7 +18,7 @@
 //! [`backward`] takes both `x` and `y`; a slice the activation does not read
 //! (see [`Activation::needs_input`] / [`Activation::needs_output`]) may be empty.
 
-use crate::elementwise::{lanes1, map1, map2, map3};
+use crate::elementwise::{lanes1, map1, map1_inplace, map2, map3};
 use crate::math::{self, exp, exp_v, expm1, expm1_v, sigmoid, sigmoid_v, tanh, tanh_v};
 use crate::simd::F32x4;
 
@@ -57,40 +57,73 @@ impl Activation {
     pub fn needs_output(self) -> bool {
         matches!(self, Activation::Elu(_) | Activation::Sigmoid | Activation::Tanh)
     }
+    /// Whether `act'(x)` is a function of the output `y` alone, so an op that
+    /// fuses the activation need not keep the pre-activation values (see
+    /// [`backward_from_output`]).
+    pub fn derivative_from_output(self) -> bool {
+        matches!(self, Activation::Linear | Activation::Relu | Activation::Sigmoid | Activation::Tanh)
+    }
+}
+
+/// Binds `$fv` (SIMD) and `$fs` (scalar tail) to `act`'s forward map and
+/// evaluates `$body`; `Linear` evaluates `$linear` instead. Shared by
+/// [`forward`] and [`forward_in_place`] so each formula is written once.
+macro_rules! with_forward {
+    ($act:expr, $linear:expr, |$fv:ident, $fs:ident| $body:expr) => {{
+        let zero = F32x4::zero();
+        match $act {
+            Activation::Linear => $linear,
+            Activation::Relu => {
+                let ($fv, $fs) = (|v: F32x4| v.relu(), crate::simd::relu);
+                $body
+            }
+            Activation::LeakyRelu(alpha) => {
+                let av = F32x4::splat(alpha);
+                let $fv = move |v: F32x4| F32x4::select(v.gt(zero), v, v.mul(av));
+                let $fs = move |v: f32| if v > 0.0 { v } else { alpha * v };
+                $body
+            }
+            Activation::Elu(alpha) => {
+                let av = F32x4::splat(alpha);
+                let $fv = move |v: F32x4| F32x4::select(v.gt(zero), v, av.mul(expm1_v(v)));
+                let $fs = move |v: f32| if v > 0.0 { v } else { alpha * expm1(v) };
+                $body
+            }
+            Activation::Sigmoid => {
+                let ($fv, $fs) = (sigmoid_v, sigmoid);
+                $body
+            }
+            Activation::Tanh => {
+                let ($fv, $fs) = (tanh_v, tanh);
+                $body
+            }
+            Activation::Softplus => {
+                let ($fv, $fs) = (softplus_v, softplus);
+                $body
+            }
+            Activation::Gelu => {
+                let ($fv, $fs) = (gelu_v, gelu);
+                $body
+            }
+        }
+    }};
 }
 
 /// `y = act(x)`.
 pub fn forward(act: Activation, x: &[f32], y: &mut [f32]) {
-    let zero = F32x4::zero();
-    match act {
-        Activation::Linear => {
+    with_forward!(
+        act,
+        {
             assert_eq!(x.len(), y.len());
             y.copy_from_slice(x)
-        }
-        Activation::Relu => map1(x, y, |v| v.relu(), crate::simd::relu),
-        Activation::LeakyRelu(alpha) => {
-            let av = F32x4::splat(alpha);
-            map1(
-                x,
-                y,
-                move |v| F32x4::select(v.gt(zero), v, v.mul(av)),
-                move |v| if v > 0.0 { v } else { alpha * v },
-            )
-        }
-        Activation::Elu(alpha) => {
-            let av = F32x4::splat(alpha);
-            map1(
-                x,
-                y,
-                move |v| F32x4::select(v.gt(zero), v, av.mul(expm1_v(v))),
-                move |v| if v > 0.0 { v } else { alpha * expm1(v) },
-            )
-        }
-        Activation::Sigmoid => map1(x, y, sigmoid_v, sigmoid),
-        Activation::Tanh => map1(x, y, tanh_v, tanh),
-        Activation::Softplus => map1(x, y, softplus_v, softplus),
-        Activation::Gelu => map1(x, y, gelu_v, gelu),
-    }
+        },
+        |fv, fs| map1(x, y, fv, fs)
+    )
+}
+
+/// `y = act(y)` in place (e.g. the epilogue of a fused dense or convolution).
+pub fn forward_in_place(act: Activation, y: &mut [f32]) {
+    with_forward!(act, (), |fv, fs| map1_inplace(y, fv, fs))
 }
 
 /// `dx = dy · act'(x)`. `x`/`y` may be empty when not needed (see the
@@ -148,6 +181,20 @@ pub fn backward(act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32
         ),
         Activation::Softplus => map2(x, dy, dx, |x, g| g.mul(sigmoid_v(x)), |x, g| g * sigmoid(x)),
         Activation::Gelu => map2(x, dy, dx, |x, g| g.mul(gelu_grad_v(x)), |x, g| g * gelu_grad(x)),
+    }
+}
+
+/// `dx = dy · act'(x)` from the output `y = act(x)` only, for activations
+/// with [`Activation::derivative_from_output`].
+///
+/// # Panics
+/// For any other activation, or when the lengths differ.
+pub fn backward_from_output(act: Activation, y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    assert!(act.derivative_from_output(), "{act:?}: the derivative needs the input");
+    match act {
+        // relu(x) > 0 exactly where x > 0, so y stands in for x.
+        Activation::Relu => backward(act, y, &[], dy, dx),
+        _ => backward(act, &[], y, dy, dx),
     }
 }
 
@@ -231,31 +278,5 @@ pub fn gelu_erf_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) {
         let cdf = 0.5 * (1.0 + math::erf(x * std::f32::consts::FRAC_1_SQRT_2));
         let pdf = INV_SQRT_2PI * exp(-0.5 * x * x);
         *d = g * (cdf + x * pdf);
-    }
-}
-
-/// Scalar forward of `act` (same formulas as the kernel tails).
-pub fn forward_scalar(act: Activation, x: f32) -> f32 {
-    match act {
-        Activation::Linear => x,
-        Activation::Relu => crate::simd::relu(x),
-        Activation::LeakyRelu(a) => {
-            if x > 0.0 {
-                x
-            } else {
-                a * x
-            }
-        }
-        Activation::Elu(a) => {
-            if x > 0.0 {
-                x
-            } else {
-                a * expm1(x)
-            }
-        }
-        Activation::Sigmoid => sigmoid(x),
-        Activation::Tanh => tanh(x),
-        Activation::Softplus => softplus(x),
-        Activation::Gelu => gelu(x),
     }
 }

@@ -14,7 +14,7 @@
 //!   dlogits additionally 1e-9 absolute.
 
 use sinew_kernels::activation::{
-    backward, forward, gelu_erf, gelu_erf_backward, Activation,
+    backward, backward_from_output, forward, forward_in_place, gelu_erf, gelu_erf_backward, Activation,
 };
 use sinew_kernels::softmax::{
     log_softmax, log_softmax_backward, softmax, softmax_backward, softmax_cross_entropy, Labels,
@@ -154,6 +154,34 @@ fn backward_matches_finite_differences() {
             }
         }
     }
+}
+
+#[test]
+fn in_place_and_from_output_forms_equal_the_general_kernels() {
+    let mut rng = Rng(5);
+    for act in ACTS {
+        for &n in &LENS {
+            let x = rng.vec_scaled(n, 4.0);
+            let dy = rng.vec_scaled(n, 1.0);
+            let mut y = vec![0.0; n];
+            forward(act, &x, &mut y);
+            let mut z = x.clone();
+            forward_in_place(act, &mut z);
+            assert_eq!(z, y, "{act:?} in place");
+            if act.derivative_from_output() {
+                let (mut a, mut b) = (vec![0.0; n], vec![f32::NAN; n]);
+                backward(act, &x, &y, &dy, &mut a);
+                backward_from_output(act, &y, &dy, &mut b);
+                assert_eq!(a, b, "{act:?} from output");
+            }
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "needs the input")]
+fn from_output_refuses_an_activation_that_needs_its_input() {
+    backward_from_output(Activation::Gelu, &[1.0], &[1.0], &mut [0.0]);
 }
 
 #[test]

@@ -51,6 +51,17 @@ pub fn build_info() -> String {
     )
 }
 
+/// Every name table of the engine (`sinew_engine::names`) as JSON,
+/// `{"activation":["linear",...],...}`: what the TypeScript unions must equal.
+#[wasm_bindgen]
+pub fn name_tables() -> String {
+    let sets: Vec<String> = sinew_engine::names::tables()
+        .into_iter()
+        .map(|(set, names)| format!(r#""{set}":["{}"]"#, names.join(r#"",""#)))
+        .collect();
+    format!("{{{}}}", sets.join(","))
+}
+
 /// Threads kernels may use right now (pool size, capped by `set_max_threads`).
 #[wasm_bindgen]
 pub fn num_threads() -> usize {

@@ -1,6 +1,7 @@
 //! Convolution and pooling entry points.
 
-use sinew_engine::ops::{self, Conv2dArgs, Pool2dArgs, PoolKind};
+use sinew_engine::names::{self, parse};
+use sinew_engine::ops::{self, Conv2dArgs, Pool2dArgs};
 use sinew_engine::{EngineError, TensorId};
 use wasm_bindgen::prelude::*;
 
@@ -10,17 +11,11 @@ fn conv_args(op: &str, stride_h: usize, stride_w: usize, pad: &str) -> Result<Co
     Ok(Conv2dArgs { stride_h, stride_w, pad: ops::padding(op, pad)? })
 }
 
-fn pool_kind(op: &str, kind: &str) -> Result<PoolKind, EngineError> {
-    match kind {
-        "max" => Ok(PoolKind::Max),
-        "avg" => Ok(PoolKind::Avg),
-        other => Err(EngineError::invalid(op, format!("pool kind must be 'max' or 'avg', got '{other}'"))),
-    }
-}
-
+/// `act(conv2d(x, w) + bias)` in one call; `alpha` as in `op_activation`.
 #[wasm_bindgen]
-pub fn op_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usize, stride_w: usize, pad: &str, act: &str) -> Result<TensorId, JsError> {
-    with_store(|s| ops::conv2d(s, x, w, bias, conv_args("conv2d", stride_h, stride_w, pad)?, crate::math::activation(act, 0.0)?))
+#[allow(clippy::too_many_arguments)]
+pub fn op_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usize, stride_w: usize, pad: &str, act: &str, alpha: Option<f32>) -> Result<TensorId, JsError> {
+    with_store(|s| ops::conv2d(s, x, w, bias, conv_args("conv2d", stride_h, stride_w, pad)?, names::activation(act, alpha)?))
 }
 
 #[wasm_bindgen]
@@ -47,23 +42,22 @@ fn pool_args(op: &str, kh: usize, kw: usize, stride_h: usize, stride_w: usize, p
 #[wasm_bindgen]
 pub fn op_pool(kind: &str, x: TensorId, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
     with_store(|s| {
-        let k = pool_kind("pool", kind)?;
-        ops::pool(s, k, x, pool_args("pool", kh, kw, stride_h, stride_w, pad)?)
+        ops::pool(s, parse(kind)?, x, pool_args("pool", kh, kw, stride_h, stride_w, pad)?)
     })
 }
 
 #[wasm_bindgen]
 pub fn op_pool_backward(kind: &str, x: TensorId, dy: TensorId, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
     with_store(|s| {
-        let k = pool_kind("poolBackward", kind)?;
-        ops::pool_backward(s, k, x, dy, pool_args("poolBackward", kh, kw, stride_h, stride_w, pad)?)
+        ops::pool_backward(s, parse(kind)?, x, dy, pool_args("poolBackward", kh, kw, stride_h, stride_w, pad)?)
     })
 }
 
-/// `act(x·W + b)` in one pass (act: linear, relu, sigmoid or tanh).
+/// `act(x·W + b)` in one call (see `sinew_engine::ops::dense` for which
+/// activations share the product's pass); `alpha` as in `op_activation`.
 #[wasm_bindgen]
-pub fn op_dense(x: TensorId, w: TensorId, b: Option<TensorId>, act: &str) -> Result<TensorId, JsError> {
-    with_store(|s| ops::dense(s, x, w, b, crate::math::activation(act, 0.0)?))
+pub fn op_dense(x: TensorId, w: TensorId, b: Option<TensorId>, act: &str, alpha: Option<f32>) -> Result<TensorId, JsError> {
+    with_store(|s| ops::dense(s, x, w, b, names::activation(act, alpha)?))
 }
 
 /// Inverted dropout with probability `rate` (seeded when `seed` is given).
@@ -77,14 +71,8 @@ pub fn op_take_rows(x: TensorId, perm: TensorId, start: usize, count: usize) -> 
     with_store(|s| ops::take_rows(s, x, perm, start, count))
 }
 
-/// Correct predictions as a scalar; `kind` is categorical, sparse or binary.
+/// Fraction of correct predictions (a scalar); `kind` is categorical, sparse or binary.
 #[wasm_bindgen]
 pub fn op_accuracy(pred: TensorId, labels: TensorId, kind: &str, threshold: f32) -> Result<TensorId, JsError> {
-    let k = match kind {
-        "categorical" => ops::AccuracyKind::Categorical,
-        "sparse" => ops::AccuracyKind::Sparse,
-        "binary" => ops::AccuracyKind::Binary,
-        other => return Err(crate::to_js(EngineError::invalid("accuracy", format!("unknown accuracy kind '{other}'")))),
-    };
-    with_store(|s| ops::accuracy(s, pred, labels, k, threshold))
+    with_store(|s| ops::accuracy(s, pred, labels, parse(kind)?, threshold))
 }

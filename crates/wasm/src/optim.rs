@@ -1,6 +1,7 @@
 //! Optimizer entry points: one call per training step for all parameters.
 
-use sinew_engine::optim::{self, OptimizerKind};
+use sinew_engine::names::parse;
+use sinew_engine::optim;
 use wasm_bindgen::prelude::*;
 
 use crate::with_store;
@@ -10,8 +11,7 @@ use crate::with_store;
 #[wasm_bindgen]
 pub fn optimizer_step(kind: &str, params: Vec<u32>, grads: Vec<u32>, slots: Vec<u32>, hyper: Vec<f32>, step: u32) -> Result<(), JsError> {
     with_store(|s| {
-        let kind = OptimizerKind::parse(kind)?;
-        optim::optimizer_step(s, kind, &params, &grads, &slots, &hyper, step)
+        optim::optimizer_step(s, parse(kind)?, &params, &grads, &slots, &hyper, step)
     })
 }
 

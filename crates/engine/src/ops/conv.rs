@@ -64,12 +64,13 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Re
 }
 
 /// `y = act(conv2d(x, w) + bias)`: `[n,h,w,c_in] * [kh,kw,c_in,c_out] -> [n,oh,ow,c_out]`.
-/// The activation (linear, relu, sigmoid or tanh) is fused: one op, one tape node.
+/// The activation is fused as in `dense` (one pass and one tape node when its
+/// derivative needs only the output, else a second node in the same call).
 pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs, act: Activation) -> Result<TensorId> {
-    const OP: &str = "conv2d";
-    if !super::nn::fusable(act) {
-        return Err(EngineError::invalid(OP, format!("activation '{}' is not fused; apply it as a separate op", super::elementwise::activation_name(act))));
+    if !act.derivative_from_output() {
+        return super::nn::then_activate(store, act, |s| conv2d(s, x, w, bias, a, Activation::Linear));
     }
+    const OP: &str = "conv2d";
     let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
     let p = geometry(OP, &tx.shape, &tw.shape, a)?;
     let tb = match bias {
@@ -87,7 +88,7 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     };
     let mut y = vec![0.0; p.y_len()];
     k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
-    super::nn::activate_in_place(act, &mut y);
+    sinew_kernels::activation::forward_in_place(act, &mut y);
     let out = Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c_out], y);
     let inputs: &[TensorId] = match bias {
         Some(b) => &[x, w, b],

@@ -7,24 +7,13 @@ use sinew_kernels::elementwise::{self as ew, BinaryOp, UnaryOp};
 
 use super::{emit, Op};
 use crate::error::{EngineError, Result};
+use crate::names::Named;
 use crate::shape::{fmt_shape, size_of};
 use crate::store::{Store, Tensor, TensorId};
 
-pub fn binary_name(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "add",
-        BinaryOp::Sub => "sub",
-        BinaryOp::Mul => "mul",
-        BinaryOp::Div => "div",
-        BinaryOp::Pow => "pow",
-        BinaryOp::Maximum => "maximum",
-        BinaryOp::Minimum => "minimum",
-    }
-}
-
 /// `a op b` on raw buffers with broadcasting (no store, no tape).
 pub fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let name = binary_name(op);
+    let name = op.name();
     let shape = broadcast::broadcast_shape(&a.shape, &b.shape).map_err(|_| {
         EngineError::shape(name, format!("{} and {}: shapes cannot be broadcast together", fmt_shape(&a.shape), fmt_shape(&b.shape)))
     })?;
@@ -44,25 +33,9 @@ pub fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// `a op b` with broadcasting, recorded for autograd.
 pub fn binary(store: &mut Store, op: BinaryOp, a: TensorId, b: TensorId) -> Result<TensorId> {
-    let name = binary_name(op);
+    let name = op.name();
     let out = binary_raw(op, store.get_f32(name, a)?, store.get_f32(name, b)?)?;
     Ok(emit(store, Op::Binary(op), &[a, b], out))
-}
-
-pub fn unary_name(op: UnaryOp) -> &'static str {
-    match op {
-        UnaryOp::Neg => "neg",
-        UnaryOp::Exp => "exp",
-        UnaryOp::Log => "log",
-        UnaryOp::Sqrt => "sqrt",
-        UnaryOp::Abs => "abs",
-        UnaryOp::Square => "square",
-        UnaryOp::Clip(..) => "clipByValue",
-        UnaryOp::Step => "step",
-        UnaryOp::PowScalar(_) => "pow",
-        UnaryOp::Expm1 => "expm1",
-        UnaryOp::Reciprocal => "reciprocal",
-    }
 }
 
 pub fn unary_raw(op: UnaryOp, x: &Tensor) -> Tensor {
@@ -72,7 +45,7 @@ pub fn unary_raw(op: UnaryOp, x: &Tensor) -> Tensor {
 }
 
 pub fn unary(store: &mut Store, op: UnaryOp, x: TensorId) -> Result<TensorId> {
-    let name = unary_name(op);
+    let name = op.name();
     if let UnaryOp::Clip(lo, hi) = op {
         if lo.is_nan() || hi.is_nan() || lo > hi {
             return Err(EngineError::invalid(name, format!("min {lo} must be <= max {hi}")));
@@ -82,21 +55,8 @@ pub fn unary(store: &mut Store, op: UnaryOp, x: TensorId) -> Result<TensorId> {
     Ok(emit(store, Op::Unary(op), &[x], out))
 }
 
-pub fn activation_name(act: Activation) -> &'static str {
-    match act {
-        Activation::Linear => "linear",
-        Activation::Relu => "relu",
-        Activation::LeakyRelu(_) => "leakyRelu",
-        Activation::Elu(_) => "elu",
-        Activation::Sigmoid => "sigmoid",
-        Activation::Tanh => "tanh",
-        Activation::Softplus => "softplus",
-        Activation::Gelu => "gelu",
-    }
-}
-
 pub fn activate(store: &mut Store, act: Activation, x: TensorId) -> Result<TensorId> {
-    let t = store.get_f32(activation_name(act), x)?;
+    let t = store.get_f32(act.name(), x)?;
     let mut y = vec![0.0; t.data.len()];
     activation::forward(act, &t.data, &mut y);
     let out = Tensor::f32(t.shape.clone(), y);

@@ -2,27 +2,25 @@
 //! `dropout`, row gathering for batches, and accuracy counting.
 
 use sinew_kernels::activation::{self, Activation};
-use sinew_kernels::elementwise::{unary_inplace as ew_unary_inplace, UnaryOp};
 use sinew_kernels::gemm::{self, gemm_bias_act, Gemm};
 
-use super::elementwise::activation_name;
 use super::{emit, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
 use crate::store::{DType, Store, Tensor, TensorId};
 
-/// Activations `dense` fuses: their derivative is a function of the output
-/// alone, so backward needs no copy of the pre-activation values.
-pub fn fusable(act: Activation) -> bool {
-    matches!(act, Activation::Linear | Activation::Relu | Activation::Sigmoid | Activation::Tanh)
-}
-
-/// `act(x·W + b)` for x `[n, in]`, W `[in, out]`, b `[out]`.
+/// `act(x·W + b)` for x `[n, in]`, W `[in, out]`, b `[out]`, in one call.
+///
+/// An activation whose derivative is a function of its output
+/// ([`Activation::derivative_from_output`]: linear, relu, sigmoid, tanh) is
+/// fused into the product's epilogue: one pass, one tape node. Any other is
+/// applied to the product as a second tape node (its derivative needs the
+/// pre-activation values, which that node keeps).
 pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, act: Activation) -> Result<TensorId> {
-    const OP: &str = "dense";
-    if !fusable(act) {
-        return Err(EngineError::invalid(OP, format!("activation '{}' is not fused; apply it as a separate op", activation_name(act))));
+    if !act.derivative_from_output() {
+        return then_activate(store, act, |s| dense(s, x, w, b, Activation::Linear));
     }
+    const OP: &str = "dense";
     let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
     if tx.shape.len() != 2 || tw.shape.len() != 2 || tx.shape[1] != tw.shape[0] {
         return Err(EngineError::shape(
@@ -46,7 +44,7 @@ pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, a
     let epilogue = if act == Activation::Relu { gemm::Activation::Relu } else { gemm::Activation::None };
     gemm_bias_act(&Gemm::new(n, m, k), &tx.data, &tw.data, &mut y, bias, epilogue);
     if matches!(act, Activation::Sigmoid | Activation::Tanh) {
-        activate_in_place(act, &mut y);
+        activation::forward_in_place(act, &mut y);
     }
     let inputs: &[TensorId] = match b {
         Some(b) => &[x, w, b],
@@ -55,28 +53,21 @@ pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, a
     Ok(emit(store, Op::Dense { act }, inputs, Tensor::f32(vec![n, m], y)))
 }
 
-/// Applies a fusable activation to `y` in place (linear: nothing to do).
-pub fn activate_in_place(act: Activation, y: &mut [f32]) {
-    match act {
-        Activation::Linear => {}
-        // SIMD and multithreaded above the element-wise threshold.
-        Activation::Relu => ew_unary_inplace(UnaryOp::Clip(0.0, f32::INFINITY), y),
-        _ => {
-            let z = y.to_vec();
-            activation::forward(act, &z, y);
-        }
-    }
+/// `act(linear(store))`: the un-fused form of `dense`/`conv2d` for an
+/// activation whose derivative needs its input. The intermediate is freed
+/// unless the tape holds it.
+pub(crate) fn then_activate(store: &mut Store, act: Activation, linear: impl FnOnce(&mut Store) -> Result<TensorId>) -> Result<TensorId> {
+    let z = linear(store)?;
+    let y = super::activate(store, act, z);
+    store.release(z);
+    y
 }
 
-/// dz = dy · act'(z), computed from the output y (see `fusable`).
-pub fn dense_dz(act: Activation, y: &[f32], dy: &[f32]) -> Vec<f32> {
-    match act {
-        Activation::Linear => dy.to_vec(),
-        Activation::Relu => y.iter().zip(dy).map(|(&y, &d)| if y > 0.0 { d } else { 0.0 }).collect(),
-        Activation::Sigmoid => y.iter().zip(dy).map(|(&y, &d)| d * y * (1.0 - y)).collect(),
-        Activation::Tanh => y.iter().zip(dy).map(|(&y, &d)| d * (1.0 - y * y)).collect(),
-        _ => unreachable!("dense only records fusable activations"),
-    }
+/// `dz = dy · act'(z)` of a fused op, from its output `y` (see `dense`).
+pub fn fused_dz(act: Activation, y: &Tensor, dy: &Tensor) -> Tensor {
+    let mut dz = vec![0.0; y.data.len()];
+    activation::backward_from_output(act, &y.data, &dy.data, &mut dz);
+    Tensor::f32(y.shape.clone(), dz)
 }
 
 /// Inverted dropout: zeroes each value with probability `rate` and scales the
@@ -139,18 +130,20 @@ pub enum AccuracyKind {
     Binary,
 }
 
-/// Number of correct predictions (a scalar) — summed on the engine side so
-/// only one number crosses to JavaScript per batch.
+/// Fraction of correct predictions (a scalar), counted on the engine side so
+/// only one number crosses to JavaScript per batch. The divisor is the number
+/// of predictions: rows (everything but the class axis) for categorical and
+/// sparse, elements for binary; 1 when there are none.
 pub fn accuracy(store: &mut Store, pred: TensorId, labels: TensorId, kind: AccuracyKind, threshold: f32) -> Result<TensorId> {
     const OP: &str = "accuracy";
     let (p, l) = (store.get_f32(OP, pred)?, store.get(OP, labels)?);
     let argmax = |row: &[f32]| row.iter().enumerate().fold((0usize, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b }).0;
-    let correct: usize = match kind {
+    let (correct, total): (usize, usize) = match kind {
         AccuracyKind::Binary => {
             if p.shape != l.shape {
                 return Err(EngineError::shape(OP, format!("predictions {} and labels {} differ", fmt_shape(&p.shape), fmt_shape(&l.shape))));
             }
-            p.data.iter().zip(&l.data).filter(|(&a, &b)| (a > threshold) == (b > 0.5)).count()
+            (p.data.iter().zip(&l.data).filter(|(&a, &b)| (a > threshold) == (b > 0.5)).count(), p.data.len())
         }
         AccuracyKind::Categorical | AccuracyKind::Sparse => {
             let c = *p.shape.last().ok_or_else(|| EngineError::shape(OP, "predictions must have a class axis"))?;
@@ -162,7 +155,7 @@ pub fn accuracy(store: &mut Store, pred: TensorId, labels: TensorId, kind: Accur
             if !ok {
                 return Err(EngineError::shape(OP, format!("predictions {} and labels {} do not match", fmt_shape(&p.shape), fmt_shape(&l.shape))));
             }
-            (0..n)
+            let correct = (0..n)
                 .filter(|&r| {
                     let pi = argmax(&p.data[r * c..(r + 1) * c]);
                     match kind {
@@ -170,8 +163,11 @@ pub fn accuracy(store: &mut Store, pred: TensorId, labels: TensorId, kind: Accur
                         _ => argmax(&l.data[r * c..(r + 1) * c]) == pi,
                     }
                 })
-                .count()
+                .count();
+            (correct, n)
         }
     };
-    Ok(store.insert(Tensor::f32(vec![], vec![correct as f32])))
+    // correct · (1/total), the reciprocal rounded from f64 as the TypeScript side used to.
+    let fraction = correct as f32 * (1.0 / total.max(1) as f64) as f32;
+    Ok(store.insert(Tensor::f32(vec![], vec![fraction])))
 }

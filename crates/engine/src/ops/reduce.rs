@@ -6,6 +6,7 @@ use sinew_kernels::softmax::{self as sm, Labels};
 
 use super::{emit, Op};
 use crate::error::{EngineError, Result};
+use crate::names::Named;
 use crate::shape::fmt_shape;
 use crate::store::{DType, Store, Tensor, TensorId};
 
@@ -17,16 +18,6 @@ pub enum ReduceKind {
     Min,
 }
 
-impl ReduceKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ReduceKind::Sum => "sum",
-            ReduceKind::Mean => "mean",
-            ReduceKind::Max => "max",
-            ReduceKind::Min => "min",
-        }
-    }
-}
 
 /// Normalises axes (negative counts from the end), sorted, deduplicated.
 pub fn normalize_axes(op: &str, shape: &[usize], axes: &[i32]) -> Result<Vec<usize>> {

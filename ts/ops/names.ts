@@ -1,0 +1,43 @@
+/**
+ * The engine's name tables (`crates/engine/src/names.rs`) as TypeScript
+ * lists and unions. `tests/node/names.test.mjs` checks that every list here
+ * equals the one the loaded engine exports, so a name added in Rust must be
+ * added here too (and nowhere else in the TypeScript code).
+ */
+
+/** Activations the engine computes (`activation`, and fused into `dense`/`conv2d`). */
+export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'gelu'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+/** Broadcasting binary ops. */
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
+export type BinaryOpName = (typeof BINARY_OPS)[number];
+
+/** Unary ops (`pow` here is the number-exponent form). */
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'clipByValue', 'step', 'pow', 'expm1', 'reciprocal'] as const;
+export type UnaryOpName = (typeof UNARY_OPS)[number];
+
+export const REDUCTIONS = ['sum', 'mean', 'max', 'min'] as const;
+export type ReductionName = (typeof REDUCTIONS)[number];
+
+export const POOLS = ['max', 'avg'] as const;
+export type PoolName = (typeof POOLS)[number];
+
+/** What `accuracy` compares: argmax of one-hot rows, argmax against class indices, or thresholded values. */
+export const ACCURACIES = ['categorical', 'sparse', 'binary'] as const;
+export type AccuracyName = (typeof ACCURACIES)[number];
+
+/** Update rules of the engine's fused optimizer step. */
+export const OPTIMIZERS = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adamax'] as const;
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
+
+/** Every table, keyed as the engine's `name_tables()` export. */
+export const NAME_TABLES: Readonly<Record<string, readonly string[]>> = {
+  activation: ACTIVATIONS,
+  binaryOp: BINARY_OPS,
+  unaryOp: UNARY_OPS,
+  reduction: REDUCTIONS,
+  pool: POOLS,
+  accuracy: ACCURACIES,
+  optimizer: OPTIMIZERS,
+};
