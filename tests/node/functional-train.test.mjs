@@ -130,6 +130,58 @@ for (const [optName, opt] of Object.entries(OPTIMIZERS)) {
   });
 }
 
+/** Every merge layer TF.js has, on two branches; the same code builds the graph with Sinew (`lib = sinew`) or TF.js (`lib = tfl`). */
+function mergeGraph(lib) {
+  const a = lib.input({ shape: [5], name: 'a' }), b = lib.input({ shape: [5], name: 'b' });
+  const fa = lib.layers.dense({ units: 4, activation: 'tanh', name: 'fa' }).apply(a);
+  const fb = lib.layers.dense({ units: 4, activation: 'tanh', name: 'fb' }).apply(b);
+  const prod = lib.layers.multiply({ name: 'prod' }).apply([fa, fb]);
+  const mx = lib.layers.maximum({ name: 'mx' }).apply([fa, fb]);
+  const mn = lib.layers.minimum({ name: 'mn' }).apply([fa, prod]);
+  const av = lib.layers.average({ name: 'av' }).apply([fa, fb, prod]);
+  const cos = lib.layers.dot({ axes: 1, normalize: true, name: 'cos' }).apply([fa, fb]);
+  const cat = lib.layers.concatenate({ name: 'cat' }).apply([lib.layers.add({ name: 'sum' }).apply([mx, mn]), av, cos]);
+  return lib.model({ inputs: [a, b], outputs: lib.layers.dense({ units: 1, name: 'out' }).apply(cat) });
+}
+
+test.serial(`every merge layer in training (multiply, maximum, minimum, average, dot normalised, add, concatenate), SGD lr 0.2, MSE: loss per step and weights after ${STEPS} steps match TF.js within ${TOL}`, async (t) => {
+  const [xa, xb] = [randomMatrix(N, 5, 41), randomMatrix(N, 5, 42)];
+  const y = Float32Array.from({ length: N }, (_, i) => Math.sin(xa[i * 5] * xb[i * 5 + 1]) + xa[i * 5 + 2] - xb[i * 5 + 3]);
+  const tm = mergeGraph(tfl);
+  const tfOpt = tf.train.sgd(0.2);
+  tm.compile({ optimizer: tfOpt, loss: 'meanSquaredError' });
+  const sm = mergeGraph(sinew);
+  sm.compile({ optimizer: new sinew.optimizers.SGD({ learningRate: 0.2 }), loss: 'meanSquaredError' });
+  t.deepEqual(sm.layers.map((l) => l.name), tm.layers.map((l) => l.name));
+  const init = tm.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync().slice() }));
+  const ws = init.map((w) => sinew.tensor(w.values, w.shape));
+  sm.setWeights(ws);
+  for (const w of ws) w.dispose();
+  const tfLoss = [];
+  const [ta, tb, ty] = [tf.tensor2d(xa, [N, 5]), tf.tensor2d(xb, [N, 5]), tf.tensor2d(y, [N, 1])];
+  for (let s = 0; s < STEPS; s++) {
+    const batch = [ta, tb, ty].map((x) => tf.slice(x, [s * BATCH, 0], [BATCH, x.shape[1]]));
+    tfLoss.push(await tm.trainOnBatch([batch[0], batch[1]], batch[2]));
+    tf.dispose(batch);
+  }
+  const [sa, sb, sy] = [sinew.tensor(xa, [N, 5]), sinew.tensor(xb, [N, 5]), sinew.tensor(y, [N, 1])];
+  const sinewLoss = [];
+  await sm.fit([sa, sb], sy, { epochs: 1, batchSize: BATCH, shuffle: false, verbose: 0, callbacks: { onBatchEnd: (_b, logs) => sinewLoss.push(logs.loss) } });
+  const tfW = tm.getWeights().map((w) => w.dataSync());
+  const sW = sm.getWeights().map((w) => { const v = w.dataSync(); w.dispose(); return v; });
+  const le = worst(sinewLoss, tfLoss);
+  const we = Math.max(...sW.map((w, i) => worst(w, tfW[i])));
+  t.log(`worst loss difference ${le.toExponential(2)}, worst weight difference ${we.toExponential(2)}`);
+  t.true(le <= TOL);
+  t.true(we <= TOL);
+  sW.forEach((_, i) => t.true(worst(tfW[i], init[i].values) > 10 * TOL, `weight ${i} moved`));
+  for (const x of [sa, sb, sy]) x.dispose();
+  tf.dispose([ta, tb, ty]);
+  tm.dispose();
+  tfOpt.dispose();
+  sm.dispose();
+});
+
 test('compile: one loss for all outputs, per-output metrics and weights; bad specs throw typed errors and keep the previous compile', async (t) => {
   const m = sinewModel();
   m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });
