@@ -269,3 +269,23 @@ test('training, evaluating and predicting a functional model leaks no engine ten
   for (const v of [...Object.values(x), ...y]) v.dispose();
   m.dispose();
 });
+
+test('a frozen nested model (trainable = false) keeps its weights while the model around it trains; summary counts them as non-trainable', async (t) => {
+  const ix = sinew.input({ shape: [4] });
+  const encoder = sinew.model({ inputs: ix, outputs: layers.dense({ units: 3, activation: 'tanh' }).apply(ix), name: 'frozen_encoder' });
+  encoder.trainable = false;
+  const x = sinew.input({ shape: [4] });
+  const m = sinew.model({ inputs: x, outputs: layers.dense({ units: 1, name: 'head' }).apply(encoder.apply(x)) });
+  t.deepEqual(m.outputLayers.map((l) => l.name), ['head']);
+  t.deepEqual(m.trainableWeights.map((w) => w.name), ['head/kernel', 'head/bias']);
+  const before = encoder.getWeights().map((w) => { const v = Array.from(w.dataSync()); w.dispose(); return v; });
+  const headBefore = Array.from(m.getLayer('head').weights[0].dataSync());
+  const [xs, ys] = [sinew.tensor(randomMatrix(32, 4, 9), [32, 4]), sinew.tensor(randomMatrix(32, 1, 10), [32, 1])];
+  m.compile({ optimizer: new sinew.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+  await m.fit(xs, ys, { epochs: 3, batchSize: 8, verbose: 0 });
+  t.deepEqual(encoder.getWeights().map((w) => { const v = Array.from(w.dataSync()); w.dispose(); return v; }), before);
+  t.notDeepEqual(Array.from(m.getLayer('head').weights[0].dataSync()), headBefore);
+  t.regex(m.summary(null), /Trainable params: 4\nNon-trainable params: 15/);
+  for (const v of [xs, ys]) v.dispose();
+  m.dispose();
+});

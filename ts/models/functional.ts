@@ -211,9 +211,14 @@ export class LayersModel extends Layer {
     return this.inputs.map((t) => t.node.layer as InputLayer);
   }
 
+  /** The layers that produce the outputs, in output order. */
+  get outputLayers(): Layer[] {
+    return this.outputs.map((t) => t.node.layer);
+  }
+
   /** Names of the layers that produce the outputs (keys of name-keyed `y` and of per-output losses). */
   get outputNames(): string[] {
-    return this.outputs.map((t) => t.node.layer.name);
+    return this.outputLayers.map((l) => l.name);
   }
 
   get inputNames(): string[] {
