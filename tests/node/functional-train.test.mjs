@@ -250,7 +250,7 @@ test('the README Functional API example runs as written and learns (larger accur
   }
 });
 
-test('training, evaluating and predicting a functional model leaks no engine tensors', async (t) => {
+test.serial('training, evaluating and predicting a functional model leaks no engine tensors (serial: the count is global)', async (t) => {
   const m = sinewModel();
   m.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'mse'], metrics: ['accuracy'] });
   const d = makeData();
