@@ -1,8 +1,9 @@
 // The real npm tarball, installed into a scratch project outside the repo,
-// imported from plain Node ESM and type-checked from TypeScript.
+// imported from plain Node ESM and type-checked from TypeScript; and every
+// js/ts snippet of the README run verbatim against it.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,25 +12,50 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const npm = (args, cwd) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, maxBuffer: 1 << 24 });
+const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
+const tsc = join(repo, 'node_modules/.bin/tsc');
+
+/** Packs the repo and installs the tarball into a fresh project; returns the project dir and the packed file list. */
+async function installTarball() {
+  const scratch = await mkdtemp(join(tmpdir(), 'sinew-pkg-'));
+  const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], repo);
+  const [packed] = JSON.parse(stdout);
+  await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  await npm(['install', join(scratch, packed.filename)], scratch);
+  return { scratch, files: packed.files.map((f) => f.path) };
+}
+const installed = installTarball();
+test.after.always(async () => rm((await installed).scratch, { recursive: true, force: true }));
+
+/** Type-checks TypeScript files the way a strict Node-only project would (no DOM lib, library typings checked too). */
+async function typecheck(cwd, files, { dom = false, emit = false } = {}) {
+  const args = ['--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', dom ? 'es2022,dom' : 'es2022', '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), '--skipLibCheck', 'false'];
+  await run(tsc, [...args, ...(emit ? ['--outDir', 'out'] : ['--noEmit']), ...files], { cwd }).catch((e) => {
+    throw new Error(`tsc failed:\n${e.stdout}${e.stderr}`);
+  });
+}
+
+test('package metadata: a free npm name, licences shipped, links', async (t) => {
+  const { files } = await installed;
+  t.is(pkg.name, 'sinew-nn', "the npm name 'sinew' belongs to an unrelated package");
+  t.true(files.includes('LICENSE-MIT') && files.includes('LICENSE-APACHE'), `the texts of "${pkg.license}" are shipped`);
+  t.is(pkg.license, 'MIT OR Apache-2.0');
+  for (const f of ['repository', 'homepage', 'bugs']) t.truthy(pkg[f], `${f} is set`);
+});
 
 test('npm pack → install in a scratch project → import, matmul, types', async (t) => {
-  const scratch = await mkdtemp(join(tmpdir(), 'sinew-pkg-'));
-  try {
-    const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], repo);
-    const [packed] = JSON.parse(stdout);
-    const files = packed.files.map((f) => f.path);
+  const { scratch, files } = await installed;
+  {
     for (const b of ['threads', 'simd', 'baseline', 'threads-relaxed', 'simd-relaxed']) t.true(files.includes(`dist/wasm/${b}/sinew_wasm_bg.wasm`), `${b} wasm packed`);
     t.true(files.includes('dist/index.d.ts'));
     t.true(files.includes('dist/browser/index.js'));
     t.false(files.some((f) => f.startsWith('ts/') || f.startsWith('tests/') || f.startsWith('crates/')), 'no sources or tests in the package');
 
-    await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-    await npm(['install', join(scratch, packed.filename)], scratch);
-    t.deepEqual(await readdir(join(scratch, 'node_modules')).then((d) => d.filter((x) => !x.startsWith('.'))), ['sinew']);
+    t.deepEqual(await readdir(join(scratch, 'node_modules')).then((d) => d.filter((x) => !x.startsWith('.'))), ['sinew-nn']);
 
     await writeFile(
       join(scratch, 'main.mjs'),
-      `import * as sinew from 'sinew';
+      `import * as sinew from 'sinew-nn';
 const info = await sinew.init();
 const c = sinew.matmul(sinew.tensor([[1, 2], [3, 4]]), sinew.tensor([[5, 6], [7, 8]]));
 console.log(JSON.stringify({ build: info.build, threads: info.threads, c: c.arraySync() }));`,
@@ -41,8 +67,7 @@ console.log(JSON.stringify({ build: info.build, threads: info.threads, c: c.arra
     // The published types work for a TypeScript user (NodeNext resolution).
     await writeFile(
       join(scratch, 'main.ts'),
-      `import { init, tensor, matmul, ShapeError, Layer, registerLayer, mul, layers, sequential, type BackendInfo, type Tensor, type SymbolicShape, type Variable } from 'sinew';
-import { createEngine, type RemoteTensor } from 'sinew/browser';
+      `import { init, tensor, matmul, ShapeError, Layer, registerLayer, mul, layers, sequential, type BackendInfo, type Tensor, type SymbolicShape, type Variable } from 'sinew-nn';
 const info: BackendInfo = await init({ backend: 'simd' });
 const c: Tensor = matmul(tensor([[1]]), tensor([[2]]));
 const n: number = c.dataSync()[0]!;
@@ -62,16 +87,86 @@ const model = sequential({ layers: [layers.dense({ units: 3, inputShape: [4] }),
 model.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mae'] });
 const h = await model.fit(tensor(new Float32Array(8), [2, 4]), tensor(new Float32Array(6), [2, 3]), { epochs: 1, verbose: 0 });
 const losses: number[] = h.history.loss!;
-export const all = [info, n, e, createEngine, null as unknown as RemoteTensor, losses];
+export const all = [info, n, e, losses];
 // @ts-expect-error: an unknown build name is a type error
 await init({ backend: 'gpu' });`,
     );
-    const tsc = join(repo, 'node_modules/.bin/tsc');
-    await run(tsc, ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), 'main.ts'], { cwd: scratch }).catch((e) => {
-      throw new Error(`tsc failed:\n${e.stdout}${e.stderr}`);
-    });
+    // Under a Node-only configuration (no DOM lib) with the library's own typings checked.
+    await typecheck(scratch, ['main.ts']);
+    // The browser entry point, in a project with the DOM lib.
+    await writeFile(
+      join(scratch, 'page.ts'),
+      `import { createEngine, type RemoteTensor } from 'sinew-nn/browser';
+const engine = await createEngine();
+const r: RemoteTensor = await engine.tensor([[1, 2]]);
+export const all = [r];`,
+    );
+    await typecheck(scratch, ['page.ts'], { dom: true });
     t.pass();
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+  }
+});
+
+/** The README's ```js and ```ts blocks, with the line each starts on. */
+function readmeSnippets(text) {
+  const out = [];
+  for (const m of text.matchAll(/^```(js|ts)\n([\s\S]*?)^```$/gm)) {
+    out.push({ lang: m[1], code: m[2], line: text.slice(0, m.index).split('\n').length + 1 });
+  }
+  return out;
+}
+
+/** `console.log(...)  // → value` lines: the value each must print (JSON), by line number within the snippet. */
+function expectedLogs(code) {
+  const want = new Map();
+  code.split('\n').forEach((l, i) => {
+    const m = /console\.log\(.*\/\/ → (.+)$/.exec(l);
+    if (m) want.set(i + 1, JSON.parse(m[1]));
+  });
+  return want;
+}
+
+// Preloaded with --import: records each console.log call's arguments and the snippet line it came from.
+const RECORDER = `import { appendFileSync } from 'node:fs';
+const log = console.log;
+console.log = (...args) => {
+  const line = /snippet-\\d+\\.m?js:(\\d+)/.exec(new Error().stack ?? '')?.[1];
+  appendFileSync(process.env.SNIPPET_LOG, JSON.stringify({ line: Number(line), args }) + '\\n');
+  log(...args);
+};`;
+
+test('every js/ts snippet of the README runs verbatim from the tarball', async (t) => {
+  const { scratch } = await installed;
+  const dir = join(scratch, 'readme');
+  await mkdir(dir);
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  await writeFile(join(dir, 'record.mjs'), RECORDER);
+  const snippets = readmeSnippets(await readFile(join(repo, 'README.md'), 'utf8'));
+  t.true(snippets.length >= 4, 'found the README snippets');
+  t.true(snippets.reduce((n, s) => n + expectedLogs(s.code).size, 0) >= 2, 'found the // → values to check');
+  for (const [i, s] of snippets.entries()) {
+    const where = `README.md line ${s.line}`;
+    if (/from 'sinew-nn\/browser'/.test(s.code)) {
+      // Needs a page and a Worker: type-checked here (as TypeScript with the DOM lib); run by the browser tests.
+      await writeFile(join(dir, `snippet-${i}.ts`), s.code);
+      await typecheck(dir, [`snippet-${i}.ts`], { dom: true }).catch((e) => t.fail(`${where}: ${e.message}`));
+      continue;
+    }
+    let file = `snippet-${i}.mjs`;
+    await writeFile(join(dir, file), s.code);
+    if (s.lang === 'ts') {
+      await writeFile(join(dir, `snippet-${i}.ts`), s.code);
+      await typecheck(dir, [`snippet-${i}.ts`], { emit: true }).catch((e) => t.fail(`${where}: ${e.message}`));
+      file = `out/snippet-${i}.js`;
+    }
+    const logFile = join(dir, `snippet-${i}.log`);
+    await writeFile(logFile, '');
+    await run(process.execPath, ['--import', './record.mjs', file], { cwd: dir, env: { ...process.env, SNIPPET_LOG: logFile }, maxBuffer: 1 << 24 }).catch((e) =>
+      t.fail(`${where}: exited with ${e.code}\n${e.stderr}`),
+    );
+    const logged = (await readFile(logFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    for (const [line, value] of expectedLogs(s.code)) {
+      const got = logged.find((l) => l.line === line);
+      t.deepEqual(got?.args[0], value, `${where}+${line - 1}: printed value`);
+    }
   }
 });

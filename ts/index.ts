@@ -1,7 +1,7 @@
 /**
  * Sinew: neural networks for JavaScript and TypeScript on a Rust/WebAssembly core.
  *
- *     import * as sinew from 'sinew';
+ *     import * as sinew from 'sinew-nn';
  *     await sinew.init();                       // picks threads+SIMD, SIMD or baseline
  *     const c = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));
  *     console.log(c.dataSync());                // Float32Array [ 11 ]

@@ -1,4 +1,4 @@
-// Vite config of the web example. The app imports 'sinew' like any user; the
+// Vite config of the web example. The app imports 'sinew-nn' like any user; the
 // alias below maps the package's own `exports` (../../package.json) to the
 // built package in ../../dist, so the app sees exactly what `npm install
 // sinew` would give it, never the ts/ sources.
@@ -14,7 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const pkg = JSON.parse(readFileSync(resolve(repo, 'package.json'), 'utf8'));
 
-/** `sinew`, `sinew/browser`, ... → the files the package's exports point to. */
+/** `sinew-nn`, `sinew-nn/browser`, ... → the files the package's exports point to. */
 const packageAlias = Object.entries(pkg.exports)
   .filter(([sub, target]) => typeof target === 'object' && target.default?.endsWith('.js'))
   .map(([sub, target]) => ({
@@ -54,7 +54,7 @@ export default defineConfig({
   // The pool workers that Sinew starts from the app's training worker are
   // nested module workers: the worker bundles must be ES modules too.
   worker: { format: 'es', plugins: () => [nodeBuiltinsExternal()], rolldownOptions: { output: { keepNames: true } } },
-  optimizeDeps: { exclude: ['sinew', 'sinew/browser'] },
+  optimizeDeps: { exclude: [pkg.name, `${pkg.name}/browser`] },
   server: { headers: isolationHeaders, fs: { allow: [repo] } },
   preview: { headers: isolationHeaders },
   plugins: [

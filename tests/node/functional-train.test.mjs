@@ -234,7 +234,7 @@ test('a shared layer trains once per step with the sum of its gradients; a neste
 test('the README Functional API example runs as written and learns (larger accuracy >= 0.9)', async (t) => {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Functional API'));
-  const code = /```js\n([\s\S]*?)```/.exec(section)[1].replace("from 'sinew'", `from '${new URL('../../dist/index.js', import.meta.url).href}'`);
+  const code = /```js\n([\s\S]*?)```/.exec(section)[1].replace("from 'sinew-nn'", `from '${new URL('../../dist/index.js', import.meta.url).href}'`);
   const dir = await mkdtemp(join(tmpdir(), 'sinew-readme-functional-'));
   try {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: dir });

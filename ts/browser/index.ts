@@ -1,5 +1,5 @@
 /**
- * `sinew/browser`: the asynchronous API for a page's main thread. The engine
+ * `sinew-nn/browser`: the asynchronous API for a page's main thread. The engine
  * runs in a Worker; inside Workers (and in Node) use the main `sinew` entry.
  */
 export { createEngine, RemoteEngine } from './remote.js';

@@ -3,7 +3,7 @@
  * dedicated Worker (threads+SIMD when the page is cross-origin isolated,
  * SIMD otherwise), so the page's main thread never blocks.
  *
- *     import { createEngine } from 'sinew/browser';
+ *     import { createEngine } from 'sinew-nn/browser';
  *     const engine = await createEngine();
  *     const c = await engine.matmul(await engine.tensor([[1, 2]]), await engine.tensor([[3], [4]]));
  *     console.log(await engine.data(c), engine.info.build, engine.info.threads);

@@ -4,10 +4,11 @@
  */
 import { EngineCrashedError, NotInitializedError, UnsupportedError, InvalidArgumentError, typedError } from '../errors.js';
 import { environment, hardwareThreads, relaxedSimdSupported, sharedMemorySupported, simdSupported, type Environment } from './detect.js';
-import { BUILDS, compileBuild, importGlue, isRelaxedBuild, isThreadsBuild, type BuildName, type Glue } from './glue.js';
+import { BUILDS, isRelaxedBuild, isThreadsBuild, type BuildName } from './builds.js';
+import { compileBuild, importGlue, type Glue } from './glue.js';
 import { startPool } from './pool.js';
 
-export type { BuildName } from './glue.js';
+export type { BuildName } from './builds.js';
 
 export interface InitOptions {
   /**
@@ -88,7 +89,7 @@ async function choose(options: InitOptions): Promise<{ build: BuildName; threads
       );
     }
     if (isThreadsBuild(forced) && !mayBlock) {
-      throw new UnsupportedError(`init: the '${forced}' build cannot run on the browser main thread; use createEngine() from 'sinew/browser' (it runs in a Worker)`);
+      throw new UnsupportedError(`init: the '${forced}' build cannot run on the browser main thread; use createEngine() from 'sinew-nn/browser' (it runs in a Worker)`);
     }
     return { build: forced, threads: isThreadsBuild(forced) ? threads : 1, reason: 'forced' };
   }
@@ -172,6 +173,7 @@ function need(): Active {
  * Runs one engine call, turning its errors into typed errors. A trap (a bug in
  * Sinew) marks the engine as crashed so later calls say so instead of failing
  * in confusing ways.
+ * @internal Not in the published typings (they would need the DOM lib for the glue's types).
  */
 export function call<T>(fn: (glue: Glue) => T): T {
   const a = need();

@@ -3,20 +3,8 @@
  * a literal path so bundlers can see and copy all five.
  */
 import type * as ThreadsGlue from '../wasm/threads/sinew_wasm.js';
+import type { BuildName } from './builds.js';
 import { environment } from './detect.js';
-
-export type BuildName = 'threads' | 'simd' | 'baseline' | 'threads-relaxed' | 'simd-relaxed';
-export const BUILDS: readonly BuildName[] = ['threads', 'simd', 'baseline', 'threads-relaxed', 'simd-relaxed'];
-
-/** Builds that run rayon's thread pool over shared memory. */
-export function isThreadsBuild(build: BuildName): boolean {
-  return build === 'threads' || build === 'threads-relaxed';
-}
-
-/** Builds that use relaxed SIMD (fused multiply-add); the host must support it. */
-export function isRelaxedBuild(build: BuildName): boolean {
-  return build === 'threads-relaxed' || build === 'simd-relaxed';
-}
 
 /** The threads glue is a superset of the others (it adds the pool functions). */
 export type Glue = typeof ThreadsGlue;

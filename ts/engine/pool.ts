@@ -6,7 +6,8 @@
  */
 import { UnsupportedError } from '../errors.js';
 import { environment } from './detect.js';
-import type { BuildName, Glue } from './glue.js';
+import type { BuildName } from './builds.js';
+import type { Glue } from './glue.js';
 
 export interface PoolWorkerInit {
   build: BuildName;

@@ -6,12 +6,8 @@ import { Conv2D, type Conv2DArgs } from './convolutional.js';
 import type { LayerArgs } from './layer.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 import { AveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
-import { registerLayer } from './registry.js';
 import { InputLayer, type InputArgs } from './input-layer.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs } from './merge.js';
-
-for (const cls of [Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization]) registerLayer(cls);
-for (const cls of [InputLayer, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot]) registerLayer(cls);
 
 export { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization };

@@ -1,9 +1,21 @@
 /**
  * Layer classes by Keras `class_name`, so saved models can be rebuilt.
  * Custom layers register themselves with `registerLayer`.
+ *
+ * The built-in classes are part of the table's initial value rather than
+ * registered by a statement run on import: the package declares
+ * `"sideEffects": false`, so a bundler may drop a module imported only for
+ * its side effects (an inference-only app that loads a model and never names
+ * a layer factory would then find no layer classes at all).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { Conv2D } from './convolutional.js';
+import { Activation, Dense, Dropout, Flatten, Reshape } from './core.js';
 import type { Layer } from './layer.js';
+import { BatchNormalization } from './normalization.js';
+import { AveragePooling2D, MaxPooling2D } from './pooling.js';
+import { InputLayer } from './input-layer.js';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 
 /** A layer class constructible from its parsed config. */
 export interface LayerClass {
@@ -12,7 +24,12 @@ export interface LayerClass {
   new (args: never): Layer;
 }
 
-const classes = new Map<string, LayerClass>();
+const BUILT_IN: readonly LayerClass[] = [
+  Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization,
+  InputLayer, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
+];
+
+const classes = new Map<string, LayerClass>(BUILT_IN.map((cls) => [cls.className, cls]));
 
 export function registerLayer(cls: LayerClass): void {
   classes.set(cls.className, cls);

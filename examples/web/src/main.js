@@ -1,7 +1,7 @@
 // The page: controls, charts and the drawing pad. All Sinew work happens in
 // the training worker (train-worker.js); this thread only posts messages and
 // draws, so it stays responsive while the model trains.
-import { io } from 'sinew';
+import { io } from 'sinew-nn';
 import { LineChart, drawConfusion } from './charts.js';
 import { DrawingPad } from './draw.js';
 import { CLASS_NAMES, MODEL_NAME } from './model.js';
