@@ -41,7 +41,7 @@ export async function trainCnn({ epochs = 10, batchSize = 64, verbose = 1, seed 
         trainMs += performance.now() - t0;
         trainLoss.push(logs.loss);
         trainAcc.push(logs.acc);
-        const { acc } = model.evaluate(test.x, test.y);
+        const { acc } = model.evaluateLogs(test.x, test.y);
         testAcc.push(acc);
         onEpoch?.(epoch, acc, model);
       },

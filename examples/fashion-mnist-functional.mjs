@@ -60,7 +60,7 @@ export async function trainHalves({ epochs = 3, trainSize = 12000, verbose = 1, 
     epochs, batchSize: 64, verbose, seed,
     callbacks: {
       onEpochEnd: (epoch) => {
-        const r = model.evaluate(test.x, test.y);
+        const r = model.evaluateLogs(test.x, test.y);
         history.push({ classAcc: r.class_acc, upperAcc: r.upper_acc });
         onEpoch?.(epoch, r, model);
       },

@@ -43,7 +43,7 @@ export async function trainMlp({ epochs = 15, verbose = 1, seed = 1, onEpoch } =
       onBatchEnd: (_batch, logs) => { trained += logs.size; },
       onEpochEnd: (epoch) => {
         trainMs += performance.now() - t0;
-        const { acc } = model.evaluate(test.x, test.y);
+        const { acc } = model.evaluateLogs(test.x, test.y);
         testAcc.push(acc);
         onEpoch?.(epoch, acc, model);
       },

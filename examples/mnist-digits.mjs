@@ -24,7 +24,7 @@ export async function trainDigits({ epochs = 5, seed = 1, verbose = 1 } = {}) {
   });
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   await model.fit(xTrain, yTrain, { epochs, batchSize: 32, verbose, seed });
-  const { acc } = model.evaluate(xTest, yTest);
+  const { acc } = model.evaluateLogs(xTest, yTest);
   for (const t of [xTrain, yTrain, xTest, yTest]) t.dispose();
   model.dispose();
   return { testAcc: acc, trainSize: ds.train.labels.length, testSize: ds.test.labels.length };

@@ -23,7 +23,7 @@ export { Layer, registerLayer } from './layers/index.js';
 export type { LayerArgs, SymbolicShape, LayerActivation } from './layers/index.js';
 export { Sequential, sequential } from './models/sequential.js';
 export { LayersModel, model } from './models/functional.js';
-export type { ModelArgs, TensorsArg } from './models/functional.js';
+export type { ModelArgs, TensorsArg, EvaluateArgs, PredictArgs } from './models/functional.js';
 export { input, InputLayer } from './layers/input-layer.js';
 export type { InputArgs } from './layers/input-layer.js';
 export { SymbolicTensor } from './layers/symbolic.js';

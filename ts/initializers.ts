@@ -4,7 +4,7 @@
  * saving (`{ class_name, config }`).
  */
 import { InvalidArgumentError } from './errors.js';
-import { fill, randomNormal, randomUniform, truncatedNormal } from './ops/create.js';
+import { fill, randomNormal as randomNormalTensor, randomUniform as randomUniformTensor, truncatedNormal as truncatedNormalTensor } from './ops/create.js';
 import type { Tensor } from './tensor.js';
 
 export interface Initializer {
@@ -32,46 +32,90 @@ export type Distribution = 'normal' | 'uniform' | 'truncatedNormal';
 const pyMode = { fanIn: 'fan_in', fanOut: 'fan_out', fanAvg: 'fan_avg' } as const;
 const pyDist = { normal: 'truncated_normal', truncatedNormal: 'truncated_normal', uniform: 'uniform' } as const;
 
-/** Keras VarianceScaling: the family behind Glorot, He and LeCun. */
-export function varianceScaling(scale: number, mode: FanMode, distribution: Distribution, seed?: number): Initializer {
+/** TF.js's argument object (`glorotNormal({ seed: 1 })`), or the seed alone. */
+export type SeedArgs = { seed?: number } | number;
+
+export interface VarianceScalingArgs {
+  scale?: number;
+  mode?: FanMode;
+  distribution?: Distribution;
+  seed?: number;
+}
+
+/** The seed of `SeedArgs`, checked (a seed that is not an integer would silently give unseeded weights). */
+function seedOf(where: string, args: SeedArgs | undefined): number | undefined {
+  const seed = typeof args === 'number' ? args : args?.seed;
+  if (seed !== undefined && !Number.isInteger(seed)) throw new InvalidArgumentError(`initializers.${where}: seed must be an integer, got ${String(seed)}`);
+  return seed;
+}
+
+/** Keras / TF.js VarianceScaling: the family behind Glorot, He and LeCun. */
+export function varianceScaling(args: VarianceScalingArgs = {}): Initializer {
+  const { scale = 1, mode = 'fanIn', distribution = 'normal' } = args;
+  const seed = seedOf('varianceScaling', args);
+  if (!(scale > 0)) throw new InvalidArgumentError(`initializers.varianceScaling: scale must be positive, got ${scale}`);
+  if (!(mode in pyMode)) throw new InvalidArgumentError(`initializers.varianceScaling: mode must be fanIn, fanOut or fanAvg, got '${String(mode)}'`);
+  if (!(distribution in pyDist)) throw new InvalidArgumentError(`initializers.varianceScaling: distribution must be normal, truncatedNormal or uniform, got '${String(distribution)}'`);
   const fn = (shape: readonly number[]) => {
     const [fanIn, fanOut] = fans(shape);
     const n = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
     const s = scale / Math.max(1, n);
     if (distribution === 'uniform') {
       const limit = Math.sqrt(3 * s);
-      return randomUniform(shape, -limit, limit, seed);
+      return randomUniformTensor(shape, -limit, limit, seed);
     }
-    // Keras divides by the stddev of a standard normal truncated at ±2.
-    return truncatedNormal(shape, 0, Math.sqrt(s) / 0.8796256610342398, seed);
+    // Keras and TF.js divide by the stddev of a standard normal truncated at ±2.
+    return truncatedNormalTensor(shape, 0, Math.sqrt(s) / 0.8796256610342398, seed);
   };
   return make(fn, 'VarianceScaling', { scale, mode: pyMode[mode], distribution: pyDist[distribution], seed: seed ?? null });
 }
 
-export const glorotUniform = (seed?: number) => varianceScaling(1, 'fanAvg', 'uniform', seed);
-export const glorotNormal = (seed?: number) => varianceScaling(1, 'fanAvg', 'normal', seed);
-export const heNormal = (seed?: number) => varianceScaling(2, 'fanIn', 'normal', seed);
-export const heUniform = (seed?: number) => varianceScaling(2, 'fanIn', 'uniform', seed);
-export const leCunNormal = (seed?: number) => varianceScaling(1, 'fanIn', 'normal', seed);
-export const leCunUniform = (seed?: number) => varianceScaling(1, 'fanIn', 'uniform', seed);
+export const glorotUniform = (args?: SeedArgs) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: seedOf('glorotUniform', args) });
+export const glorotNormal = (args?: SeedArgs) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'normal', seed: seedOf('glorotNormal', args) });
+export const heNormal = (args?: SeedArgs) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'normal', seed: seedOf('heNormal', args) });
+export const heUniform = (args?: SeedArgs) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: seedOf('heUniform', args) });
+export const leCunNormal = (args?: SeedArgs) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'normal', seed: seedOf('leCunNormal', args) });
+export const leCunUniform = (args?: SeedArgs) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed: seedOf('leCunUniform', args) });
 
 export const zeros = (): Initializer => make((shape) => fill(shape, 0), 'Zeros', {});
 export const ones = (): Initializer => make((shape) => fill(shape, 1), 'Ones', {});
-export const constant = (value: number): Initializer => make((shape) => fill(shape, value), 'Constant', { value });
-export const randomNormalInit = (mean = 0, stddev = 0.05, seed?: number): Initializer =>
-  make((shape) => randomNormal(shape, mean, stddev, seed), 'RandomNormal', { mean, stddev, seed: seed ?? null });
-export const randomUniformInit = (minval = -0.05, maxval = 0.05, seed?: number): Initializer =>
-  make((shape) => randomUniform(shape, minval, maxval, seed), 'RandomUniform', { minval, maxval, seed: seed ?? null });
+/** `constant({ value })` as in TF.js, or `constant(value)`. */
+export function constant(args: { value: number } | number): Initializer {
+  const value = typeof args === 'number' ? args : args?.value;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`initializers.constant: value must be a finite number, got ${String(value)}`);
+  return make((shape) => fill(shape, value), 'Constant', { value });
+}
+export function randomNormal(args: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
+  const { mean = 0, stddev = 0.05 } = args;
+  const seed = seedOf('randomNormal', args);
+  return make((shape) => randomNormalTensor(shape, mean, stddev, seed), 'RandomNormal', { mean, stddev, seed: seed ?? null });
+}
+export function randomUniform(args: { minval?: number; maxval?: number; seed?: number } = {}): Initializer {
+  const { minval = -0.05, maxval = 0.05 } = args;
+  const seed = seedOf('randomUniform', args);
+  return make((shape) => randomUniformTensor(shape, minval, maxval, seed), 'RandomUniform', { minval, maxval, seed: seed ?? null });
+}
+/** Normal values beyond two standard deviations redrawn (TF.js and Keras `truncatedNormal`). */
+export function truncatedNormal(args: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
+  const { mean = 0, stddev = 0.05 } = args;
+  const seed = seedOf('truncatedNormal', args);
+  return make((shape) => truncatedNormalTensor(shape, mean, stddev, seed), 'TruncatedNormal', { mean, stddev, seed: seed ?? null });
+}
 
-/** Initializer names accepted where a layer takes an initializer. */
+/** Initializer names accepted where a layer takes an initializer: TF.js identifiers, Keras snake_case names, or class names (`'Zeros'`). */
 export type InitializerName =
   | 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'leCunNormal' | 'leCunUniform'
-  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
+  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'varianceScaling'
+  | 'GlorotUniform' | 'GlorotNormal' | 'HeNormal' | 'HeUniform' | 'LeCunNormal' | 'LeCunUniform'
+  | 'Zeros' | 'Ones' | 'RandomNormal' | 'RandomUniform' | 'TruncatedNormal' | 'VarianceScaling'
+  | (string & {});
 
-/** Resolves a name (camelCase or Keras snake_case), an initializer, or a Keras config. */
+/** Resolves a name (TF.js camelCase, Keras snake_case, or a class name), an initializer, or a Keras config. */
 export function getInitializer(spec: InitializerName | Initializer | { class_name: string; config?: Record<string, unknown> }): Initializer {
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string') {
+    // A class name ('Zeros', 'VarianceScaling') is a config with default arguments, as in TF.js and Keras.
+    if (/^[A-Z]/.test(spec)) return getInitializer({ class_name: spec, config: {} });
     const key = spec.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
     switch (key) {
       case 'glorotUniform': return glorotUniform();
@@ -82,18 +126,23 @@ export function getInitializer(spec: InitializerName | Initializer | { class_nam
       case 'leCunUniform': case 'lecunUniform': return leCunUniform();
       case 'zeros': return zeros();
       case 'ones': return ones();
-      case 'randomNormal': return randomNormalInit();
-      case 'randomUniform': return randomUniformInit();
+      case 'randomNormal': return randomNormal();
+      case 'randomUniform': return randomUniform();
+      case 'truncatedNormal': return truncatedNormal();
+      case 'varianceScaling': return varianceScaling();
     }
-    throw new InvalidArgumentError(`unknown initializer '${spec}'`);
+    throw new InvalidArgumentError(`unknown initializer '${spec}' (Sinew has glorotUniform, glorotNormal, heNormal, heUniform, leCunNormal, leCunUniform, zeros, ones, randomNormal, randomUniform, truncatedNormal, varianceScaling, constant)`);
   }
   const c = spec.config ?? {};
   const seed = typeof c.seed === 'number' ? c.seed : undefined;
   switch (spec.class_name) {
     case 'VarianceScaling': {
-      const mode = ({ fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg' } as const)[String(c.mode ?? 'fan_in') as 'fan_in'] ?? 'fanIn';
+      const mode = ({ fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' } as const)[String(c.mode ?? 'fan_in') as 'fan_in'];
+      if (!mode) throw new InvalidArgumentError(`initializer VarianceScaling: unknown mode '${String(c.mode)}'`);
       const dist = String(c.distribution ?? 'truncated_normal');
-      return varianceScaling(Number(c.scale ?? 1), mode, dist === 'uniform' ? 'uniform' : 'normal', seed);
+      // Keras's 'normal' (old name) and 'truncated_normal' are both the truncated normal; 'untruncated_normal' is not implemented.
+      if (!['uniform', 'normal', 'truncated_normal', 'truncatedNormal'].includes(dist)) throw new InvalidArgumentError(`initializer VarianceScaling: distribution '${dist}' is not supported`);
+      return varianceScaling({ scale: Number(c.scale ?? 1), mode, distribution: dist === 'uniform' ? 'uniform' : 'normal', ...(seed === undefined ? {} : { seed }) });
     }
     case 'GlorotUniform': return glorotUniform(seed);
     case 'GlorotNormal': return glorotNormal(seed);
@@ -104,8 +153,9 @@ export function getInitializer(spec: InitializerName | Initializer | { class_nam
     case 'Zeros': return zeros();
     case 'Ones': return ones();
     case 'Constant': return constant(Number(c.value ?? 0));
-    case 'RandomNormal': return randomNormalInit(Number(c.mean ?? 0), Number(c.stddev ?? 0.05), seed);
-    case 'RandomUniform': return randomUniformInit(Number(c.minval ?? -0.05), Number(c.maxval ?? 0.05), seed);
+    case 'RandomNormal': return randomNormal({ mean: Number(c.mean ?? 0), stddev: Number(c.stddev ?? 0.05), ...(seed === undefined ? {} : { seed }) });
+    case 'RandomUniform': return randomUniform({ minval: Number(c.minval ?? -0.05), maxval: Number(c.maxval ?? 0.05), ...(seed === undefined ? {} : { seed }) });
+    case 'TruncatedNormal': return truncatedNormal({ mean: Number(c.mean ?? 0), stddev: Number(c.stddev ?? 0.05), ...(seed === undefined ? {} : { seed }) });
   }
   throw new InvalidArgumentError(`unknown initializer class '${spec.class_name}'`);
 }

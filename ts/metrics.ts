@@ -31,11 +31,13 @@ export interface ResolvedMetric {
   fn: MetricFn;
   /** Which accuracy (lets `fit` evaluate it on logits). */
   accuracy?: AccuracyName;
+  /** A user function (cannot be saved by name). */
+  custom?: boolean;
 }
 
 /** Resolves a metric; 'accuracy' picks the variant matching the loss, as Keras does. */
 export function getMetric(spec: MetricName | string | MetricFn, loss: LossName | 'custom'): ResolvedMetric {
-  if (typeof spec === 'function') return { key: spec.name || 'metric', fn: spec };
+  if (typeof spec === 'function') return { key: spec.name || 'metric', fn: spec, custom: true };
   const key = spec.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
   switch (key) {
     case 'accuracy':

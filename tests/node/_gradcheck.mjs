@@ -264,7 +264,7 @@ export function gradcheckSuite(build) {
     const labels = [2, 0, 4, 1];
     const oneHot = { shape: [4, 5], data: new Float32Array(20) };
     labels.forEach((l, i) => (oneHot.data[i * 5 + l] = 1));
-    check('softmaxCrossEntropy with one-hot float32 labels, w.r.t. logits', (z, y) => sinew.softmaxCrossEntropy(z, y), [uniform([4, 5], 504, -3, 3)], {
+    check('softmaxCrossEntropy with one-hot float32 labels, w.r.t. logits', (z, y) => sinew.softmaxCrossEntropy(y, z), [uniform([4, 5], 504, -3, 3)], {
       constants: () => [(sinew.tensor(oneHot.data, oneHot.shape))],
     });
     const soft = uniform([4, 5], 505, 0, 1).data;
@@ -273,16 +273,16 @@ export function gradcheckSuite(build) {
       for (let j = 0; j < 5; j++) s += soft[i * 5 + j];
       for (let j = 0; j < 5; j++) soft[i * 5 + j] /= s;
     }
-    check('softmaxCrossEntropy with soft float32 labels (rows summing to 1), w.r.t. logits', (z, y) => sinew.softmaxCrossEntropy(z, y), [uniform([4, 5], 506, -3, 3)], {
+    check('softmaxCrossEntropy with soft float32 labels (rows summing to 1), w.r.t. logits', (z, y) => sinew.softmaxCrossEntropy(y, z), [uniform([4, 5], 506, -3, 3)], {
       constants: () => [(sinew.tensor(soft, [4, 5]))],
     });
-    check('softmaxCrossEntropy with soft float32 labels, w.r.t. logits and labels', (z, y) => sinew.softmaxCrossEntropy(z, y), [
+    check('softmaxCrossEntropy with soft float32 labels, w.r.t. logits and labels', (z, y) => sinew.softmaxCrossEntropy(y, z), [
       uniform([4, 5], 508, -3, 3), { shape: [4, 5], data: soft },
     ]);
-    check('softmaxCrossEntropy with int32 index labels, w.r.t. logits', (z, y) => sinew.softmaxCrossEntropy(z, y), [uniform([4, 5], 507, -3, 3)], {
+    check('softmaxCrossEntropy with int32 index labels, w.r.t. logits', (z, y) => sinew.softmaxCrossEntropy(y, z), [uniform([4, 5], 507, -3, 3)], {
       constants: () => [(sinew.tensor(labels, [4], 'int32'))],
     });
-    check('softmaxCrossEntropy(logits, labels) equals −mean(sum(labels·logSoftmax)) in gradient', (z, y) =>
+    check('softmaxCrossEntropy(labels, logits) equals −mean(sum(labels·logSoftmax)) in gradient', (z, y) =>
       sinew.neg(sinew.mean(sinew.sum(sinew.mul(y, sinew.logSoftmax(z)), 1))), [uniform([4, 5], 504, -3, 3)], {
       constants: () => [(sinew.tensor(oneHot.data, oneHot.shape))],
     });
@@ -351,7 +351,7 @@ export function gradcheckSuite(build) {
 
   // ----- a small network end to end -----
   check('dense relu dense softmaxCrossEntropy (w.r.t. x, W1, b1, W2, b2)', (x, w1, b1, w2, b2, y) =>
-    sinew.softmaxCrossEntropy(sinew.add(sinew.matmul(sinew.tanh(sinew.add(sinew.matmul(x, w1), b1)), w2), b2), y), [
+    sinew.softmaxCrossEntropy(y, sinew.add(sinew.matmul(sinew.tanh(sinew.add(sinew.matmul(x, w1), b1)), w2), b2)), [
     uniform([3, 4], 900), uniform([4, 5], 901), uniform([5], 902), uniform([5, 3], 903), uniform([3], 904),
   ], { constants: () => [(sinew.tensor([0, 2, 1], [3], 'int32'))] });
 
@@ -440,7 +440,7 @@ export function gradcheckSuite(build) {
     for (let i = 0; i < 3; i++) {
       sinew.tidy(() => {
         const x = sinew.tensor(uniform([4, 6], 960 + i).data, [4, 6]);
-        sinew.grads((a) => sinew.softmaxCrossEntropy(sinew.relu(a), sinew.tensor([1, 0, 5, 2], [4], 'int32')))([x]);
+        sinew.grads((a) => sinew.softmaxCrossEntropy(sinew.tensor([1, 0, 5, 2], [4], 'int32'), sinew.relu(a)))([x]);
         // A failing gradient must not leak either.
         try {
           sinew.grad((a) => sinew.exp(a))(x);

@@ -158,13 +158,13 @@ export function cases() {
     add(`softmax [${rows},${n}]`, 'softmax', () => sinew.softmax(T([rows, n], n + 12, -10, 10)));
     add(`logSoftmax [${rows},${n}]`, 'softmax', () => sinew.logSoftmax(T([rows, n], n + 12, -10, 10)));
     add(`softmaxCrossEntropy [5,${n}] int32 labels`, 'reduce', () =>
-      sinew.softmaxCrossEntropy(T([5, n], n + 13, -10, 10), sinew.tensor([0, n - 1, n >> 1, n >> 2, 0], [5], 'int32')));
+      sinew.softmaxCrossEntropy(sinew.tensor([0, n - 1, n >> 1, n >> 2, 0], [5], 'int32'), T([5, n], n + 13, -10, 10)));
   }
   // Many rows: the softmax row loop above its parallel threshold.
   add('softmax [70,1000]', 'softmax', () => sinew.softmax(T([70, 1000], 99, -10, 10)));
   add('logSoftmax [70,1000]', 'softmax', () => sinew.logSoftmax(T([70, 1000], 99, -10, 10)));
   add('softmaxCrossEntropy [700,100] one-hot labels', 'reduce', () =>
-    sinew.softmaxCrossEntropy(T([700, 100], 98, -10, 10), sinew.oneHot(Array.from({ length: 700 }, (_, i) => (i * 37) % 100), 100)));
+    sinew.softmaxCrossEntropy(sinew.oneHot(Array.from({ length: 700 }, (_, i) => (i * 37) % 100), 100), T([700, 100], 98, -10, 10)));
 
   // ----- gradients at a length above the parallel threshold (backward kernels) -----
   const n = 70000;

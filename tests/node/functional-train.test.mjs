@@ -120,7 +120,7 @@ for (const [optName, opt] of Object.entries(OPTIMIZERS)) {
     for (let i = 0; i < N * 3; i++) ce -= d.cls[i] * Math.log(pc[i]);
     for (let i = 0; i < N * 2; i++) mse += (pr[i] - d.reg[i]) ** 2;
     [ce, mse] = [ce / N, mse / (N * 2)];
-    const ev = sm.evaluate([sa, sb], { cls: sc, reg: sr });
+    const ev = sm.evaluateLogs([sa, sb], { cls: sc, reg: sr });
     t.true(worst([ev.loss, ev.cls_loss, ev.reg_loss], [ce + 0.5 * mse, ce, mse]) <= TOL, `${JSON.stringify(ev)} vs ${[ce, mse]}`);
     for (const x of [sa, sb, sc, sr]) x.dispose();
     tf.dispose([ta, tb, tc, tr]);
@@ -258,7 +258,7 @@ test.serial('training, evaluating and predicting a functional model leaks no eng
   const y = [sinew.tensor(d.cls, [N, 3]), sinew.tensor(d.reg, [N, 2])];
   const round = async () => {
     await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, validationSplit: 0.25 });
-    m.evaluate(x, y, { batchSize: 32 });
+    for (const s of m.evaluate(x, y, { batchSize: 32 })) s.dispose();
     for (const p of m.predict(x, { batchSize: 32 })) p.dispose();
   };
   await round(); // creates the optimizer's slots

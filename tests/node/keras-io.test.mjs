@@ -43,10 +43,10 @@ function sinewCnn() {
       layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [H, W, C], kernelInitializer: initializers.glorotUniform(1) }),
       layers.batchNormalization(),
       layers.maxPooling2d({ poolSize: 2 }),
-      layers.conv2d({ filters: 3, kernelSize: [2, 2], padding: 'same', activation: 'tanh', kernelInitializer: initializers.glorotUniform(2), biasInitializer: initializers.randomNormalInit(0, 0.1, 3) }),
+      layers.conv2d({ filters: 3, kernelSize: [2, 2], padding: 'same', activation: 'tanh', kernelInitializer: initializers.glorotUniform(2), biasInitializer: initializers.randomNormal({ mean: 0, stddev: 0.1, seed: 3 }) }),
       layers.flatten(),
       layers.dropout({ rate: 0.25 }),
-      layers.dense({ units: 5, activation: 'relu', kernelInitializer: initializers.glorotUniform(4), biasInitializer: initializers.randomNormalInit(0, 0.1, 5) }),
+      layers.dense({ units: 5, activation: 'relu', kernelInitializer: initializers.glorotUniform(4), biasInitializer: initializers.randomNormal({ mean: 0, stddev: 0.1, seed: 5 }) }),
       layers.batchNormalization({ momentum: 0.9, epsilon: 0.01 }),
       layers.dense({ units: 3, activation: 'softmax', kernelInitializer: initializers.glorotUniform(6) }),
     ],
@@ -97,8 +97,10 @@ test.serial('save → load round trip: identical predictions; model.json and wei
   t.is(json.format, 'layers-model');
   t.regex(json.generatedBy, /^sinew /);
   t.is(json.modelTopology.class_name, 'Sequential');
-  t.deepEqual(json.modelTopology.config.layers.map((l) => l.class_name), ['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dropout', 'Dense', 'BatchNormalization', 'Dense']);
+  // An explicit leading InputLayer (Keras 3 misreads a first layer's batch_input_shape).
+  t.deepEqual(json.modelTopology.config.layers.map((l) => l.class_name), ['InputLayer', 'Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dropout', 'Dense', 'BatchNormalization', 'Dense']);
   t.deepEqual(json.modelTopology.config.layers[0].config.batch_input_shape, [null, H, W, C]);
+  t.is(json.modelTopology.config.layers[1].config.batch_input_shape, undefined);
   t.is(json.weightsManifest.length, 1);
   t.deepEqual(json.weightsManifest[0].paths, ['weights.bin']);
   const names = json.weightsManifest[0].weights.map((w) => w.name);
@@ -109,8 +111,10 @@ test.serial('save → load round trip: identical predictions; model.json and wei
   t.true(names.some((n) => /^conv2d_\d+\/kernel$/.test(n)));
   t.true(names.some((n) => /^batch_normalization_\d+\/moving_variance$/.test(n)));
   t.true(json.weightsManifest[0].weights.every((w) => w.dtype === 'float32'));
-  t.deepEqual(json.trainingConfig.loss, 'categoricalCrossentropy');
+  // The training config in Keras's spelling (Keras rejects TF.js's camelCase).
+  t.deepEqual(json.trainingConfig.loss, 'categorical_crossentropy');
   t.is(json.trainingConfig.optimizer_config.class_name, 'Adam');
+  t.deepEqual(Object.keys(json.trainingConfig.optimizer_config.config).sort(), ['beta_1', 'beta_2', 'epsilon', 'learning_rate']);
   const bin = await stat(join(path, 'weights.bin'));
   t.is(bin.size, 4 * m.countParams());
 
@@ -129,9 +133,11 @@ test.serial('save → load round trip: identical predictions; model.json and wei
     t.is(loaded.layers[5].rate, 0.25);
     t.deepEqual(loaded.layers[3].kernelSize, [2, 2]);
     t.is(loaded.layers[3].padding, 'same');
-    // it comes back uncompiled and trains once compiled
-    t.is(loaded.compiled, null);
-    loaded.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    // it comes back compiled from the training config (a fresh optimizer), as in TF.js, and trains
+    t.is(loaded.compiled.lossName, 'categoricalCrossentropy');
+    t.is(loaded.compiled.optimizer.className, 'Adam');
+    t.is(loaded.compiled.optimizer.learningRate, 0.01);
+    t.deepEqual(loaded.compiled.metrics.map((mt) => mt.key), ['acc']);
     const x = sinew.tensor(images(), [N, H, W, C]);
     const y = sinew.tensor(Array.from({ length: N }, (_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0))));
     const h = await loaded.fit(x, y, { epochs: 1, verbose: 0 });
@@ -148,8 +154,13 @@ test.serial('a model saved by Sinew loads in TF.js layers (tf.loadLayersModel) a
   const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8'));
   const bin = await readFile(join(path, 'weights.bin'));
   const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-  const tm = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
-  t.deepEqual(tm.layers.map((l) => l.getClassName()), m.layers.map((l) => l.className));
+  const tm = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData, trainingConfig: json.trainingConfig }));
+  // TF.js keeps the explicit InputLayer as a layer of the Sequential model.
+  t.deepEqual(tm.layers.map((l) => l.getClassName()), ['InputLayer', ...m.layers.map((l) => l.className)]);
+  // TF.js reads the Keras-spelled training config: the model comes back compiled the same way.
+  t.is(tm.optimizer.getClassName(), 'Adam');
+  t.is(tm.loss, 'categoricalCrossentropy');
+  t.is(tm.optimizer.learningRate, 0.01);
   t.is(tm.countParams(), m.countParams());
   const x = tf.tensor4d(images(), [N, H, W, C]);
   const p = tm.predict(x);

@@ -35,7 +35,7 @@ function regressionData(n = 64, seed = 5) {
 function mlp({ seed = 1, dense0 = {}, extra = [] } = {}) {
   return sinew.sequential({
     layers: [
-      layers.dense({ units: 8, activation: 'tanh', inputShape: [4], kernelInitializer: initializers.glorotUniform(seed), biasInitializer: initializers.randomNormalInit(0, 0.1, seed + 1), ...dense0 }),
+      layers.dense({ units: 8, activation: 'tanh', inputShape: [4], kernelInitializer: initializers.glorotUniform(seed), biasInitializer: initializers.randomNormal({ mean: 0, stddev: 0.1, seed: seed + 1 }), ...dense0 }),
       ...extra,
       layers.dense({ units: 1, kernelInitializer: initializers.glorotUniform(seed + 2) }),
     ],
@@ -327,7 +327,7 @@ test('validationData is evaluated after each epoch with the epoch\'s final weigh
   const evals = [];
   const h = await model.fit(data.x, data.y, {
     epochs: 3, batchSize: 16, verbose: 0, validationData: [vx, vy],
-    callbacks: { onEpochEnd: () => { evals.push(model.evaluate(vx, vy)); } },
+    callbacks: { onEpochEnd: () => { evals.push(model.evaluateLogs(vx, vy)); } },
   });
   t.is(h.history.val_loss.length, 3);
   h.history.val_loss.forEach((v, e) => {
@@ -414,7 +414,7 @@ test('an L2 kernel regularizer adds l2·Σw² to the training loss and shrinks t
     model.compile({ optimizer: new optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
     const k = Array.from(model.layers[0].kernel.dataSync());
     const h = await model.fit(data.x, data.y, { epochs: 1, batchSize: 64, verbose: 0 });
-    losses.push({ loss: h.history.loss[0], penalty: l2 * sq(k), eval: model.evaluate(data.x, data.y).loss });
+    losses.push({ loss: h.history.loss[0], penalty: l2 * sq(k), eval: model.evaluateLogs(data.x, data.y).loss });
     model.dispose();
   }
   t.true(Math.abs(losses[1].loss - losses[0].loss - losses[1].penalty) < 1e-5, JSON.stringify(losses));
@@ -443,7 +443,7 @@ test('Dropout is active only in training: predict is deterministic and unscaled,
   const m2 = mlp({ extra: [layers.dropout({ rate: 0.5, seed: 3 })] });
   m2.compile({ optimizer: new optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
   const h = await m2.fit(data.x, data.y, { epochs: 1, batchSize: 64, verbose: 0 });
-  const ev = m2.evaluate(data.x, data.y).loss;
+  const ev = m2.evaluateLogs(data.x, data.y).loss;
   t.true(Math.abs(h.history.loss[0] - ev) > 1e-4, `train ${h.history.loss[0]} vs evaluate ${ev}`);
   // and the same model without dropout gives evaluate's value in training
   const m3 = mlp();
@@ -538,9 +538,9 @@ test('zeros, ones and constant fill exactly; randomNormal/randomUniform follow t
   t.true(stats(initializers.zeros()([3, 4])).v.every((v) => v === 0));
   t.true(stats(initializers.ones()([3, 4])).v.every((v) => v === 1));
   t.true(stats(initializers.constant(0.25)([5])).v.every((v) => v === 0.25));
-  const n = stats(initializers.randomNormalInit(1, 0.5, 3)([100, 100]));
+  const n = stats(initializers.randomNormal({ mean: 1, stddev: 0.5, seed: 3 })([100, 100]));
   t.true(Math.abs(n.mean - 1) < 0.02 && Math.abs(n.std - 0.5) < 0.02);
-  const u = stats(initializers.randomUniformInit(-2, 3, 3)([100, 100]));
+  const u = stats(initializers.randomUniform({ minval: -2, maxval: 3, seed: 3 })([100, 100]));
   t.true(u.min >= -2 && u.max <= 3 && u.min < -1.95 && u.max > 2.95);
   // in a layer
   const m = sinew.sequential({ layers: [layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones', biasInitializer: initializers.constant(0.5) })] });

@@ -26,10 +26,10 @@ import { weightByteLength, type WeightsManifestConfig, type WeightsManifestEntry
 export interface TrainingConfig {
   optimizer_config: object;
   loss: string | string[] | Record<string, string>;
-  metrics?: string[] | Record<string, string>;
-  weighted_metrics?: string[];
+  metrics?: unknown[] | Record<string, unknown>;
+  weighted_metrics?: string[] | null;
   sample_weight_mode?: string;
-  loss_weights?: number[] | Record<string, number>;
+  loss_weights?: number[] | Record<string, number> | null;
 }
 
 /** A model in memory, as handlers save and load it (TF.js's `ModelArtifacts`). */

@@ -4,7 +4,7 @@ import { conv2d, type Padding } from '../ops/conv.js';
 import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { withActivation } from './activations.js';
-import { KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
+import { KERNEL_OPTIONS, KERNEL_VALUES, KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
 import { expectRank, type SymbolicShape } from './layer.js';
 
 export interface Conv2DArgs extends KernelLayerArgs {
@@ -12,6 +12,10 @@ export interface Conv2DArgs extends KernelLayerArgs {
   kernelSize: number | [number, number];
   strides?: number | [number, number];
   padding?: Padding;
+  /** Only channels-last (NHWC), as Sinew's kernels. */
+  dataFormat?: 'channelsLast';
+  /** Only 1: dilated convolutions are not implemented. */
+  dilationRate?: 1 | [1, 1];
 }
 
 
@@ -23,6 +27,9 @@ export function convOutSize(size: number | null, k: number, stride: number, padd
 
 export class Conv2D extends KernelLayer {
   static override readonly className = 'Conv2D';
+  static override readonly options = [...KERNEL_OPTIONS, 'filters', 'kernelSize', 'strides', 'padding'];
+  // Dilated convolutions are not implemented: any rate but 1 is rejected (it would change the output shape).
+  static override readonly optionValues = { ...KERNEL_VALUES, dataFormat: ['channelsLast'], dilationRate: [1, [1, 1]] };
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];

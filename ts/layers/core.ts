@@ -6,11 +6,13 @@ import type { ActivationName } from '../ops/names.js';
 import { dropout } from '../ops/nn.js';
 import type { Tensor } from '../tensor.js';
 import { activationName, applyActivation, withActivation, type LayerActivation } from './activations.js';
-import { KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
+import { KERNEL_OPTIONS, KERNEL_VALUES, KernelLayer, type KernelLayerArgs } from './kernel-layer.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface DenseArgs extends KernelLayerArgs {
   units: number;
+  /** TF.js / Keras shorthand for `inputShape: [inputDim]`. */
+  inputDim?: number;
 }
 
 /**
@@ -20,10 +22,12 @@ export interface DenseArgs extends KernelLayerArgs {
  */
 export class Dense extends KernelLayer {
   static override readonly className = 'Dense';
+  static override readonly options = [...KERNEL_OPTIONS, 'units', 'inputDim'];
+  static override readonly optionValues = KERNEL_VALUES;
   readonly units: number;
 
   constructor(args: DenseArgs) {
-    super(args);
+    super(args.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputDim] } : args);
     if (!(Number.isInteger(args.units) && args.units > 0)) throw new InvalidArgumentError(`${this.name}: units must be a positive integer, got ${args.units}`);
     this.units = args.units;
   }
@@ -75,6 +79,7 @@ export interface ActivationArgs extends LayerArgs {
 /** Applies an activation by name. */
 export class Activation extends Layer {
   static override readonly className = 'Activation';
+  static override readonly options = ['activation'];
   readonly activation: LayerActivation;
   constructor(args: ActivationArgs) {
     super(args);
@@ -91,6 +96,8 @@ export class Activation extends Layer {
 /** `[batch, ...]` → `[batch, product]`. */
 export class Flatten extends Layer {
   static override readonly className = 'Flatten';
+  static override readonly options = [];
+  static override readonly optionValues = { dataFormat: ['channelsLast'] };
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     return [inputShape[0] ?? null, inputShape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1)];
   }
@@ -109,6 +116,7 @@ export interface ReshapeArgs extends LayerArgs {
 
 export class Reshape extends Layer {
   static override readonly className = 'Reshape';
+  static override readonly options = ['targetShape'];
   readonly targetShape: number[];
   constructor(args: ReshapeArgs) {
     super(args);
@@ -136,6 +144,8 @@ export interface DropoutArgs extends LayerArgs {
 /** Zeroes a fraction `rate` of inputs while training (scaled so inference needs no change). */
 export class Dropout extends Layer {
   static override readonly className = 'Dropout';
+  static override readonly options = ['rate', 'seed'];
+  static override readonly optionValues = { noiseShape: [null] };
   readonly rate: number;
   readonly seed?: number;
   #calls = 0;

@@ -2,7 +2,7 @@
  * What Dense and Conv2D share: a kernel, an optional bias, an activation, and
  * their initializers / regularizers (built, checked and serialized once here).
  */
-import { initializerConfig, type Initializer, type InitializerName } from '../initializers.js';
+import { getInitializer, initializerConfig, type Initializer, type InitializerName } from '../initializers.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import type { Variable } from '../variable.js';
 import { activationName, type LayerActivation } from './activations.js';
@@ -13,9 +13,13 @@ export interface KernelLayerArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerName | Initializer;
   biasInitializer?: InitializerName | Initializer;
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
+  kernelRegularizer?: Regularizer | 'l1l2' | 'l1' | 'l2';
+  biasRegularizer?: Regularizer | 'l1l2' | 'l1' | 'l2';
 }
+
+/** Options of every kernel layer; TF.js's constraints and activity regularizer are accepted only when absent. */
+export const KERNEL_OPTIONS = ['activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'] as const;
+export const KERNEL_VALUES = { kernelConstraint: [null], biasConstraint: [null], activityRegularizer: [null] } as const;
 
 export abstract class KernelLayer extends Layer {
   readonly activation: LayerActivation;
@@ -33,6 +37,9 @@ export abstract class KernelLayer extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    // Resolved now so an unknown name fails here, not when the layer is built.
+    getInitializer(this.kernelInitializer);
+    getInitializer(this.biasInitializer);
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
   }

@@ -18,6 +18,8 @@
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
+import { clone } from '../ops/create.js';
+import { checkOptions } from '../options.js';
 import type { Regularizer } from '../regularizers.js';
 import type { Tensor } from '../tensor.js';
 import { variable, type Variable } from '../variable.js';
@@ -34,7 +36,14 @@ export interface LayerArgs {
   inputShape?: number[];
   /** Input shape with the batch dimension (`null` = any). */
   batchInputShape?: SymbolicShape;
+  /** Only `'float32'` (accepted for TF.js compatibility). */
+  dtype?: 'float32';
+  inputDType?: 'float32';
 }
+
+/** Option names every layer takes, and accepted values of TF.js options Sinew has no other value for. */
+const LAYER_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape'];
+const LAYER_VALUES = { dtype: ['float32'], inputDType: ['float32'] };
 
 interface LayerWeight {
   variable: Variable;
@@ -56,6 +65,14 @@ const snake = (s: string) => s.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()
 export abstract class Layer {
   /** Class name used in saved models (Keras / TF.js `class_name`). */
   static readonly className: string = 'Layer';
+  /**
+   * The constructor options the class implements besides the common ones
+   * (name, trainable, inputShape, batchInputShape); others are rejected with
+   * an InvalidArgumentError. `null` (custom layers) skips the check.
+   */
+  static readonly options: readonly string[] | null = null;
+  /** TF.js options accepted only with these values (what Sinew always does, e.g. `dataFormat: 'channelsLast'`). */
+  static readonly optionValues: Readonly<Record<string, readonly unknown[]>> = {};
   readonly name: string;
   /** When false, the layer's weights are not updated by `fit`. */
   trainable: boolean;
@@ -66,8 +83,9 @@ export abstract class Layer {
   #weights: LayerWeight[] = [];
 
   constructor(args: LayerArgs = {}) {
-    const cls = (this.constructor as typeof Layer).className;
-    this.name = args.name ?? uniqueName(snake(cls));
+    const cls = this.constructor as typeof Layer;
+    this.name = args.name ?? uniqueName(snake(cls.className));
+    if (cls.options) checkOptions(this.name, args, [...LAYER_OPTIONS, ...cls.options], { ...LAYER_VALUES, ...cls.optionValues });
     this.trainable = args.trainable ?? true;
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
@@ -176,6 +194,16 @@ export abstract class Layer {
     return this.#weights.reduce((n, w) => n + w.variable.size, 0);
   }
 
+  /** Copies of the weights (all, or only the trainable ones), in `weights` order, as in TF.js. Dispose them when done. */
+  getWeights(trainableOnly = false): Tensor[] {
+    return (trainableOnly ? this.trainableWeights : this.weights).map((w) => clone(w));
+  }
+
+  /** Sets the weights from tensors in `getWeights()` order; shapes must match. */
+  setWeights(weights: readonly Tensor[]): void {
+    assignWeights(`${this.name}.setWeights`, this.weights, weights);
+  }
+
   /** Penalties of regularized weights (scalars), added to the loss by `fit`. */
   regularizationLosses(): Tensor[] {
     return this.#weights.filter((w) => w.regularizer).map((w) => w.regularizer!(w.variable));
@@ -194,6 +222,19 @@ export abstract class Layer {
     this.#weights = [];
     this.built = false;
   }
+}
+
+/** Assigns `given` to `own` after checking count and every shape first (so a bad list changes nothing). */
+export function assignWeights(where: string, own: readonly Variable[], given: readonly Tensor[]): void {
+  if (!Array.isArray(given as unknown)) throw new InvalidArgumentError(`${where}: expected an array of tensors`);
+  if (given.length !== own.length) throw new InvalidArgumentError(`${where}: expected ${own.length} tensors, got ${given.length}`);
+  own.forEach((w, i) => {
+    const t = given[i]!;
+    if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
+      throw new ShapeError(`${where}: weight ${i} (${w.name}) has shape [${w.shape.join(',')}], got [${t.shape.join(',')}]`);
+    }
+  });
+  own.forEach((w, i) => w.assign(given[i]!));
 }
 
 /** Throws a ShapeError unless `shape` has `rank` dimensions. */

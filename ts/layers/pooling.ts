@@ -1,5 +1,5 @@
 /** MaxPooling2D and AveragePooling2D (NHWC). */
-import { ShapeError } from '../errors.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { avgPool, maxPool, type Padding } from '../ops/conv.js';
 import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
@@ -11,10 +11,13 @@ export interface Pooling2DArgs extends LayerArgs {
   /** Defaults to `poolSize`. */
   strides?: number | [number, number];
   padding?: Padding;
+  /** Only channels-last (NHWC), as Sinew's kernels. */
+  dataFormat?: 'channelsLast';
 }
 
-
 abstract class Pooling2D extends Layer {
+  static override readonly options = ['poolSize', 'strides', 'padding'];
+  static override readonly optionValues = { dataFormat: ['channelsLast'] };
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
@@ -23,6 +26,7 @@ abstract class Pooling2D extends Layer {
     this.poolSize = pair(this.name, 'poolSize', args.poolSize ?? 2);
     this.strides = pair(this.name, 'strides', args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
+    if (this.padding !== 'same' && this.padding !== 'valid') throw new InvalidArgumentError(`${this.name}: padding must be 'same' or 'valid', got '${String(this.padding)}'`);
   }
   override computeOutputShape(s: SymbolicShape): SymbolicShape {
     return [s[0] ?? null, convOutSize(s[1] ?? null, this.poolSize[0], this.strides[0], this.padding), convOutSize(s[2] ?? null, this.poolSize[1], this.strides[1], this.padding), s[3] ?? null];

@@ -5,6 +5,7 @@
  * list for every output, a list of lists, or an object keyed by output name.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { getLoss, lossName, type LossFn, type LossName } from '../losses.js';
 import { getMetric, type MetricFn, type MetricName, type ResolvedMetric } from '../metrics.js';
 import { get as getOptimizer, type Optimizer } from '../optimizers/index.js';
@@ -65,6 +66,7 @@ const isMetric = (v: unknown): v is MetricSpec => typeof v === 'string' || typeo
 /** Resolves `compile` arguments for outputs named `names`. Throws before anything is created on bad input. */
 export function resolveCompile(args: CompileArgs, names: string[]): Compiled {
   if (!args || args.loss === undefined || args.optimizer === undefined) throw new InvalidArgumentError('compile: needs an optimizer and a loss');
+  checkOptions('compile', args, ['optimizer', 'loss', 'lossWeights', 'metrics']);
   const losses = perOutput('loss', args.loss, names, isLoss);
   const weights = perOutput('lossWeights', args.lossWeights ?? 1, names, isWeight, 1);
   weights.forEach((w, i) => {

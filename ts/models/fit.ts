@@ -9,6 +9,7 @@ import { recordGradients } from '../autograd.js';
 import { environment } from '../engine/detect.js';
 import { tidy } from '../engine/scope.js';
 import { InvalidArgumentError, NotInitializedError, ShapeError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { binaryCrossentropy } from '../losses.js';
 import { randomPermutation, tensor } from '../ops/create.js';
 import { sliceRows } from '../ops/layout.js';
@@ -37,8 +38,25 @@ export interface FitArgs {
   seed?: number;
   /** Epoch to start counting from (for resumed training). */
   initialEpoch?: number;
-  /** Milliseconds between yields to the event loop during an epoch (browsers: keeps UIs responsive). */
-  yieldEvery?: number;
+  /**
+   * When to yield to the event loop during an epoch (browsers: keeps UIs
+   * responsive): milliseconds between yields, or TF.js's `'auto'` (the
+   * default: never in Node, every 100 ms elsewhere), `'batch'`, `'epoch'`,
+   * `'never'` (`fit` always yields between epochs).
+   */
+  yieldEvery?: number | 'auto' | 'batch' | 'epoch' | 'never';
+}
+
+/** The options `fit` implements; others (TF.js's classWeight, sampleWeight, stepsPerEpoch, ...) are rejected. */
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'initialEpoch', 'yieldEvery'] satisfies (keyof FitArgs)[];
+
+/** Milliseconds between yields for a `yieldEvery` option. */
+function yieldInterval(where: string, v: FitArgs['yieldEvery']): number {
+  if (v === undefined || v === 'auto') return environment() === 'node' ? Infinity : 100;
+  if (v === 'batch') return 0;
+  if (v === 'epoch' || v === 'never') return Infinity;
+  if (typeof v === 'number' && v >= 0) return v;
+  throw new InvalidArgumentError(`${where}: yieldEvery must be a number of milliseconds ≥ 0, 'auto', 'batch', 'epoch' or 'never', got ${JSON.stringify(v)}`);
 }
 
 /** A model's data as lists: inputs in input order, targets in output order (the form the loss needs). */
@@ -69,7 +87,7 @@ function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): S
   const outputs = outs.map((r, i) => {
     const o = c.outputs[i]!;
     const y = d.ys[i]!;
-    const loss = r.logits === 'softmax' ? softmaxCrossEntropy(r.output, y) : r.logits === 'sigmoid' ? binaryCrossentropy(y, r.output, true) : o.loss(y, r.output);
+    const loss = r.logits === 'softmax' ? softmaxCrossEntropy(y, r.output) : r.logits === 'sigmoid' ? binaryCrossentropy(y, r.output, true) : o.loss(y, r.output);
     return { ...r, loss };
   });
   let total = outputs
@@ -182,6 +200,8 @@ const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
 export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, args: FitArgs): Promise<History> {
   const c = model.compiled;
   if (!c) throw new NotInitializedError(`${model.name}.fit: call compile() first`);
+  checkOptions(`${model.name}.fit`, args, FIT_OPTIONS);
+  const yieldEvery = yieldInterval(`${model.name}.fit`, args.yieldEvery);
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   if (!(Number.isInteger(epochs) && epochs >= 0)) throw new InvalidArgumentError(`${model.name}.fit: epochs must be a non-negative integer, got ${epochs}`);
@@ -223,7 +243,6 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
   for (const cb of cbs) cb.setModel(model);
 
   const vars = model.trainableWeights;
-  const yieldEvery = args.yieldEvery ?? (environment() === 'node' ? Infinity : 100);
   model.stopTraining = false;
   try {
     for (const cb of cbs) await cb.onTrainBegin();
@@ -245,7 +264,7 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
             throw new InvalidArgumentError(`${model.name}.fit: the loss became ${logs.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
           }
           for (const cb of cbs) await cb.onBatchEnd(b, { ...logs, batch: b, size: count });
-          if (performance.now() - lastYield > yieldEvery) {
+          if (performance.now() - lastYield >= yieldEvery) {
             await nextTick();
             lastYield = performance.now();
           }

@@ -13,7 +13,8 @@
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { tidy } from '../engine/scope.js';
-import { clone } from '../ops/create.js';
+import { tensor } from '../ops/create.js';
+import { checkOptions } from '../options.js';
 import { concat, sliceRows } from '../ops/layout.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { Layer, type SymbolicShape } from '../layers/layer.js';
@@ -101,6 +102,20 @@ interface Graph {
   nodeIndex: Map<Node, number>;
   /** Ids of tensors some node reads (an output that no node reads may be replaced by its logits). */
   consumed: Set<number>;
+}
+
+/** Options of `evaluate` (TF.js's `sampleWeight` and `steps` are not implemented and are rejected). */
+export interface EvaluateArgs {
+  batchSize?: number;
+  /** Only 0: evaluation prints nothing. */
+  verbose?: 0;
+}
+
+/** Options of `predict`. */
+export interface PredictArgs {
+  batchSize?: number;
+  /** Only 0: prediction prints nothing. */
+  verbose?: 0;
 }
 
 export class LayersModel extends Layer {
@@ -278,24 +293,6 @@ export class LayersModel extends Layer {
     return this.layers.flatMap((l) => l.regularizationLosses());
   }
 
-  /** Copies of all weights, in layer order (dispose them when done). */
-  getWeights(): Tensor[] {
-    return this.weights.map((w) => clone(w));
-  }
-
-  /** Sets all weights from tensors in `getWeights()` order (shapes must match). */
-  setWeights(weights: readonly Tensor[]): void {
-    const own = this.weights;
-    if (weights.length !== own.length) throw new InvalidArgumentError(`${this.name}.setWeights: expected ${own.length} tensors, got ${weights.length}`);
-    own.forEach((w, i) => {
-      const t = weights[i]!;
-      if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
-        throw new ShapeError(`${this.name}.setWeights: weight ${i} (${w.name}) has shape [${w.shape.join(',')}], got [${t.shape.join(',')}]`);
-      }
-    });
-    own.forEach((w, i) => w.assign(weights[i]!));
-  }
-
   // ---- running ----
 
   /** @internal `x` as a list in input order, checked against the inputs' shapes and dtypes. */
@@ -415,9 +412,21 @@ export class LayersModel extends Layer {
     return fit(this, x, y, args);
   }
 
-  /** Loss and metrics over `(x, y)`, e.g. `{ loss: 0.31, acc: 0.89 }`. */
-  evaluate(x: TensorsArg, y: TensorsArg, { batchSize = 256 }: { batchSize?: number } = {}): Record<string, number> {
-    return evaluateBatches(this, x, y, batchSize);
+  /**
+   * Loss and metrics over `(x, y)` as TF.js returns them: a scalar tensor
+   * (the loss) when there is nothing else to report, else a list of scalars
+   * in the order of `evaluateLogs`'s keys (`loss` first). Dispose them when
+   * done. For plain numbers by name use `evaluateLogs`.
+   */
+  evaluate(x: TensorsArg, y: TensorsArg, args: EvaluateArgs = {}): Tensor | Tensor[] {
+    const values = Object.values(this.evaluateLogs(x, y, args)).map((v) => tensor(v));
+    return values.length === 1 ? values[0]! : values;
+  }
+
+  /** Loss and metrics over `(x, y)` as numbers by name, e.g. `{ loss: 0.31, acc: 0.89 }` (the keys of `fit`'s logs). */
+  evaluateLogs(x: TensorsArg, y: TensorsArg, args: EvaluateArgs = {}): Record<string, number> {
+    checkOptions(`${this.name}.evaluate`, args, ['batchSize'], { verbose: [0] });
+    return evaluateBatches(this, x, y, args.batchSize ?? 256);
   }
 
   /**
@@ -425,7 +434,9 @@ export class LayersModel extends Layer {
    * input name), computed in batches: one tensor for a single-output model, a
    * list otherwise.
    */
-  predict(x: TensorsArg, { batchSize = 256 }: { batchSize?: number } = {}): Tensor | Tensor[] {
+  predict(x: TensorsArg, args: PredictArgs = {}): Tensor | Tensor[] {
+    checkOptions(`${this.name}.predict`, args, ['batchSize'], { verbose: [0] });
+    const batchSize = args.batchSize ?? 256;
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`${this.name}.predict: batchSize must be a positive integer, got ${String(batchSize)}`);
     const xs = this.normalizeInputs('predict', x);
     const n = xs[0]!.shape[0]!;

@@ -7,6 +7,7 @@ import { backendInfo } from '../engine/backend.js';
 import { encodeWeights } from '../io/weights.js';
 import { getHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
 import type { LayersModel } from './functional.js';
+import { toTrainingConfig } from './training-config.js';
 
 /** Saves `model` to a destination (see `Sequential.save`). */
 export async function saveModel(model: Pick<LayersModel, 'weights' | 'compiled' | 'toJSON'>, destination: string | URL | IOHandler): Promise<SaveResult> {
@@ -14,7 +15,7 @@ export async function saveModel(model: Pick<LayersModel, 'weights' | 'compiled' 
   const { data, specs } = encodeWeights(
     model.weights.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype, values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : v.dataSync() })),
   );
-  const c = model.compiled;
+  const trainingConfig = model.compiled && toTrainingConfig(model.compiled);
   return handler.save({
     modelTopology: model.toJSON(),
     weightSpecs: specs,
@@ -22,21 +23,8 @@ export async function saveModel(model: Pick<LayersModel, 'weights' | 'compiled' 
     format: 'layers-model',
     generatedBy: `sinew ${backendInfo().version}`,
     convertedBy: null,
-    ...(c
-      ? {
-          trainingConfig: {
-            optimizer_config: { class_name: c.optimizer.className, config: c.optimizer.getConfig() },
-            // One output: the loss name; several: keyed by output name (as Keras writes it), with their weights.
-            ...(c.outputs.length === 1
-              ? { loss: c.outputs[0]!.lossName, metrics: c.outputs[0]!.metrics.map((m) => m.key) }
-              : {
-                  loss: Object.fromEntries(c.outputs.map((o) => [o.name, o.lossName])),
-                  loss_weights: Object.fromEntries(c.outputs.map((o) => [o.name, o.weight])),
-                  metrics: [...new Set(c.outputs.flatMap((o) => o.metrics.map((m) => m.key)))],
-                }),
-          },
-        }
-      : {}),
+    // In Keras's spelling (see training-config.ts), which TF.js reads too.
+    ...(trainingConfig ? { trainingConfig } : {}),
   });
 }
 

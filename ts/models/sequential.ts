@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { Layer, type SymbolicShape } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
-import { LayersModel } from './functional.js';
+import { LayersModel, type PredictArgs } from './functional.js';
+import { checkOptions } from '../options.js';
 
 export type { CompileArgs } from './compile.js';
 
@@ -24,6 +25,7 @@ export class Sequential extends LayersModel {
 
   constructor(args: SequentialArgs = {}) {
     super(args.name === undefined ? {} : { name: args.name });
+    checkOptions(this.name, args, ['name', 'layers']);
     for (const l of args.layers ?? []) this.add(l);
   }
 
@@ -69,15 +71,19 @@ export class Sequential extends LayersModel {
   }
 
   /** Outputs for `x`, computed in batches. */
-  override predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
+  override predict(x: Tensor, args: PredictArgs = {}): Tensor {
     return super.predict(x, args) as Tensor;
   }
 
   override getConfig(): Record<string, unknown> {
     const layers = this.layers.map((l) => ({ class_name: l.className, config: l.getConfig() }));
-    // The input shape travels on the first layer (it may have come from an inputLayer).
-    if (layers[0] && !layers[0].config.batch_input_shape) layers[0].config.batch_input_shape = this.inputs[0]!.shape;
-    return { name: this.name, layers };
+    if (!layers.length) return { name: this.name, layers };
+    // The input shape travels in an explicit leading InputLayer entry, as Keras 2 writes it (TF.js,
+    // Keras 3 and tensorflowjs_converter read it); Keras 3 would take a first layer's
+    // batch_input_shape for its input_shape, batch dimension included.
+    delete layers[0]!.config.batch_input_shape;
+    const input = super.layers.find((l) => l instanceof InputLayer)!;
+    return { name: this.name, layers: [{ class_name: 'InputLayer', config: input.getConfig() }, ...layers] };
   }
 
   /** Keras-format topology (`modelTopology` of model.json). */

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { getInitializer } from '../initializers.js';
 import { decodeWeights } from '../io/weights.js';
-import { getHandler, type IOHandler } from '../io/handlers.js';
+import { getHandler, type IOHandler, type TrainingConfig } from '../io/handlers.js';
 import { InputLayer } from '../layers/input-layer.js';
 import type { Layer } from '../layers/layer.js';
 import { layerClass } from '../layers/registry.js';
@@ -15,11 +15,15 @@ import { getRegularizer } from '../regularizers.js';
 import { LayersModel } from './functional.js';
 import { functionalFromConfig } from './functional-config.js';
 import { Sequential } from './sequential.js';
+import { compileArgsFromTrainingConfig } from './training-config.js';
+import { matchWeights } from './weight-matching.js';
 
 const camel = (s: string) => s.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
 /** Config keys that carry no information Sinew needs (or only defaults it always has). */
-const IGNORED = new Set(['dtype', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'beta_constraint', 'gamma_constraint', 'beta_regularizer', 'gamma_regularizer', 'noise_shape', 'data_format', 'dilation_rate', 'groups', 'sparse', 'ragged', 'batch_size']);
+const IGNORED = new Set(['dtype', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'beta_constraint', 'gamma_constraint', 'beta_regularizer', 'gamma_regularizer', 'noise_shape', 'data_format', 'dilation_rate', 'groups', 'sparse', 'ragged', 'batch_size',
+  // Batch renormalization settings, meaningless with renorm false (which BatchNormalization checks).
+  'renorm_clipping', 'renorm_momentum']);
 
 /** Keras layer config (snake_case) → Sinew constructor arguments (camelCase). */
 function configToArgs(className: string, config: Record<string, unknown>): Record<string, unknown> {
@@ -102,27 +106,28 @@ export function modelFromTopology(topology: unknown): Sequential | LayersModel {
 /**
  * Loads a model saved in the TensorFlow.js layers format (by Sinew,
  * TensorFlow.js, or Keras through tensorflowjs_converter): a Sequential or a
- * functional model. Weights are matched by name. The model comes back
- * uncompiled: call `compile` to train.
+ * functional model. Weights are matched by name, or by layer and variable
+ * index for Keras 3's names (see `matchWeights`). With a training config the
+ * model comes back compiled (with a fresh optimizer), as in TF.js; without
+ * one, call `compile` to train.
  */
 export async function loadLayersModel(source: string | URL | IOHandler): Promise<Sequential | LayersModel> {
   const art = await getHandler(source).load();
   const model = modelFromTopology(art.modelTopology);
   try {
-    const weights = new Map(decodeWeights(art.weightData, art.weightSpecs).map((w) => [w.name, w]));
-    const inFile = [...weights.keys()];
-    for (const v of model.weights) {
-      const w = weights.get(v.name);
-      if (!w) throw new InvalidArgumentError(`weights: '${v.name}' is missing from the weights file (it has ${inFile.join(', ') || 'nothing'})`);
+    const weights = decodeWeights(art.weightData, art.weightSpecs);
+    for (const [v, w] of matchWeights(model.layers, model.weights, weights)) {
       if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
-        throw new ShapeError(`weights: '${v.name}' has shape [${w.shape.join(',')}] in the file but the layer needs [${v.shape.join(',')}]`);
+        const as = w.name === v.name ? '' : ` (as '${w.name}')`;
+        throw new ShapeError(`weights: '${v.name}' has shape [${w.shape.join(',')}] in the file${as} but the layer needs [${v.shape.join(',')}]`);
       }
       const t = tensor(w.values, w.shape, w.dtype);
       v.assign(t);
       t.dispose();
-      weights.delete(v.name);
     }
-    if (weights.size) throw new InvalidArgumentError(`weights: the file has weights no layer uses: ${[...weights.keys()].join(', ')}`);
+    // tensorflowjs_converter writes Keras's training_config inside modelTopology.
+    const trainingConfig = art.trainingConfig ?? (art.modelTopology as { training_config?: TrainingConfig }).training_config;
+    if (trainingConfig) model.compile(compileArgsFromTrainingConfig(trainingConfig));
   } catch (e) {
     model.dispose();
     throw e;

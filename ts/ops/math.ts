@@ -121,9 +121,10 @@ export function logSoftmax(logits: Tensor): Tensor {
 /**
  * Mean cross-entropy of softmax(logits) against `labels`: one-hot (or soft)
  * float32 rows `[n, classes]`, or int32 class indices `[n]`. One fused,
- * stable kernel; a scalar.
+ * stable kernel; a scalar. Labels first, as TF.js's
+ * `losses.softmaxCrossEntropy(onehotLabels, logits)`.
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+export function softmaxCrossEntropy(labels: Tensor, logits: Tensor): Tensor {
   const [il, iy] = [logits.id, labels.id];
   return wrap(call((g) => g.op_softmax_cross_entropy(il, iy)));
 }

@@ -3,7 +3,7 @@
 // worker), so the page's main thread only draws. Requests come as
 // { id, method, args } and get { id, ok, value | error }; progress is sent as
 // { event, ... } messages.
-import * as sinew from 'sinew';
+import * as sinew from 'sinew-nn';
 import { buildModel, parseDataset, MODEL_NAME } from './model.js';
 
 let data = null; // { trainX, trainY, testX, testY, raw }
@@ -113,7 +113,7 @@ const methods = {
           onEpochEnd: (epoch, logs) => {
             const trainMs = activeMs + performance.now() - t0 - evalMs;
             const e0 = performance.now();
-            const test = model.evaluate(data.testX, data.testY);
+            const test = model.evaluateLogs(data.testX, data.testY);
             evalMs += performance.now() - e0;
             windowStart = performance.now();
             windowSamples = 0;
@@ -130,7 +130,7 @@ const methods = {
       training = null;
     }
     const trainMs = activeMs + performance.now() - t0 - evalMs;
-    const test = lastTestAcc === null || t.stopped ? model.evaluate(data.testX, data.testY) : null;
+    const test = lastTestAcc === null || t.stopped ? model.evaluateLogs(data.testX, data.testY) : null;
     return {
       stopped: t.stopped,
       epochs: epochLog,
