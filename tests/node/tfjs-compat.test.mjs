@@ -171,6 +171,7 @@ test("fit: TF.js's classWeight / sampleWeight are refused; yieldEvery takes TF.j
   const y = sinew.tensor(randomMatrix(32, 1, 5), [32, 1]);
   const m = sinew.sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
   m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  t.throws(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', weightedMetrics: ['mse'] }), { instanceOf: sinew.InvalidArgumentError, message: /compile: unknown or unsupported option 'weightedMetrics'/ });
   await t.throwsAsync(m.fit(x, y, { epochs: 1, verbose: 0, classWeight: { 0: 1, 1: 5 } }), { instanceOf: sinew.InvalidArgumentError, message: /fit: unknown or unsupported option 'classWeight'/ });
   await t.throwsAsync(m.fit(x, y, { epochs: 1, verbose: 0, stepsPerEpoch: 3 }), { instanceOf: sinew.InvalidArgumentError, message: /'stepsPerEpoch'/ });
   await t.throwsAsync(m.fit(x, y, { epochs: 1, verbose: 0, yieldEvery: 'sometimes' }), { instanceOf: sinew.InvalidArgumentError, message: /yieldEvery must be a number of milliseconds ≥ 0, 'auto', 'batch', 'epoch' or 'never'/ });
