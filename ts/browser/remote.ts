@@ -35,7 +35,9 @@ export class RemoteEngine {
       worker.onmessage = (ev: MessageEvent<Response>) =>
         ev.data.ok ? resolve(ev.data.value as BackendInfo) : reject(typedError(ev.data.error));
       worker.onerror = (ev) => reject(new Error(`sinew engine worker failed to start: ${ev.message || 'unknown error'}`));
-      worker.postMessage({ init: options } satisfies Hello);
+      // wasmPaths is resolved against the page (the Worker's own URL is elsewhere), and sent as a string (URLs do not clone).
+      const wasmPaths = options.wasmPaths === undefined ? undefined : new URL(String(options.wasmPaths), location.href).href;
+      worker.postMessage({ init: { ...options, ...(wasmPaths ? { wasmPaths } : {}) } } satisfies Hello);
     }).catch((e: unknown) => {
       worker.terminate();
       throw e;

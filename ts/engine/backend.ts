@@ -21,6 +21,14 @@ export interface InitOptions {
    * In Node the environment variable `SINEW_THREADS` does the same.
    */
   threads?: number;
+  /**
+   * Where the `.wasm` files are served, as TF.js's `setWasmPaths`: a base URL
+   * (or a directory in Node) holding `<build>/sinew_wasm_bg.wasm` for the
+   * builds — the package's `dist/wasm/` copied as is. Default: beside the
+   * package's JS files, which bundlers that copy `new URL(..., import.meta.url)`
+   * assets (Vite) handle themselves.
+   */
+  wasmPaths?: string | URL;
 }
 
 export interface BackendInfo {
@@ -119,7 +127,7 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
   if (!starting) {
     starting = (async () => {
       const { build, threads, reason } = await choose(options);
-      const [glue, module] = await Promise.all([importGlue(build), compileBuild(build)]);
+      const [glue, module] = await Promise.all([importGlue(build), compileBuild(build, options.wasmPaths)]);
       await glue.default({ module_or_path: module });
       if (isThreadsBuild(build)) await startPool(glue, build, threads);
       const version = (JSON.parse(glue.build_info()) as { version: string }).version;

@@ -39,16 +39,34 @@ function wasmUrl(build: BuildName): URL {
   }
 }
 
-/** Compiles a build's `.wasm` (from disk in Node, by fetch in browsers). */
-export async function compileBuild(build: BuildName): Promise<WebAssembly.Module> {
-  const url = wasmUrl(build);
+/**
+ * Where a build's `.wasm` is: beside the package's JS by default, or under
+ * `wasmPaths` (`<wasmPaths>/<build>/sinew_wasm_bg.wasm`): a URL, a path
+ * relative to the page in browsers, or a directory in Node.
+ */
+export function wasmLocation(build: BuildName, wasmPaths?: string | URL): URL | string {
+  if (wasmPaths === undefined) return wasmUrl(build);
+  const file = `${build}/sinew_wasm_bg.wasm`;
+  const base = String(wasmPaths).replace(/\/?$/, '/');
+  if (wasmPaths instanceof URL || /^[a-z][a-z0-9+.-]+:/i.test(base)) return new URL(file, base);
+  if (environment() === 'node') return base + file;
+  return new URL(file, new URL(base, (globalThis as { location?: { href: string } }).location?.href));
+}
+
+/** Compiles a build's `.wasm` (from disk in Node, by fetch in browsers); errors name the file or URL. */
+export async function compileBuild(build: BuildName, wasmPaths?: string | URL): Promise<WebAssembly.Module> {
+  const where = wasmLocation(build, wasmPaths);
+  const fail = (why: string) => new Error(`loading the '${build}' build from ${String(where)}: ${why}` + (wasmPaths === undefined ? '' : ' (check the wasmPaths option)'));
+  const failed = (e: Error) => Promise.reject(fail(e.message));
   if (environment() === 'node') {
     const { readFile } = await import('node:fs/promises');
-    return WebAssembly.compile(await readFile(url));
+    return WebAssembly.compile(await readFile(where).catch(failed)).catch(failed);
   }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`fetching ${url}: HTTP ${res.status}`);
-  return WebAssembly.compileStreaming
-    ? WebAssembly.compileStreaming(res).catch(async () => WebAssembly.compile(await (await fetch(url)).arrayBuffer()))
-    : WebAssembly.compile(await res.arrayBuffer());
+  const res = await fetch(where).catch(failed);
+  if (!res.ok) throw fail(`HTTP ${res.status}`);
+  // Streaming compiles while downloading; it refuses responses not served as application/wasm.
+  return (WebAssembly.compileStreaming
+    ? WebAssembly.compileStreaming(res).catch(async () => WebAssembly.compile(await (await fetch(where)).arrayBuffer()))
+    : WebAssembly.compile(await res.arrayBuffer())
+  ).catch(failed);
 }
