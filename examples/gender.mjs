@@ -16,8 +16,8 @@ export const PEOPLE = [
 export async function trainGenderNet({ epochs = 1000, seed = 7 } = {}) {
   const model = sinew.sequential({
     layers: [
-      sinew.layers.dense({ units: 2, activation: 'sigmoid', inputShape: [2], kernelInitializer: sinew.initializers.randomNormalInit(0, 1, seed), biasInitializer: sinew.initializers.randomNormalInit(0, 1, seed + 1) }),
-      sinew.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: sinew.initializers.randomNormalInit(0, 1, seed + 2), biasInitializer: sinew.initializers.randomNormalInit(0, 1, seed + 3) }),
+      sinew.layers.dense({ units: 2, activation: 'sigmoid', inputShape: [2], kernelInitializer: sinew.initializers.randomNormal({ mean: 0, stddev: 1, seed: seed }), biasInitializer: sinew.initializers.randomNormal({ mean: 0, stddev: 1, seed: seed + 1 }) }),
+      sinew.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: sinew.initializers.randomNormal({ mean: 0, stddev: 1, seed: seed + 2 }), biasInitializer: sinew.initializers.randomNormal({ mean: 0, stddev: 1, seed: seed + 3 }) }),
     ],
   });
   model.compile({ optimizer: new sinew.optimizers.SGD({ learningRate: 0.1 }), loss: 'meanSquaredError' });
