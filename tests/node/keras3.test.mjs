@@ -101,6 +101,42 @@ test("Keras 3's layers/<name>/vars/<i> layout loads by layer order and variable 
   m.dispose();
 });
 
+test("Keras 3's .keras layout lists groups alphabetically under its own names (batch_normalization, dense, dense_1): matched by those names", async (t) => {
+  // dense_1 (4→3) → batch_normalization_1 → dense_2 (3→2); the file lists batch_normalization first.
+  const [gamma, beta, mean, variance, eps] = [[1.5, 0.5, 2], [0.1, -0.2, 0.3], [0.2, 0, -0.1], [2, 0.5, 1], 0.001];
+  const topology = structuredClone(keras3Topology);
+  topology.config.layers.splice(2, 0, keras3Layer('BatchNormalization', { name: 'batch_normalization_1', axis: -1, momentum: 0.99, epsilon: eps, center: true, scale: true, synchronized: false }));
+  const { data, specs } = io.encodeWeights([
+    w('layers/batch_normalization/vars/0', [3], gamma), w('layers/batch_normalization/vars/1', [3], beta),
+    w('layers/batch_normalization/vars/2', [3], mean), w('layers/batch_normalization/vars/3', [3], variance),
+    w('layers/dense/vars/0', [4, 3], W1), w('layers/dense/vars/1', [3], B1),
+    w('layers/dense_1/vars/0', [3, 2], W2), w('layers/dense_1/vars/1', [2], B2),
+  ]);
+  const m = await sinew.loadLayersModel({ load: async () => ({ modelTopology: topology, weightSpecs: specs, weightData: data }), save: async () => { throw new Error('read-only'); } });
+  const want = [];
+  for (let i = 0; i < 5; i++) {
+    const h = [0, 1, 2].map((j) => Math.max(0, B1[j] + [0, 1, 2, 3].reduce((s, k) => s + X[i * 4 + k] * W1[k * 3 + j], 0)));
+    const n = h.map((v, j) => ((v - mean[j]) / Math.sqrt(variance[j] + eps)) * gamma[j] + beta[j]);
+    const z = [0, 1].map((j) => B2[j] + n.reduce((s, v, k) => s + v * W2[k * 2 + j], 0));
+    const e = z.map((v) => Math.exp(v - Math.max(...z)));
+    want.push(...e.map((v) => v / (e[0] + e[1])));
+  }
+  close(t, predictionsOf(m), want);
+  m.dispose();
+});
+
+test("tensorflowjs_converter's layout: training_config inside modelTopology compiles the model", async (t) => {
+  const { data, specs } = io.encodeWeights(plainWeights());
+  const training_config = { loss: 'sparse_categorical_crossentropy', loss_weights: null, metrics: ['accuracy'], weighted_metrics: null, run_eagerly: false, optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.02, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false, use_ema: false } } };
+  const load = (tc) => sinew.loadLayersModel({ load: async () => ({ modelTopology: { keras_version: '3.15.1', backend: 'tensorflow', model_config: keras3Topology, training_config: tc }, weightSpecs: specs, weightData: data }), save: async () => { throw new Error('read-only'); } });
+  const m = await load(training_config);
+  t.is(m.compiled.optimizer.className, 'Adam');
+  t.is(m.compiled.optimizer.getConfig().learningRate, 0.02);
+  m.dispose();
+  // amsgrad is not implemented: on, it is refused rather than ignored
+  await t.throwsAsync(load({ ...training_config, optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.02, amsgrad: true } } }), { instanceOf: sinew.InvalidArgumentError, message: /optimizer option amsgrad is not supported/ });
+});
+
 // Serial: it counts live tensors, which concurrent tests would change.
 test.serial('by-order matching still checks shapes and counts, and names what is wrong', async (t) => {
   const before = sinew.memory().numTensors;
@@ -160,6 +196,7 @@ test('a saved model round-trips with its Keras-spelled training config (RMSprop,
   await m.save({ save: async (a) => { saved = a; return { modelArtifactsInfo: io.artifactsInfo(a) }; }, load: async () => saved });
   t.deepEqual(saved.trainingConfig.loss, 'categorical_crossentropy');
   t.deepEqual(saved.trainingConfig.metrics, ['accuracy', 'mae']);
+  t.is(saved.trainingConfig.loss_weights, null, 'tf.keras requires the key');
   t.is(saved.trainingConfig.optimizer_config.class_name, 'RMSprop');
   t.deepEqual(saved.trainingConfig.optimizer_config.config.learning_rate, { class_name: 'ExponentialDecay', config: { initial_learning_rate: 0.1, decay_steps: 10, decay_rate: 0.5, staircase: false } });
   t.is(saved.trainingConfig.optimizer_config.config.rho, 0.7);

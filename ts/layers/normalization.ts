@@ -27,7 +27,7 @@ export interface BatchNormalizationArgs extends LayerArgs {
 export class BatchNormalization extends Layer {
   static override readonly className = 'BatchNormalization';
   static override readonly options = ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'];
-  static override readonly optionValues = { betaConstraint: [null], gammaConstraint: [null], betaRegularizer: [null], gammaRegularizer: [null], synchronized: [false] };
+  static override readonly optionValues = { betaConstraint: [null], gammaConstraint: [null], betaRegularizer: [null], gammaRegularizer: [null], synchronized: [false], renorm: [false] };
   readonly momentum: number;
   readonly epsilon: number;
   readonly center: boolean;
