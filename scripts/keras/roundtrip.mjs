@@ -103,7 +103,7 @@ try {
       const loaded = await sinew.loadLayersModel(join(dir, back));
       const json = JSON.parse(await readFile(join(dir, back, 'model.json'), 'utf8'));
       const names = json.weightsManifest.flatMap((g) => g.weights.map((w) => w.name));
-      rows.push(`${name} ${back}: weight names ${names.slice(0, 3).join(', ')}, ...; compiled: ${loaded.compiled ? `${loaded.compiled.optimizer.className} / ${loaded.compiled.lossName}` : 'no'}`);
+      rows.push(`${name} ${back}: weight names ${names.slice(0, 3).join(', ')}, ...; compiled: ${loaded.compiled ? `${loaded.compiled.optimizer.className} / ${loaded.compiled.outputs[0].lossName}` : 'no'}`);
       check(`${name} Keras 3 (${back}) → Sinew predictions`, worst(loaded.predict(x).arraySync(), kerasPred));
       loaded.dispose();
     }

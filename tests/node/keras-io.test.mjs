@@ -134,10 +134,10 @@ test.serial('save → load round trip: identical predictions; model.json and wei
     t.deepEqual(loaded.layers[3].kernelSize, [2, 2]);
     t.is(loaded.layers[3].padding, 'same');
     // it comes back compiled from the training config (a fresh optimizer), as in TF.js, and trains
-    t.is(loaded.compiled.lossName, 'categoricalCrossentropy');
+    t.is(loaded.compiled.outputs[0].lossName, 'categoricalCrossentropy');
     t.is(loaded.compiled.optimizer.className, 'Adam');
     t.is(loaded.compiled.optimizer.learningRate, 0.01);
-    t.deepEqual(loaded.compiled.metrics.map((mt) => mt.key), ['acc']);
+    t.deepEqual(loaded.compiled.outputs[0].metrics.map((mt) => mt.key), ['acc']);
     const x = sinew.tensor(images(), [N, H, W, C]);
     const y = sinew.tensor(Array.from({ length: N }, (_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0))));
     const h = await loaded.fit(x, y, { epochs: 1, verbose: 0 });

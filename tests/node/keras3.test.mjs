@@ -170,8 +170,8 @@ test("training configs in Keras 3's spelling (objects, snake_case) and in TF.js'
   const cases = [[keras3, 'RMSProp', 0.002, { rho: 0.8 }], [tfjs, 'Adam', 0.003, { beta1: 0.8, beta2: 0.99 }], [keras2, 'SGD', 0.05, { momentum: 0.9, nesterov: true }]];
   for (const [tc, cls, lr, extra] of cases) {
     const m = await sinew.loadLayersModel(handler(plainWeights(), tc));
-    t.is(m.compiled.lossName, 'sparseCategoricalCrossentropy');
-    t.deepEqual(m.compiled.metrics.map((x) => x.key), ['acc']);
+    t.is(m.compiled.outputs[0].lossName, 'sparseCategoricalCrossentropy');
+    t.deepEqual(m.compiled.outputs[0].metrics.map((x) => x.key), ['acc']);
     t.is(m.compiled.optimizer.className, cls);
     const config = m.compiled.optimizer.getConfig();
     t.is(config.learningRate, lr);
