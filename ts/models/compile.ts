@@ -63,7 +63,7 @@ const isLoss = (v: unknown): v is LossSpec => typeof v === 'string' || typeof v 
 const isWeight = (v: unknown): v is number => typeof v === 'number';
 const isMetric = (v: unknown): v is MetricSpec => typeof v === 'string' || typeof v === 'function';
 
-/** Resolves `compile` arguments for outputs named `names`. Throws before anything is created on bad input. */
+/** @internal Resolves `compile` arguments for outputs named `names`. Throws before anything is created on bad input. */
 export function resolveCompile(args: CompileArgs, names: string[]): Compiled {
   if (!args || args.loss === undefined || args.optimizer === undefined) throw new InvalidArgumentError('compile: needs an optimizer and a loss');
   checkOptions('compile', args, ['optimizer', 'loss', 'lossWeights', 'metrics']);
@@ -86,7 +86,7 @@ export function resolveCompile(args: CompileArgs, names: string[]): Compiled {
   return { optimizer: getOptimizer(args.optimizer), outputs };
 }
 
-/** Log key of an output's value: `loss`/`acc` for a single-output model, `<output>_loss`/`<output>_acc` otherwise (as Keras). */
+/** @internal Log key of an output's value: `loss`/`acc` for a single-output model, `<output>_loss`/`<output>_acc` otherwise (as Keras). */
 export function logKey(c: Compiled, o: CompiledOutput, key: string): string {
   return c.outputs.length === 1 ? key : `${o.name}_${key}`;
 }
