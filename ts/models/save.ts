@@ -10,7 +10,7 @@ import type { LayersModel } from './functional.js';
 import { toTrainingConfig } from './training-config.js';
 
 /** Saves `model` to a destination (see `Sequential.save`). */
-export async function saveModel(model: Pick<LayersModel, 'weights' | 'compiled' | 'toJSON'>, destination: string | URL | IOHandler): Promise<SaveResult> {
+export async function saveModel(model: LayersModel, destination: string | URL | IOHandler): Promise<SaveResult> {
   const handler = getHandler(destination);
   const { data, specs } = encodeWeights(
     model.weights.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype, values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : v.dataSync() })),
