@@ -6,8 +6,8 @@
  *     const c = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));
  *     console.log(c.dataSync());                // Float32Array [ 11 ]
  */
-export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool } from './engine/backend.js';
-export type { BackendInfo, BuildName, InitOptions } from './engine/backend.js';
+export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool, threadPoolStats } from './engine/backend.js';
+export type { BackendInfo, BuildName, InitOptions, PoolStats, PoolThreadStats } from './engine/backend.js';
 export { Tensor } from './tensor.js';
 export { Variable, variable, trainableVariables } from './variable.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd.js';

@@ -12,7 +12,7 @@ if (enableRelaxedSimd()) {
   test('threads-relaxed: skipped, this Node has no WebAssembly relaxed SIMD', (t) => t.pass());
 }
 
-test.serial('threads-relaxed: every pool worker runs rayon tasks', async (t) => {
+test.serial('threads-relaxed: every pool thread takes part in a job', async (t) => {
   if (!enableRelaxedSimd()) return t.pass();
   const sinew = await import('../../dist/index.js');
   const os = await import('node:os');

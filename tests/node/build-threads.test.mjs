@@ -7,7 +7,7 @@ import test from 'ava';
 import os from 'node:os';
 import * as sinew from '../../dist/index.js';
 
-test.serial('threads: every pool worker runs rayon tasks', (t) => {
-  // A rayon broadcast reaches each worker thread of the pool once.
+test.serial('threads: every pool thread takes part in a job', (t) => {
+  // The probe's tasks each wait until all have started, so each ran on its own thread.
   t.is(sinew.probeThreadPool(), os.availableParallelism());
 });

@@ -17,7 +17,8 @@ export interface InitOptions {
    */
   backend?: BuildName;
   /**
-   * Worker threads for the threads build (default: the host's logical cores).
+   * Threads for the threads build, the engine's own thread included (default:
+   * the host's logical cores).
    * In Node the environment variable `SINEW_THREADS` does the same.
    */
   threads?: number;
@@ -40,7 +41,7 @@ export interface BackendInfo {
   relaxedSimd: boolean;
   /** Threads kernels use now (the pool size, or less after `setNumThreads`). */
   threads: number;
-  /** Workers in the thread pool (1 for single-threaded builds). */
+  /** Threads of the pool, the engine's own thread included (1 for single-threaded builds). */
   poolSize: number;
   environment: Environment;
   /** Why this build was chosen. */
@@ -78,7 +79,7 @@ async function choose(options: InitOptions): Promise<{ build: BuildName; threads
   const simd = simdSupported();
   const relaxed = simd && relaxedSimdSupported();
   const shared = sharedMemorySupported();
-  // The browser main thread may not block (Atomics.wait), which rayon needs.
+  // The browser main thread may not block (Atomics.wait), which the pool needs.
   const mayBlock = env !== 'browser-main';
   const threads = threadsOpt ?? (await hardwareThreads());
 
@@ -194,10 +195,52 @@ export function call<T>(fn: (glue: Glue) => T): T {
 }
 
 /**
- * Runs one task on every pool worker and returns how many ran it (1 for the
- * single-threaded builds): a check that the thread pool is really up.
+ * Runs a job sized for the whole pool and returns how many threads took part
+ * (1 for the single-threaded builds): a check that the thread pool is really up.
  */
 export function probeThreadPool(): number {
   const a = need();
   return isThreadsBuild(a.build) ? call((g) => g.pool_probe()) : 1;
+}
+
+/** What one pool thread did since the last reset (times need profiling on). */
+export interface PoolThreadStats {
+  /** Parallel kernel calls it took part in. */
+  jobs: number;
+  /** Tasks it ran. */
+  tasks: number;
+  /** Worker: times it stopped spinning and parked (futex wait). */
+  parks: number;
+  /** Engine thread: parked workers it had to wake (futex notify). */
+  wakes: number;
+  /** Engine thread: posts withdrawn because it finished every task before the worker came. */
+  withdrawn: number;
+  workMs: number;
+  spinMs: number;
+  parkMs: number;
+  /** Engine thread: waiting for workers to finish their last task. */
+  joinMs: number;
+}
+
+export interface PoolStats {
+  /** Parallel loops run inline because they were called from inside a task. */
+  inline: number;
+  /** `threads[0]` is the engine's thread, then one entry per worker. */
+  threads: PoolThreadStats[];
+}
+
+/**
+ * Counters of the thread pool (per thread: tasks, parks, wake-ups; with
+ * `profile: true` also time working, spinning, parked). `reset` zeroes them
+ * after reading. Single-threaded builds report no threads.
+ */
+export function threadPoolStats(options: { reset?: boolean; profile?: boolean } = {}): PoolStats {
+  const a = need();
+  if (!isThreadsBuild(a.build)) return { inline: 0, threads: [] };
+  return call((g) => {
+    const stats = JSON.parse(g.pool_stats()) as PoolStats;
+    if (options.reset) g.pool_stats_reset();
+    if (options.profile !== undefined) g.pool_profile(options.profile);
+    return stats;
+  });
 }

@@ -6,7 +6,7 @@
 export type BuildName = 'threads' | 'simd' | 'baseline' | 'threads-relaxed' | 'simd-relaxed';
 export const BUILDS: readonly BuildName[] = ['threads', 'simd', 'baseline', 'threads-relaxed', 'simd-relaxed'];
 
-/** Builds that run rayon's thread pool over shared memory. */
+/** Builds that run a thread pool over shared memory. */
 export function isThreadsBuild(build: BuildName): boolean {
   return build === 'threads' || build === 'threads-relaxed';
 }

@@ -1,6 +1,6 @@
 /**
  * Body of one thread-pool worker (Node worker_threads or a browser module
- * Worker): join the shared memory, report ready, then run rayon's worker loop.
+ * Worker): join the shared memory, report ready, then run the pool's worker loop.
  */
 import { environment } from './detect.js';
 import { importGlue } from './glue.js';

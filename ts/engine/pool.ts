@@ -1,8 +1,9 @@
 /**
- * Starts rayon's thread pool on JavaScript workers: Node `worker_threads` or
- * browser Web Workers, each instantiating the same module over the same
- * shared memory (see crates/wasm/src/pool.rs). Resolves once every worker is
- * running, so the caller may block in a parallel kernel right away.
+ * Starts the kernels' thread pool on JavaScript workers: Node `worker_threads`
+ * or browser Web Workers, each instantiating the same module over the same
+ * shared memory (see crates/wasm/src/pool.rs). A pool of N threads is the
+ * engine's own thread plus N-1 workers (the engine's thread takes part in
+ * every parallel kernel). Resolves once every worker is running.
  */
 import { UnsupportedError } from '../errors.js';
 import { environment } from './detect.js';
@@ -37,7 +38,7 @@ async function startNodeWorker(init: PoolWorkerInit): Promise<void> {
     );
     w.once('error', (e) => reject(new UnsupportedError(`thread pool worker failed: ${e.message}`)));
   });
-  // Pool workers block in rayon's loop forever; they must not keep Node alive.
+  // Pool workers stay in the pool's loop forever; they must not keep Node alive.
   w.unref();
 }
 
@@ -61,6 +62,6 @@ export async function startPool(glue: Glue, build: BuildName, threads: number): 
     memory: glue.wasm_memory() as WebAssembly.Memory,
   };
   const start = environment() === 'node' ? startNodeWorker : startWebWorker;
-  await Promise.all(Array.from({ length: threads }, (_, i) => start(init, i)));
+  await Promise.all(Array.from({ length: threads - 1 }, (_, i) => start(init, i)));
   glue.pool_init(threads);
 }

@@ -18,10 +18,10 @@
 //! chunk runs exactly the same code serially or in parallel, so results are
 //! bitwise identical for any number of threads:
 //! - forward / input grad: chunks (input grad: groups of whole images) write
-//!   disjoint parts of `y` / `dx`, run as independent rayon tasks;
+//!   disjoint parts of `y` / `dx`, run as independent pool tasks;
 //! - filter grad: consecutive chunks form up to 16 "slabs" (count fixed by the
 //!   shape and a 4 MiB cap on partial buffers); each slab accumulates its own
-//!   partial `dw` through GEMM's `accumulate`, slabs run as rayon tasks, and
+//!   partial `dw` through GEMM's `accumulate`, slabs run as pool tasks, and
 //!   the partials are summed in slab order.
 //!
 //! Cin = 1 (a first layer on grayscale images) builds the transposed buffer
@@ -44,7 +44,6 @@ use crate::gemm::{gemm, gemm_bias_act, Activation, Gemm};
 use crate::par;
 use core::ops::Range;
 use direct::Direct;
-use rayon::prelude::*;
 use std::cell::Cell;
 
 /// Padding mode, with TensorFlow's exact semantics.
@@ -163,8 +162,8 @@ pub const IM2COL_CHUNK_FLOATS: usize = 32 * 1024;
 const MIN_CHUNK_ROWS: usize = 64;
 
 /// Below this many flops (`2·N·OH·OW·K·Cout`) a convolution pass runs on one
-/// thread: as for [`crate::gemm::PAR_MIN_FLOPS`], a rayon hand-off costs a
-/// few µs (more on wasm) and 2e6 flops is ~50–100 µs of single-thread work.
+/// thread: as for [`crate::gemm::PAR_MIN_FLOPS`], a pool hand-off costs
+/// ~1 µs (tens of µs when a worker must be woken) and 2e6 flops is ~50–100 µs of single-thread work.
 pub const CONV_PAR_MIN_FLOPS: usize = 2_000_000;
 
 /// The filter gradient splits the chunks into at most this many contiguous
@@ -206,7 +205,7 @@ fn run_direct(d: &Direct, src: &[f32], wt: &[f32], out: &mut [f32], bias: Option
     let tasks = d.tasks(usize::MAX);
     let parts = split_lens(out, tasks.iter().map(|r| r.len() * d.ow * d.no));
     if parallel && tasks.len() > 1 {
-        tasks.into_par_iter().zip(parts).for_each(|(rows, o)| d.run(src, wt, rows, o, bias));
+        par::for_each(tasks.into_iter().zip(parts).collect(), |_, (rows, o)| d.run(src, wt, rows, o, bias));
     } else {
         for (rows, o) in tasks.into_iter().zip(parts) {
             d.run(src, wt, rows, o, bias);
@@ -615,7 +614,7 @@ pub fn conv2d_forward(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Opt
     let chunks = g.chunks();
     let parts = split_lens(y, chunks.iter().map(|r| r.len() * cout));
     if g.parallel() && chunks.len() > 1 {
-        chunks.into_par_iter().zip(parts).for_each_init(Vec::new, |cols, (rows, ys)| run(rows, ys, cols));
+        par::for_each_init(chunks.into_iter().zip(parts).collect(), Vec::new, |cols, _, (rows, ys)| run(rows, ys, cols));
     } else {
         let mut cols = Vec::new();
         for (rows, ys) in chunks.into_iter().zip(parts) {
@@ -678,10 +677,9 @@ pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) 
     let groups = g.groups();
     let parts = split_lens(dx, groups.iter().map(|(i, _)| i.len() * img));
     if g.parallel() && groups.len() > 1 {
-        groups
-            .into_par_iter()
-            .zip(parts)
-            .for_each_init(Vec::new, |buf, ((imgs, chunks), dxs)| run(imgs, chunks, dxs, buf));
+        par::for_each_init(groups.into_iter().zip(parts).collect(), Vec::new, |buf, _, ((imgs, chunks), dxs)| {
+            run(imgs, chunks, dxs, buf)
+        });
     } else {
         let mut buf = Vec::new();
         for ((imgs, chunks), dxs) in groups.into_iter().zip(parts) {
@@ -718,7 +716,7 @@ pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32])
         let mut outs: Vec<&mut [f32]> = vec![&mut *dw];
         outs.extend(parts.chunks_exact_mut(wl));
         if g.parallel() && tasks.len() > 1 {
-            tasks.into_par_iter().zip(outs).for_each(|(rows, out)| d.filter_grad(x, dy, rows, out));
+            par::for_each(tasks.into_iter().zip(outs).collect(), |_, (rows, out)| d.filter_grad(x, dy, rows, out));
         } else {
             for (rows, out) in tasks.into_iter().zip(outs) {
                 d.filter_grad(x, dy, rows, out);
@@ -757,7 +755,7 @@ pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32])
     let mut outs: Vec<&mut [f32]> = vec![&mut *dw];
     outs.extend(parts.chunks_exact_mut(wl));
     if g.parallel() && slab_chunks.len() > 1 {
-        slab_chunks.into_par_iter().zip(outs).for_each_init(Vec::new, |cols, (c, out)| slab(c, out, cols));
+        par::for_each_init(slab_chunks.into_iter().zip(outs).collect(), Vec::new, |cols, _, (c, out)| slab(c, out, cols));
     } else {
         let mut cols = Vec::new();
         for (c, out) in slab_chunks.into_iter().zip(outs) {

@@ -20,7 +20,6 @@ use crate::broadcast::{broadcast_shape, broadcast_strides, coalesce, numel};
 use crate::math;
 use crate::par;
 use crate::simd::{fmax, fmin, F32x4};
-use rayon::prelude::*;
 
 /// Below this many output elements element-wise kernels stay on one thread.
 /// A 64K-element pass is ~10–40 µs; handing work to rayon costs a few µs
@@ -58,7 +57,7 @@ where
         }
     };
     if use_par(x.len()) {
-        x.par_chunks(PAR_CHUNK).zip(y.par_chunks_mut(PAR_CHUNK)).for_each(|(x, y)| body(x, y));
+        par::chunks_mut(y, PAR_CHUNK, |k, y| body(&x[k * PAR_CHUNK..][..y.len()], y));
     } else {
         body(x, y);
     }
@@ -84,7 +83,7 @@ where
         }
     };
     if use_par(y.len()) {
-        y.par_chunks_mut(PAR_CHUNK).for_each(body);
+        par::chunks_mut(y, PAR_CHUNK, |_, y| body(y));
     } else {
         body(y);
     }
@@ -99,10 +98,10 @@ where
 {
     assert!(a.len() == out.len() && b.len() == out.len(), "element-wise: lengths differ");
     if use_par(out.len()) {
-        a.par_chunks(PAR_CHUNK)
-            .zip(b.par_chunks(PAR_CHUNK))
-            .zip(out.par_chunks_mut(PAR_CHUNK))
-            .for_each(|((a, b), o)| vv(a, b, o, &fv, &fs));
+        par::chunks_mut(out, PAR_CHUNK, |k, o| {
+            let r = k * PAR_CHUNK..k * PAR_CHUNK + o.len();
+            vv(&a[r.clone()], &b[r], o, &fv, &fs)
+        });
     } else {
         vv(a, b, out, &fv, &fs);
     }
@@ -132,11 +131,10 @@ where
         }
     };
     if use_par(out.len()) {
-        a.par_chunks(PAR_CHUNK)
-            .zip(b.par_chunks(PAR_CHUNK))
-            .zip(c.par_chunks(PAR_CHUNK))
-            .zip(out.par_chunks_mut(PAR_CHUNK))
-            .for_each(|(((a, b), c), o)| body(a, b, c, o));
+        par::chunks_mut(out, PAR_CHUNK, |k, o| {
+            let r = k * PAR_CHUNK..k * PAR_CHUNK + o.len();
+            body(&a[r.clone()], &b[r.clone()], &c[r], o)
+        });
     } else {
         body(a, b, c, out);
     }
@@ -365,7 +363,7 @@ fn run_binary<FV, FS>(
     if m == 1 {
         // Same shape, or one operand a scalar: one flat pass, chunked when big.
         if use_par(out.len()) {
-            out.par_chunks_mut(PAR_CHUNK).enumerate().for_each(|(k, o)| {
+            par::chunks_mut(out, PAR_CHUNK, |k, o| {
                 let off = k * PAR_CHUNK;
                 row(off * ia, off * ib, o)
             });
@@ -415,9 +413,7 @@ fn run_binary<FV, FS>(
     };
     if use_par(out.len()) && rows > 1 {
         let rows_per_task = (PAR_CHUNK / inner).max(1);
-        out.par_chunks_mut(rows_per_task * inner)
-            .enumerate()
-            .for_each(|(t, o)| run_rows(t * rows_per_task, o));
+        par::chunks_mut(out, rows_per_task * inner, |t, o| run_rows(t * rows_per_task, o));
     } else {
         run_rows(0, out);
     }

@@ -24,7 +24,6 @@ mod pack;
 mod small;
 
 use crate::par;
-use rayon::prelude::*;
 
 /// Shape and layout of one GEMM call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,11 +69,17 @@ pub enum Activation {
 }
 
 /// Below this many flops (`2·m·n·k`) a call stays on one thread. Handing a
-/// job to rayon costs a few µs (more on wasm, where idle workers sleep in
-/// `Atomics.wait`), and each task repacks its share of A or B; 2e6 flops is
-/// ~50 µs single-threaded at ~40 GFLOPS, so the split pays from about here.
-/// First guess, to be tuned from benchmarks on real workloads.
+/// job to a spinning pool worker costs ~1 µs (tens of µs if it has parked),
+/// and each task repacks its share of A or B; 2e6 flops is ~50 µs
+/// single-threaded at ~40 GFLOPS, so the split pays from about here.
 pub const PAR_MIN_FLOPS: usize = 2_000_000;
+/// Tasks per thread of a parallel product: more than one, so that a worker
+/// arriving late (woken from a park, or descheduled on a busy machine) still
+/// finds work instead of the caller doing it all; few, since each task
+/// repacks the operand it does not split.
+const TASKS_PER_THREAD: usize = 2;
+/// ... and no task smaller than this many flops (~25 µs).
+const MIN_TASK_FLOPS: usize = 1_000_000;
 
 /// Runs `g` on `a`, `b` into `c`. Panics if a slice is shorter than the shape
 /// requires (the engine validates shapes before calling).
@@ -126,24 +131,26 @@ pub fn gemm_bias_act(
     }
 }
 
-/// Splits C into `threads` independent blocks, each run through the serial
-/// blocked path with its own packing buffers. Rows are split when `n <= m`
-/// (each task then repacks all of B: `k·n` per task vs `k·m` for A, so split
-/// along the larger side to repack the smaller operand). Block edges fall on
-/// tile multiples and the k-blocking does not depend on the split, so every
-/// element sees the same arithmetic as single-threaded: results are identical.
+/// Splits C into independent blocks (a few per thread, see
+/// [`TASKS_PER_THREAD`]), each run through the serial blocked path with its
+/// own packing buffers. Rows are split when `n <= m` (each task then repacks
+/// all of B: `k·n` per task vs `k·m` for A, so split along the larger side to
+/// repack the smaller operand). Block edges fall on tile multiples and the
+/// k-blocking does not depend on the split, so every element sees the same
+/// arithmetic as single-threaded: results are identical for any split.
 fn parallel(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, threads: usize) {
     let (m, n) = (g.m, g.n);
+    let tasks = (threads * TASKS_PER_THREAD).min(g.flops() / MIN_TASK_FLOPS).max(threads);
     if n <= m {
-        let chunk = round_up(m.div_ceil(threads), kernel::MR);
-        c.par_chunks_mut(chunk * n).enumerate().for_each(|(t, block)| {
+        let chunk = round_up(m.div_ceil(tasks), kernel::MR);
+        par::chunks_mut(c, chunk * n, |t, block| {
             let r0 = t * chunk;
             let mut rows: Vec<&mut [f32]> = block.chunks_mut(n).collect();
             let r1 = r0 + rows.len();
             blocked::gemm(g, a, b, r0..r1, 0..n, &mut rows, ep);
         });
     } else {
-        let chunk = round_up(n.div_ceil(threads), kernel::NR);
+        let chunk = round_up(n.div_ceil(tasks), kernel::NR);
         let tasks = n.div_ceil(chunk);
         // Per task, the slice of every C row that falls in its column range:
         // disjoint `&mut` borrows handed out safely by `split_at_mut`.
@@ -156,7 +163,7 @@ fn parallel(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, threads
                 rest = tail;
             }
         }
-        parts.into_par_iter().enumerate().for_each(|(t, mut rows)| {
+        par::for_each(parts, |t, mut rows| {
             let j0 = t * chunk;
             let j1 = (j0 + chunk).min(n);
             blocked::gemm(g, a, b, 0..m, j0..j1, &mut rows, ep.cols(j0..j1));

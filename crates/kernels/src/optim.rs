@@ -13,7 +13,6 @@
 use crate::elementwise::{PAR_CHUNK, PAR_MIN_ELEMS};
 use crate::par;
 use crate::simd::{fmax, fmin, F32x4};
-use rayon::prelude::*;
 
 /// Below this many elements an update stays on one thread. An update pass
 /// touches 3–5 streams per element, so it is memory-bound like the
@@ -175,7 +174,7 @@ pub fn sum_squares(x: &[f32]) -> f64 {
         (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
     }
     if use_par(x.len()) {
-        let parts: Vec<f64> = x.par_chunks(PAR_CHUNK).map(serial).collect();
+        let parts: Vec<f64> = par::map(x.len().div_ceil(PAR_CHUNK), |k| serial(&x[k * PAR_CHUNK..((k + 1) * PAR_CHUNK).min(x.len())]));
         parts.iter().sum()
     } else {
         x.chunks(PAR_CHUNK).map(serial).sum()
@@ -190,7 +189,7 @@ pub trait Rule<const K: usize>: Sync {
     fn apply<V: Lane>(&self, p: V, g: V, s: [V; K]) -> (V, [V; K]);
 }
 
-/// Runs `rule` over every element: SIMD body, scalar tail, rayon over fixed
+/// Runs `rule` over every element: SIMD body, scalar tail, the pool over fixed
 /// chunks when large. Panics if lengths differ (the engine checks first).
 pub fn run<R: Rule<K>, const K: usize>(rule: &R, clip: Clip, p: &mut [f32], g: &[f32], slots: [&mut [f32]; K]) {
     let n = p.len();
@@ -208,7 +207,7 @@ pub fn run<R: Rule<K>, const K: usize>(rule: &R, clip: Clip, p: &mut [f32], g: &
         .zip(g.chunks(PAR_CHUNK))
         .map(|(pc, gc)| (pc, gc, slot_iters.each_mut().map(|it| it.next().expect("same length"))))
         .collect();
-    tasks.into_par_iter().for_each(|(pc, gc, sc)| chunk(rule, clip, pc, gc, sc));
+    par::for_each(tasks, |_, (pc, gc, sc)| chunk(rule, clip, pc, gc, sc));
 }
 
 #[inline(always)]

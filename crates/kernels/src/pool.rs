@@ -18,7 +18,6 @@
 use crate::conv::{out_and_pad, Padding};
 use crate::par;
 use crate::simd::F32x4;
-use rayon::prelude::*;
 
 /// Shape of one pooling op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,11 +209,11 @@ where
     }
     let idx = |r: usize| (r / g.oh, r % g.oh);
     match (argmax, g.parallel()) {
-        (Some(a), true) => y.par_chunks_mut(row).zip(a.par_chunks_mut(row)).enumerate().for_each(|(r, (yr, ar))| {
+        (Some(a), true) => par::for_each(y.chunks_mut(row).zip(a.chunks_mut(row)).collect(), |r, (yr, ar)| {
             let (b, oy) = idx(r);
             f(b, oy, yr, Some(ar))
         }),
-        (None, true) => y.par_chunks_mut(row).enumerate().for_each(|(r, yr)| {
+        (None, true) => par::chunks_mut(y, row, |r, yr| {
             let (b, oy) = idx(r);
             f(b, oy, yr, None)
         }),
@@ -245,7 +244,7 @@ where
         return;
     }
     if g.parallel() {
-        dx.par_chunks_mut(ix).zip(dy.par_chunks(iy)).enumerate().for_each(|(b, (dxi, dyi))| f(b, dxi, dyi));
+        par::chunks_mut(dx, ix, |b, dxi| f(b, dxi, &dy[b * iy..(b + 1) * iy]));
     } else {
         for (b, (dxi, dyi)) in dx.chunks_mut(ix).zip(dy.chunks(iy)).enumerate() {
             f(b, dxi, dyi);

@@ -19,7 +19,6 @@
 
 use crate::par;
 use crate::simd::{fmax, fmin, F32x4};
-use rayon::prelude::*;
 
 /// Elements summed in f32 (16 SIMD lanes) before the partial goes to f64.
 pub const BLOCK: usize = 1024;
@@ -80,9 +79,14 @@ fn chunk_sum(x: &[f32]) -> f64 {
     s
 }
 
+/// The `k`-th `PAR_CHUNK`-long chunk of `x` (the last may be shorter).
+fn chunk_of(x: &[f32], k: usize) -> &[f32] {
+    &x[k * PAR_CHUNK..((k + 1) * PAR_CHUNK).min(x.len())]
+}
+
 fn sum_all_f64(x: &[f32]) -> f64 {
     if use_par(x.len()) {
-        let parts: Vec<f64> = x.par_chunks(PAR_CHUNK).map(chunk_sum).collect();
+        let parts: Vec<f64> = par::map(x.len().div_ceil(PAR_CHUNK), |k| chunk_sum(chunk_of(x, k)));
         parts.iter().fold(0.0, |a, b| a + b)
     } else {
         x.chunks(PAR_CHUNK).map(chunk_sum).fold(0.0, |a, b| a + b)
@@ -139,7 +143,7 @@ fn block_min(x: &[f32]) -> f32 {
 /// Maximum (NaN if any element is NaN, -inf for empty).
 pub fn max_all(x: &[f32]) -> f32 {
     if use_par(x.len()) {
-        x.par_chunks(PAR_CHUNK).map(block_max).reduce(|| f32::NEG_INFINITY, fmax)
+        par::map(x.len().div_ceil(PAR_CHUNK), |k| block_max(chunk_of(x, k))).into_iter().fold(f32::NEG_INFINITY, fmax)
     } else {
         block_max(x)
     }
@@ -148,7 +152,7 @@ pub fn max_all(x: &[f32]) -> f32 {
 /// Minimum (NaN if any element is NaN, +inf for empty).
 pub fn min_all(x: &[f32]) -> f32 {
     if use_par(x.len()) {
-        x.par_chunks(PAR_CHUNK).map(block_min).reduce(|| f32::INFINITY, fmin)
+        par::map(x.len().div_ceil(PAR_CHUNK), |k| block_min(chunk_of(x, k))).into_iter().fold(f32::INFINITY, fmin)
     } else {
         block_min(x)
     }
@@ -190,9 +194,10 @@ fn for_stripes<T: Send>(
         return;
     }
     if use_par(work) {
-        dst.par_chunks_mut(inner).enumerate().for_each(|(o, row)| {
-            row.par_chunks_mut(STRIPE).enumerate().for_each(|(s, piece)| f(o, s * STRIPE, piece));
-        });
+        // One task per (outer row, stripe), flattened.
+        let stripes = inner.div_ceil(STRIPE);
+        let pieces: Vec<&mut [T]> = dst.chunks_mut(inner).flat_map(|row| row.chunks_mut(STRIPE)).collect();
+        par::for_each(pieces, |t, piece| f(t / stripes, (t % stripes) * STRIPE, piece));
     } else {
         for (o, row) in dst.chunks_mut(inner).enumerate() {
             for (s, piece) in row.chunks_mut(STRIPE).enumerate() {
@@ -205,7 +210,7 @@ fn for_stripes<T: Send>(
 /// Runs `f(o, dst_elem)` for every outer row of a reduction with `inner == 1`.
 fn for_rows<T: Send>(dst: &mut [T], work: usize, f: impl Fn(usize, &mut T) + Sync) {
     if use_par(work) && dst.len() > 1 {
-        dst.par_iter_mut().enumerate().for_each(|(o, d)| f(o, d));
+        par::for_each(dst.iter_mut().collect(), |o, d| f(o, d));
     } else {
         dst.iter_mut().enumerate().for_each(|(o, d)| f(o, d));
     }

@@ -11,9 +11,9 @@
 //! results.
 
 use crate::elementwise::use_par;
+use crate::par;
 use crate::math::{self, exp_v};
 use crate::simd::{fmax, F32x4};
-use rayon::prelude::*;
 
 /// Target elements per parallel task (whole rows).
 const PAR_CHUNK: usize = 1 << 15;
@@ -149,7 +149,7 @@ fn for_rows2(
     assert_eq!(a.len() % c, 0, "softmax: length is not a multiple of the row length");
     if use_par(out.len()) {
         let step = rows_per_task(c) * c;
-        a.par_chunks(step).zip(out.par_chunks_mut(step)).for_each(|(a, o)| {
+        par::for_each(a.chunks(step).zip(out.chunks_mut(step)).collect(), |_, (a, o)| {
             for (ar, orow) in a.chunks(c).zip(o.chunks_mut(c)) {
                 f(ar, orow)
             }
@@ -175,13 +175,11 @@ fn for_rows3(
     assert_eq!(a.len() % c, 0, "softmax: length is not a multiple of the row length");
     if use_par(out.len()) {
         let step = rows_per_task(c) * c;
-        a.par_chunks(step).zip(b.par_chunks(step)).zip(out.par_chunks_mut(step)).for_each(
-            |((a, b), o)| {
-                for ((ar, br), orow) in a.chunks(c).zip(b.chunks(c)).zip(o.chunks_mut(c)) {
-                    f(ar, br, orow)
-                }
-            },
-        );
+        par::for_each(a.chunks(step).zip(b.chunks(step)).zip(out.chunks_mut(step)).collect(), |_, ((a, b), o)| {
+            for ((ar, br), orow) in a.chunks(c).zip(b.chunks(c)).zip(o.chunks_mut(c)) {
+                f(ar, br, orow)
+            }
+        });
     } else {
         for ((ar, br), orow) in a.chunks(c).zip(b.chunks(c)).zip(out.chunks_mut(c)) {
             f(ar, br, orow)
@@ -405,11 +403,7 @@ pub fn softmax_cross_entropy(
                 }
             };
             if par {
-                logits
-                    .par_chunks(rpt * c)
-                    .zip(loss.par_chunks_mut(rpt).zip(d.par_chunks_mut(rpt * c)))
-                    .enumerate()
-                    .for_each(|(t, z)| body(t, z));
+                par::for_each(logits.chunks(rpt * c).zip(loss.chunks_mut(rpt).zip(d.chunks_mut(rpt * c))).collect(), body);
             } else {
                 logits
                     .chunks(rpt * c)
@@ -425,7 +419,7 @@ pub fn softmax_cross_entropy(
                 }
             };
             if par {
-                logits.par_chunks(rpt * c).zip(loss.par_chunks_mut(rpt)).enumerate().for_each(|(t, z)| body(t, z));
+                par::for_each(logits.chunks(rpt * c).zip(loss.chunks_mut(rpt)).collect(), body);
             } else {
                 logits.chunks(rpt * c).zip(loss.chunks_mut(rpt)).enumerate().for_each(|(t, z)| body(t, z));
             }

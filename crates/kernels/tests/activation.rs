@@ -370,8 +370,8 @@ fn two_threads_match_one() {
         outs.push(d);
         outs
     };
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(run);
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(run);
+    let one = sinew_kernels::par::with_max_threads(1, run);
+    let two = sinew_kernels::par::with_max_threads(2, run);
     for (k, (a, b)) in one.iter().zip(&two).enumerate() {
         assert!(a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits()), "output {k} differs");
     }

@@ -8,6 +8,7 @@
 //! `|got - ref| <= 1e-5 · sqrt(terms) · (1 + max |ref|)` (relative to the
 //! output scale), far above rounding noise and far below an indexing bug.
 
+use sinew_kernels::par::with_max_threads;
 use sinew_kernels::conv::{
     conv2d_backward_bias, conv2d_backward_filter, conv2d_backward_input, conv2d_forward, out_and_pad,
     set_direct_enabled_on_this_thread, Conv2d, Padding, IM2COL_CHUNK_FLOATS,
@@ -276,8 +277,8 @@ fn direct_path_two_threads_equal_one_thread() {
         let w = rng.vec(p.w_len());
         let b = rng.vec(p.c_out);
         let dy = rng.vec(p.y_len());
-        let one = pool(1).install(|| run_all(p, &x, &w, &b, &dy));
-        let two = pool(2).install(|| run_all(p, &x, &w, &b, &dy));
+        let one = with_max_threads(1, || run_all(p, &x, &w, &b, &dy));
+        let two = with_max_threads(2, || run_all(p, &x, &w, &b, &dy));
         assert!(one.0 == two.0, "{p:?}: forward differs");
         assert!(one.1 == two.1, "{p:?}: backward_input differs");
         assert!(one.2 == two.2, "{p:?}: backward_filter differs");
@@ -421,9 +422,6 @@ fn gradients_match_finite_differences() {
     }
 }
 
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
-}
 
 fn lenet() -> [Conv2d; 2] {
     [
@@ -458,8 +456,8 @@ fn two_threads_equal_one_thread() {
         let w = rng.vec(p.w_len());
         let b = rng.vec(p.c_out);
         let dy = rng.vec(p.y_len());
-        let one = pool(1).install(|| run_all(p, &x, &w, &b, &dy));
-        let two = pool(2).install(|| run_all(p, &x, &w, &b, &dy));
+        let one = with_max_threads(1, || run_all(p, &x, &w, &b, &dy));
+        let two = with_max_threads(2, || run_all(p, &x, &w, &b, &dy));
         assert!(one.0 == two.0, "{p:?}: forward differs");
         assert!(one.1 == two.1, "{p:?}: backward_input differs");
         assert!(one.2 == two.2, "{p:?}: backward_filter differs");
@@ -481,8 +479,7 @@ fn time_lenet_layers() {
         let b = rng.vec(p.c_out);
         let dy = rng.vec(p.y_len());
         for t in [1, 2] {
-            let tp = pool(t);
-            tp.install(|| {
+            with_max_threads(t, || {
                 let mut y = vec![0.0; p.y_len()];
                 let mut dx = vec![0.0; p.x_len()];
                 let mut dw = vec![0.0; p.w_len()];

@@ -425,8 +425,8 @@ fn two_threads_match_one() {
         sum_to_shape(&a2, &[301, 1001], &[1001], &mut o5).unwrap();
         (o1, o2, o3, o4, o5)
     };
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(run);
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(run);
+    let one = sinew_kernels::par::with_max_threads(1, run);
+    let two = sinew_kernels::par::with_max_threads(2, run);
     let bits = |v: &Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&one.0), bits(&two.0));
     assert_eq!(bits(&one.1), bits(&two.1));

@@ -8,6 +8,7 @@
 //! order |ref|).
 
 use sinew_kernels::gemm::{gemm, gemm_bias_act, naive, Activation, Gemm, PAR_MIN_FLOPS};
+use sinew_kernels::par::with_max_threads;
 
 mod common;
 use common::Rng;
@@ -118,14 +119,9 @@ fn fused_bias_relu_matches_separate_pass() {
     }
 }
 
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
-}
-
 #[test]
-fn two_threads_equal_one_thread() {
+fn several_threads_equal_one_thread() {
     // Training shapes, all above the threshold; n > m splits columns, n <= m rows.
-    let (one, two) = (pool(1), pool(2));
     let mut rng = Rng(99);
     for &(m, n, k, trans_a, trans_b) in &[
         (128, 256, 784, false, false), // x · W
@@ -138,15 +134,16 @@ fn two_threads_equal_one_thread() {
             let g = Gemm { m, n, k, trans_a, trans_b, accumulate };
             assert!(2 * m * n * k >= PAR_MIN_FLOPS);
             let (a, b, c0, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(m * n), rng.vec(n));
-            let run = |p: &rayon::ThreadPool, bias: Option<&[f32]>| {
+            let run = |threads: usize, bias: Option<&[f32]>| {
                 let mut c = c0.clone();
-                p.install(|| gemm_bias_act(&g, &a, &b, &mut c, bias, Activation::Relu));
+                with_max_threads(threads, || gemm_bias_act(&g, &a, &b, &mut c, bias, Activation::Relu));
                 c
             };
-            let single = run(&one, None);
-            let threaded = run(&two, None);
-            assert!(single == threaded, "{g:?}: threaded result differs");
-            assert!(run(&one, Some(&bias)) == run(&two, Some(&bias)), "{g:?}: threaded epilogue differs");
+            let single = run(1, None);
+            for threads in [2, 3, 4] {
+                assert!(single == run(threads, None), "{g:?}: {threads} threads differ from 1");
+            }
+            assert!(run(1, Some(&bias)) == run(2, Some(&bias)), "{g:?}: threaded epilogue differs");
             let mut want = c0.clone();
             naive(&g, &a, &b, &mut want);
             want.iter_mut().for_each(|x| *x = x.max(0.0));

@@ -315,9 +315,8 @@ fn two_threads_equal_one_thread() {
         assert!(p.y_len() * p.kh * p.kw >= POOL_PAR_MIN_WORK, "{p:?} would not take the threaded path");
         let x = rng.vec(p.x_len());
         let dy = rng.vec(p.y_len());
-        let pool = |t| rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
-        let one = pool(1).install(|| run_all(p, &x, &dy));
-        let two = pool(2).install(|| run_all(p, &x, &dy));
+        let one = sinew_kernels::par::with_max_threads(1, || run_all(p, &x, &dy));
+        let two = sinew_kernels::par::with_max_threads(2, || run_all(p, &x, &dy));
         assert!(one == two, "{p:?}: 2 threads differ from 1");
         let (want_y, _) = ref_max(p, &x);
         assert!(two[0] == want_y, "{p:?}: threaded max pool wrong");

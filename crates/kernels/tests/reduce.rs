@@ -157,8 +157,8 @@ fn two_threads_match_one() {
         }
         f
     };
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(run);
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(run);
+    let one = sinew_kernels::par::with_max_threads(1, run);
+    let two = sinew_kernels::par::with_max_threads(2, run);
     assert_eq!(one.len(), two.len());
     assert!(one.iter().zip(&two).all(|(a, b)| a.to_bits() == b.to_bits()));
 }

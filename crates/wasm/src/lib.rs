@@ -22,7 +22,7 @@ mod pool;
 
 thread_local! {
     // Only the thread that owns the engine (the JS thread that loaded it)
-    // touches the store; rayon workers only see kernel slices.
+    // touches the store; pool workers only see kernel slices.
     static STORE: RefCell<Store> = RefCell::new(Store::new());
 }
 
@@ -68,10 +68,10 @@ pub fn num_threads() -> usize {
     sinew_kernels::par::threads()
 }
 
-/// Size of rayon's pool (workers), regardless of the cap.
+/// Threads of the pool (the engine's thread and the workers), regardless of the cap.
 #[wasm_bindgen]
 pub fn pool_size() -> usize {
-    rayon::current_num_threads()
+    sinew_kernels::par::pool_size()
 }
 
 /// Caps kernel parallelism (0 = no cap). Used to compare 1 vs N threads in one run.

@@ -1,21 +1,26 @@
-//! Rayon's global pool on JavaScript workers (Node `worker_threads` or browser
-//! Web Workers) over one shared memory.
+//! The kernels' thread pool (`sinew_kernels::par`) on JavaScript workers
+//! (Node `worker_threads` or browser Web Workers) over one shared memory.
 //!
-//! `std::thread::spawn` is unsupported on wasm32-unknown-unknown, so the pool
-//! is built with a spawn handler that parks each `ThreadBuilder` in a queue.
-//! JavaScript starts N workers; each instantiates this same module with the
+//! `std::thread::spawn` is unsupported on wasm32-unknown-unknown, so
+//! JavaScript starts N-1 workers; each instantiates this same module with the
 //! same shared memory (wasm-bindgen gives it its own stack and TLS) and calls
-//! `pool_worker_run`, which takes one builder and runs rayon's worker loop
-//! there forever.
+//! `pool_worker_run`, which runs the pool's worker loop there forever. The
+//! thread that calls kernels (the engine's) is the N-th thread: it takes part
+//! in every parallel kernel.
 
-use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex};
-
-use rayon::ThreadBuilder;
+use sinew_kernels::par;
 use wasm_bindgen::prelude::*;
 
-static QUEUE: Mutex<VecDeque<ThreadBuilder>> = Mutex::new(VecDeque::new());
-static READY: Condvar = Condvar::new();
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: wasm32-unknown-unknown has no clock of its own.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+fn now_ms() -> f64 {
+    performance_now()
+}
 
 /// The compiled module, for workers to instantiate.
 #[wasm_bindgen]
@@ -29,43 +34,60 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// Builds rayon's global pool with `n` workers. Call once, from the engine's
-/// thread, after starting `n` JS workers that call `pool_worker_run`.
+/// Makes a pool of `threads` threads: this one plus `threads - 1` JS workers
+/// that call `pool_worker_run` (started by the caller; this waits until they
+/// have entered the worker loop).
 #[wasm_bindgen]
-pub fn pool_init(n: usize) -> Result<(), JsError> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .spawn_handler(|thread| {
-            QUEUE.lock().unwrap_or_else(|e| e.into_inner()).push_back(thread);
-            READY.notify_one();
-            Ok(())
-        })
-        .build_global()
-        .map_err(|e| JsError::new(&format!("InvalidArgumentError: pool_init: {e}")))
+pub fn pool_init(threads: usize) -> Result<(), JsError> {
+    if !(1..=par::MAX_THREADS).contains(&threads) {
+        return Err(JsError::new(&format!("InvalidArgumentError: pool_init: threads must be 1 to {}, got {threads}", par::MAX_THREADS)));
+    }
+    par::set_clock(now_ms);
+    par::start_workers(threads);
+    Ok(())
 }
 
-/// Entry point of a pool worker: blocks until a thread slot is available, then
-/// runs rayon's worker loop (never returns while the pool lives).
+/// Entry point of a pool worker: runs the pool's worker loop (never returns).
 #[wasm_bindgen]
 pub fn pool_worker_run() {
-    let builder = {
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(b) = q.pop_front() {
-                break b;
-            }
-            q = READY.wait(q).unwrap_or_else(|e| e.into_inner());
-        }
-    };
-    builder.run();
+    par::set_clock(now_ms);
+    par::worker_main()
 }
 
-/// Runs one task on every pool worker and returns how many answered: proves
-/// the workers are alive and running rayon's loop (used by tests).
+/// How many threads (the caller and the workers) took part in a job sized for
+/// the whole pool: proves the workers are alive (used by tests).
 #[wasm_bindgen]
 pub fn pool_probe() -> usize {
-    let mut seen = rayon::broadcast(|ctx| ctx.index());
-    seen.sort_unstable();
-    seen.dedup();
-    seen.len()
+    par::probe()
+}
+
+/// The pool's counters as JSON: `{"inline":n,"threads":[{"jobs","tasks",
+/// "parks","wakes","withdrawn","workMs","spinMs","parkMs","joinMs"}, ...]}`,
+/// thread 0 being the engine's thread. Times need `pool_profile(true)`.
+#[wasm_bindgen]
+pub fn pool_stats() -> String {
+    let s = par::stats();
+    let threads: Vec<String> = s
+        .threads
+        .iter()
+        .map(|t| {
+            format!(
+                r#"{{"jobs":{},"tasks":{},"parks":{},"wakes":{},"withdrawn":{},"workMs":{},"spinMs":{},"parkMs":{},"joinMs":{}}}"#,
+                t.jobs, t.tasks, t.parks, t.wakes, t.withdrawn, t.work_ms, t.spin_ms, t.park_ms, t.join_ms
+            )
+        })
+        .collect();
+    format!(r#"{{"inline":{},"threads":[{}]}}"#, s.inline, threads.join(","))
+}
+
+/// Zeroes the pool's counters.
+#[wasm_bindgen]
+pub fn pool_stats_reset() {
+    par::reset_stats()
+}
+
+/// Turns timing of working / spinning / parked / join time on or off.
+#[wasm_bindgen]
+pub fn pool_profile(on: bool) {
+    par::set_profiling(on)
 }

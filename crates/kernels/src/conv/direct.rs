@@ -314,7 +314,7 @@ impl Direct {
     }
 }
 
-/// About this many flops per task: ~25 µs at 40 GFLOPS, well above a rayon
+/// About this many flops per task: ~25 µs at 40 GFLOPS, well above a pool
 /// hand-off on wasm (a few µs) while leaving LeNet-sized layers 16+ tasks.
 const TASK_FLOPS: usize = 1_000_000;
 /// Enough tasks to balance 2–16 threads when the work allows.
