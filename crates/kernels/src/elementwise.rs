@@ -8,7 +8,7 @@
 //!   walked by an odometer over the outer dims. The bias-add case
 //!   `[N, C] + [C]` is rows of `vv`; `[N, C] * [N, 1]` is rows of `vs`.
 //!
-//! Large outputs are split over rayon on fixed chunk boundaries (results are
+//! Large outputs are split over the pool on fixed chunk boundaries (results are
 //! identical for any thread count: every element is computed independently).
 //!
 //! Exactness: add/sub/mul/div/max/min/neg/abs/sqrt/square/clip/step are
@@ -22,8 +22,8 @@ use crate::par;
 use crate::simd::{fmax, fmin, F32x4};
 
 /// Below this many output elements element-wise kernels stay on one thread.
-/// A 64K-element pass is ~10–40 µs; handing work to rayon costs a few µs
-/// (more on wasm, where idle workers sleep in `Atomics.wait`), so splitting
+/// A 64K-element pass is ~10–40 µs; handing work to the pool costs ~1 µs
+/// (tens of µs when a parked worker must be woken), so splitting
 /// only pays above roughly this size. First guess, to be tuned by benchmarks.
 pub const PAR_MIN_ELEMS: usize = 1 << 16;
 /// Task size for parallel element-wise passes (a multiple of 4).

@@ -34,7 +34,7 @@ pub struct Pool2d {
 }
 
 /// Below this much work (`N·OH·OW·C·KH·KW` window reads, ~1 ns each) a pool
-/// pass stays on one thread: a rayon hand-off costs a few µs (more on wasm),
+/// pass stays on one thread: a pool hand-off costs ~1 µs (tens of µs to wake a parked worker),
 /// and 100k reads is ~50–100 µs single-threaded.
 pub const POOL_PAR_MIN_WORK: usize = 100_000;
 

@@ -27,12 +27,12 @@ pub const AXIS_BLOCK: usize = 64;
 /// Columns of a strided reduction processed together (stack buffers).
 const STRIPE: usize = 512;
 /// Fixed chunk of a flat reduction (also the parallel task size), 64K
-/// elements = 256 KB: big enough that a rayon task (a few µs to schedule,
-/// more on wasm where idle workers sleep in `Atomics.wait`) does ~20+ µs of
+/// elements = 256 KB: big enough that a pool task (~1 µs to hand over,
+/// tens of µs if the worker has parked) does ~20+ µs of
 /// work; the boundaries are fixed so results do not depend on threads.
 pub const PAR_CHUNK: usize = 1 << 16;
 /// Below this many input elements a reduction stays on one thread (one
-/// pass over 64K floats is ~10–30 µs, comparable to rayon hand-off costs).
+/// pass over 64K floats is ~10–30 µs, comparable to a parked worker's wake-up).
 /// First guess, to be tuned from benchmarks.
 pub const PAR_MIN_ELEMS: usize = 1 << 16;
 

@@ -7,7 +7,7 @@
 //! `-inf` (or contains NaN / +inf) gives NaN, as in PyTorch/TF.
 //! `ln` is scalar (`f32::ln`), once per row.
 //!
-//! Rows are independent, so the rayon split (by whole rows) does not change
+//! Rows are independent, so the parallel split (by whole rows) does not change
 //! results.
 
 use crate::elementwise::use_par;
