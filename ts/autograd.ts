@@ -30,8 +30,16 @@ export function recordGradients<R>(f: () => R, valueOf: (result: R) => Tensor, x
   try {
     // tidy keeps whatever tensors the result holds, however it is typed.
     const result = tidy(f as () => TensorContainer) as R;
-    const valueId = valueOf(result).id;
-    const out = call((g) => g.tape_backward(valueId, ids, dyId));
+    const value = valueOf(result);
+    const valueId = value.id;
+    let out: Uint32Array;
+    try {
+      out = call((g) => g.tape_backward(valueId, ids, dyId));
+    } catch (e) {
+      // e.g. a non-scalar value without dy: the caller gets nothing, so free it now.
+      value.dispose();
+      throw e;
+    }
     return { result, grads: Array.from(out, (id) => (id === 0 ? null : wrap(id))) };
   } finally {
     call((g) => g.tape_end());
@@ -47,21 +55,24 @@ function gradients(f: () => Tensor, xs: readonly Tensor[], dy?: Tensor): Gradien
   return { value: result, grads };
 }
 
-function required(grads: (Tensor | null)[], what: string): Tensor[] {
-  return grads.map((g, i) => {
-    if (g === null) {
-      throw new InvalidArgumentError(`grad: the result does not depend on ${what} ${i}; make sure f uses it`);
-    }
-    return g;
-  });
+/** All gradients, or (freeing them and `value`) an error naming the first missing one. */
+function required(grads: (Tensor | null)[], what: string, value: Tensor): Tensor[] {
+  const missing = grads.indexOf(null);
+  if (missing >= 0) {
+    for (const g of grads) g?.dispose();
+    value.dispose();
+    throw new InvalidArgumentError(`grad: the result does not depend on ${what} ${missing}; make sure f uses it`);
+  }
+  return grads as Tensor[];
 }
 
 /** `grad(f)(x)` = df/dx, same shape as `x`. `f` must return a scalar unless `dy` is given. */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
   return (x, dy) => {
     const { value, grads } = gradients(() => f(x), [x], dy);
+    const g = required(grads, 'input', value)[0]!;
     value.dispose();
-    return required(grads, 'input')[0]!;
+    return g;
   };
 }
 
@@ -69,8 +80,9 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
   return (xs, dy) => {
     const { value, grads: g } = gradients(() => f(...xs), xs, dy);
+    const all = required(g, 'input', value);
     value.dispose();
-    return required(g, 'input');
+    return all;
   };
 }
 
@@ -78,7 +90,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tenso
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
   return (x, dy) => {
     const { value, grads: g } = gradients(() => f(x), [x], dy);
-    return { value, grad: required(g, 'input')[0]! };
+    return { value, grad: required(g, 'input', value)[0]! };
   };
 }
 
@@ -86,7 +98,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
   return (xs, dy) => {
     const { value, grads: g } = gradients(() => f(...xs), xs, dy);
-    return { value, grads: required(g, 'input') };
+    return { value, grads: required(g, 'input', value) };
   };
 }
 

@@ -37,6 +37,17 @@ export class NotInitializedError extends SinewError {
 export class UnsupportedError extends SinewError {
   override name = 'UnsupportedError';
 }
+/** Reading or writing a file failed; `path`, `code` (e.g. 'ENOSPC') and `cause` say why. */
+export class IOError extends SinewError {
+  override name = 'IOError';
+  readonly path: string | undefined;
+  readonly code: string | undefined;
+  constructor(message: string, details: { path?: string; code?: string | undefined; cause?: unknown } = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.path = details.path;
+    this.code = details.code;
+  }
+}
 /** The WASM instance trapped: a bug in Sinew. The message says what it was doing. */
 export class EngineCrashedError extends SinewError {
   override name = 'EngineCrashedError';
@@ -51,6 +62,7 @@ const byName: Record<string, new (message: string) => SinewError> = {
   NotInitializedError,
   UnsupportedError,
   EngineCrashedError,
+  IOError,
 };
 
 /**

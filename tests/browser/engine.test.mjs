@@ -107,3 +107,20 @@ test.serial('main thread of an isolated page: the sync API runs SIMD (threads wo
   t.is(r.forced, 'UnsupportedError');
   t.deepEqual(errors, []);
 });
+
+test.serial('the engine Worker failing mid-run: the pending call and every later one reject with EngineCrashedError', async (t) => {
+  const { page } = await openPage(browser, `${plain.url}tests/browser/blank.html`);
+  const r = await page.evaluate(async () => {
+    const { createEngine, EngineCrashedError } = await import('/dist/browser/index.js');
+    const engine = await createEngine();
+    const outcome = await Promise.race([
+      engine.run('/tests/browser/worker-dies.mjs', 'train').then(() => 'resolved', (e) => ({ crashed: e instanceof EngineCrashedError, message: e.message })),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+    ]);
+    const later = await engine.backendInfo().then(() => 'answered', (e) => e instanceof EngineCrashedError);
+    return { outcome, later };
+  });
+  t.true(r.outcome.crashed, JSON.stringify(r.outcome));
+  t.regex(r.outcome.message, /the engine Worker failed: .*worker died mid-training/);
+  t.true(r.later);
+});

@@ -9,7 +9,7 @@
  *     console.log(await engine.data(c), engine.info.build, engine.info.threads);
  */
 import type { BackendInfo, InitOptions } from '../engine/backend.js';
-import { typedError } from '../errors.js';
+import { DisposedError, EngineCrashedError, typedError } from '../errors.js';
 import type { TensorLike } from '../ops/index.js';
 import type { Hello, RemoteTensor, Request, Response } from './protocol.js';
 
@@ -19,6 +19,8 @@ export class RemoteEngine {
   #worker: Worker;
   #next = 1;
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Why the engine Worker can no longer answer (set once), or null. */
+  #dead: Error | null = null;
   /** Build and threads the engine Worker runs. */
   readonly info: BackendInfo;
 
@@ -26,6 +28,20 @@ export class RemoteEngine {
     this.#worker = worker;
     this.info = info;
     worker.onmessage = (ev: MessageEvent<Response>) => this.#settle(ev.data);
+    // An uncaught error in the Worker (e.g. in code a `run` module scheduled)
+    // may leave requests unanswered forever: fail them, and every later call.
+    worker.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault?.();
+      this.#fail(new EngineCrashedError(`the engine Worker failed: ${ev.message || 'unknown error'}; start a new engine with createEngine()`));
+    };
+    worker.onmessageerror = () => this.#fail(new EngineCrashedError('the engine Worker sent a message that could not be read'));
+  }
+
+  #fail(e: Error): void {
+    if (!this.#dead) this.#dead = e;
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(e);
+    this.#pending.clear();
   }
 
   /** Starts the engine Worker and loads the best build it supports. */
@@ -55,6 +71,7 @@ export class RemoteEngine {
 
   #call<T>(method: string, ...args: unknown[]): Promise<T> {
     const id = this.#next++;
+    if (this.#dead) return Promise.reject(this.#dead);
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.#worker.postMessage({ id, method, args } satisfies Request);
@@ -98,9 +115,7 @@ export class RemoteEngine {
   }
   /** Stops the engine Worker (and its thread pool). */
   terminate(): void {
-    this.#worker.terminate();
-    for (const p of this.#pending.values()) p.reject(new Error('sinew engine terminated'));
-    this.#pending.clear();
+    this.#fail(new DisposedError('the sinew engine was terminated'));
   }
 }
 

@@ -2,9 +2,12 @@ export { Callback, CustomCallback, History, type CallbackHandlers, type Logs } f
 export { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './model-checkpoint.js';
 export { ProgressBar, type ProgressBarOptions } from './progress-bar.js';
+export { TerminateOnNaN } from './terminate-on-nan.js';
 
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
 import { ModelCheckpoint, type ModelCheckpointArgs } from './model-checkpoint.js';
+import { TerminateOnNaN } from './terminate-on-nan.js';
 /** TF.js-style factories. */
 export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(args);
 export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(args);
+export const terminateOnNaN = () => new TerminateOnNaN();

@@ -28,6 +28,12 @@ export interface CsvOptions {
   emptyValue?: number;
   /** Lines starting with this string are skipped (e.g. '#'). */
   comment?: string;
+  /**
+   * Numeric output: accept 'NaN', 'Infinity' and numbers beyond float range
+   * (e.g. '1e999'). Off by default: such values usually mean bad data and
+   * would silently poison training.
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface CsvTable<T> {
@@ -197,7 +203,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable<numbe
             (cats.size === 0 ? ' (use numeric: false for strings, or categorical: [column] for labels)' : ''),
         );
       }
-      return Number(v);
+      const n = Number(v);
+      if (!Number.isFinite(n) && !options.allowNonFinite) {
+        throw new InvalidArgumentError(`parseCsv: line ${r.line}, column ${i + 1} ('${names[i]}'): ${JSON.stringify(f.value)} is not a finite number (set allowNonFinite to accept it)`);
+      }
+      return n;
     }),
   );
   const categories: Record<string, string[]> = {};

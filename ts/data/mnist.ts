@@ -68,10 +68,11 @@ export async function loadMnistIdx(options: MnistIdxOptions): Promise<ImageDatas
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
     [MNIST_FILES.trainImages, MNIST_FILES.trainLabels, MNIST_FILES.testImages, MNIST_FILES.testLabels].map((f) => loadOne(dir, f, name, options.hint)),
   );
+  const classNames = [...(options.classNames ?? MNIST_CLASS_NAMES)];
   return {
-    train: toLabeledImages(name, 'train', trainImages!, trainLabels!),
-    test: toLabeledImages(name, 'test', testImages!, testLabels!),
-    classNames: [...(options.classNames ?? MNIST_CLASS_NAMES)],
+    train: toLabeledImages(name, 'train', trainImages!, trainLabels!, classNames.length),
+    test: toLabeledImages(name, 'test', testImages!, testLabels!, classNames.length),
+    classNames,
     imageShape: [28, 28],
   };
 }
@@ -109,7 +110,7 @@ async function loadOne(dir: string | URL, base: string, name: string, hint?: str
   throw new InvalidArgumentError(`${name} not found: ${errors.join('; ')}${hint ? `. ${hint}` : ''}`);
 }
 
-function toLabeledImages(name: string, split: string, images: IdxTensor & { file: string }, labels: IdxTensor & { file: string }): LabeledImages {
+function toLabeledImages(name: string, split: string, images: IdxTensor & { file: string }, labels: IdxTensor & { file: string }, classes: number): LabeledImages {
   const s = images.shape;
   if (s.length !== 3 || s[1] !== 28 || s[2] !== 28 || !(images.data instanceof Uint8Array)) {
     throw new InvalidArgumentError(`${name} ${split}: ${images.file}: expected ubyte images of shape [n,28,28], got shape [${s.join(',')}]`);
@@ -119,6 +120,10 @@ function toLabeledImages(name: string, split: string, images: IdxTensor & { file
   }
   if (labels.shape[0] !== s[0]) {
     throw new InvalidArgumentError(`${name} ${split}: ${images.file} has ${s[0]} images but ${labels.file} has ${labels.shape[0]} labels`);
+  }
+  const bad = (labels.data as Uint8Array).findIndex((l) => l >= classes);
+  if (bad >= 0) {
+    throw new InvalidArgumentError(`${name} ${split}: ${labels.file}: label ${labels.data[bad]} at index ${bad} is not a class (expected 0 to ${classes - 1})`);
   }
   const px = images.data;
   const out = new Float32Array(px.length);

@@ -123,22 +123,33 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
     if (want && want !== active.build) {
       throw new UnsupportedError(`init: the '${active.build}' build is already loaded; one build per process/worker`);
     }
+    const info = backendInfo();
+    if (options.threads !== undefined && options.threads !== info.poolSize) {
+      throw new UnsupportedError(`init: the engine already runs with a pool of ${info.poolSize} thread(s); the pool size is fixed at the first init (use setNumThreads(n) to use fewer)`);
+    }
+    return info;
+  }
+  if (starting) {
+    // A second init while the first is still loading: check its options
+    // against what the first one loads instead of silently ignoring them.
+    const first = starting;
+    return first.then(
+      () => init(options),
+      () => init(options),
+    );
+  }
+  starting = (async () => {
+    const { build, threads, reason } = await choose(options);
+    const [glue, module] = await Promise.all([importGlue(build), compileBuild(build, options.wasmPaths)]);
+    await glue.default({ module_or_path: module });
+    if (isThreadsBuild(build)) await startPool(glue, build, threads);
+    const version = (JSON.parse(glue.build_info()) as { version: string }).version;
+    active = { glue, build, reason, version, crashed: null };
     return backendInfo();
-  }
-  if (!starting) {
-    starting = (async () => {
-      const { build, threads, reason } = await choose(options);
-      const [glue, module] = await Promise.all([importGlue(build), compileBuild(build, options.wasmPaths)]);
-      await glue.default({ module_or_path: module });
-      if (isThreadsBuild(build)) await startPool(glue, build, threads);
-      const version = (JSON.parse(glue.build_info()) as { version: string }).version;
-      active = { glue, build, reason, version, crashed: null };
-      return backendInfo();
-    })();
-    starting.catch(() => {
-      starting = null;
-    });
-  }
+  })();
+  starting.catch(() => {
+    starting = null;
+  });
   return starting;
 }
 
@@ -168,8 +179,12 @@ export function backendInfo(): BackendInfo {
  * Lets one process compare 1 and N threads.
  */
 export function setNumThreads(n: number): void {
-  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`setNumThreads: expected a non-negative integer, got ${n}`);
-  need().glue.set_max_threads(n);
+  const a = need();
+  const pool = isThreadsBuild(a.build) ? a.glue.pool_size() : 1;
+  if (!(Number.isInteger(n) && n >= 0 && n <= pool)) {
+    throw new InvalidArgumentError(`setNumThreads: expected an integer from 1 to the pool size ${pool} (or 0 for all), got ${n}`);
+  }
+  a.glue.set_max_threads(n);
 }
 
 function need(): Active {

@@ -48,12 +48,21 @@ function collect(value: unknown, into: Set<Disposable>, seen = new Set<unknown>(
  * (which move to the enclosing scope). `fn` must be synchronous.
  */
 export function tidy<T extends TensorContainer>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`tidy: expected a function, got ${typeof fn}`);
+  // An async function would run past the scope's end and find its tensors
+  // disposed; refuse it before it starts (as TensorFlow.js does).
+  if (fn.constructor?.name === 'AsyncFunction') throw new InvalidArgumentError('tidy: the function must be synchronous (got an async function)');
   const scope = new Set<Disposable>();
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-    if (result instanceof Promise) throw new InvalidArgumentError('tidy: the function must be synchronous (it returned a Promise)');
+    if (result instanceof Promise) {
+      // Its tensors are disposed below, so it will reject later; that rejection
+      // is already reported by this error and must not kill the process unhandled.
+      result.catch(() => {});
+      throw new InvalidArgumentError('tidy: the function must be synchronous (it returned a Promise)');
+    }
   } finally {
     scopes.pop();
     const returned = new Set<Disposable>();

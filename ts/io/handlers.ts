@@ -21,6 +21,7 @@ import { backendInfo, isInitialized } from '../engine/backend.js';
 import { environment } from '../engine/detect.js';
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import { weightByteLength, type WeightsManifestConfig, type WeightsManifestEntry } from './weights.js';
+import { saveAtomically, serialised, type SaveFs } from './atomic-save.js';
 
 /** Keras-style training configuration, as TF.js stores it. */
 export interface TrainingConfig {
@@ -185,7 +186,12 @@ export function parseModelJson(text: string, file = 'model.json'): ModelJSON {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    const hint = text.trim() === '' ? 'the file is empty' : `${(e as Error).message} (${utf8Length(text)} bytes; truncated or not JSON?)`;
+    const hint =
+      text.trim() === ''
+        ? 'the file is empty'
+        : /^\s*</.test(text)
+          ? 'it is HTML or XML (a web page where model.json was expected?)'
+          : `${(e as Error).message} (${utf8Length(text)} bytes; truncated or not JSON?)`;
     throw new InvalidArgumentError(`${file}: not valid JSON: ${hint}`);
   }
   if (!isObject(json)) throw new InvalidArgumentError(`${file}: expected a JSON object, got ${describe(json)}`);
@@ -199,6 +205,7 @@ export function parseModelJson(text: string, file = 'model.json'): ModelJSON {
   if (!Array.isArray(manifest)) {
     throw new InvalidArgumentError(`${file}: 'weightsManifest' must be an array of { paths, weights }, got ${describe(manifest)}`);
   }
+  const seen = new Set<string>();
   manifest.forEach((g: unknown, gi: number) => {
     const at = `${file}: weightsManifest[${gi}]`;
     if (!isObject(g)) throw new InvalidArgumentError(`${at} must be an object { paths, weights }, got ${describe(g)}`);
@@ -210,6 +217,9 @@ export function parseModelJson(text: string, file = 'model.json'): ModelJSON {
     g.weights.forEach((e: unknown, wi: number) => {
       const entry = validateEntry(e, `${at}.weights[${wi}]`);
       weightByteLength(entry, file);
+      // A second copy would silently win over the first when weights are matched by name.
+      if (seen.has(entry.name)) throw new InvalidArgumentError(`${at}.weights[${wi}]: weight name '${entry.name}' appears twice in the manifest`);
+      seen.add(entry.name);
     });
   });
   if (json.trainingConfig !== undefined && json.trainingConfig !== null && !isObject(json.trainingConfig)) {
@@ -272,12 +282,18 @@ export function artifactsFromModelJson(json: ModelJSON, groupBytes: Uint8Array[]
 
 const FILE_SCHEME = 'file://';
 
+/** Options of the file-system handler. */
+export interface FileSystemOptions {
+  /** Replaces `node:fs/promises` for saving (tests use it to inject disk failures). */
+  fs?: SaveFs;
+}
+
 /**
  * Node file-system handler. `path` is a directory (model.json + weights.bin)
  * or a `.json` file (its weights beside it as `<name>.weights.bin`). Saving
- * creates the directory.
+ * creates the directory and is atomic: see `atomic-save.ts`.
  */
-export function fileSystem(path: string | URL): IOHandler {
+export function fileSystem(path: string | URL, options: FileSystemOptions = {}): IOHandler {
   const raw = String(path);
   if (environment() !== 'node') throw new UnsupportedError(`file system handler: ${raw}: only available in Node; in browsers use indexeddb://, downloads:// or http(s)://`);
   const where = async () => {
@@ -294,16 +310,11 @@ export function fileSystem(path: string | URL): IOHandler {
   return {
     async save(artifacts) {
       validateArtifacts(artifacts, `save to ${raw}`);
-      const fs = await import('node:fs/promises');
-      const { dir, json, weightsName, join } = await where();
-      await fs.mkdir(dir, { recursive: true });
-      const weightsPath = join(dir, weightsName);
-      // Weights first, then model.json by rename, so a reader never sees a
-      // model.json whose weights are not there yet.
-      await fs.writeFile(weightsPath, new Uint8Array(artifacts.weightData));
-      const tmp = `${json}.tmp-${Date.now()}`;
-      await fs.writeFile(tmp, JSON.stringify(toModelJson(artifacts, [weightsName])));
-      await fs.rename(tmp, json);
+      const fs = options.fs ?? ((await import('node:fs/promises')) as unknown as SaveFs);
+      const target = await where();
+      const { resolve } = await import('node:path');
+      const weights = new Uint8Array(artifacts.weightData);
+      await serialised(resolve(target.json), () => saveAtomically(fs, target, weights, (name) => JSON.stringify(toModelJson(artifacts, [name]))));
       return { modelArtifactsInfo: artifactsInfo(artifacts) };
     },
     async load() {
@@ -364,6 +375,10 @@ export function http(url: string | URL, options: HttpOptions = {}): IOHandler {
       throw new InvalidArgumentError(`${u}: cannot fetch ${what}: ${(e as Error).message}`);
     }
     if (!res.ok) throw new InvalidArgumentError(`${u}: cannot fetch ${what}: HTTP ${res.status} ${res.statusText}`);
+    // A wrong URL often answers 200 with an HTML page (an SPA's index, a login page).
+    if (/text\/html/i.test(res.headers?.get?.('content-type') ?? '')) {
+      throw new InvalidArgumentError(`${u}: expected ${what} but the server returned an HTML page (content-type ${res.headers.get('content-type')}); check the URL`);
+    }
     return res;
   };
   return {

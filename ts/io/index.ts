@@ -23,4 +23,5 @@ export {
   artifactsInfo,
   validateArtifacts,
 } from './handlers.js';
-export type { IOHandler, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveResult, TrainingConfig, HttpOptions, FileLike } from './handlers.js';
+export type { IOHandler, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveResult, TrainingConfig, HttpOptions, FileLike, FileSystemOptions } from './handlers.js';
+export type { SaveFs } from './atomic-save.js';

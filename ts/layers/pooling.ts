@@ -1,7 +1,7 @@
 /** MaxPooling2D and AveragePooling2D (NHWC). */
-import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { avgPool, maxPool, type Padding } from '../ops/conv.js';
-import { pair } from '../ops/handle.js';
+import { padding, pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { convOutSize } from './convolutional.js';
 import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
@@ -25,8 +25,7 @@ abstract class Pooling2D extends Layer {
     super(args);
     this.poolSize = pair(this.name, 'poolSize', args.poolSize ?? 2);
     this.strides = pair(this.name, 'strides', args.strides ?? this.poolSize);
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'same' && this.padding !== 'valid') throw new InvalidArgumentError(`${this.name}: padding must be 'same' or 'valid', got '${String(this.padding)}'`);
+    this.padding = padding(this.name, args.padding ?? 'valid');
   }
   override computeOutputShape(s: SymbolicShape): SymbolicShape {
     return [s[0] ?? null, convOutSize(s[1] ?? null, this.poolSize[0], this.strides[0], this.padding), convOutSize(s[2] ?? null, this.poolSize[1], this.strides[1], this.padding), s[3] ?? null];

@@ -13,8 +13,8 @@ import { checkOptions } from '../options.js';
 import { binaryCrossentropy } from '../losses.js';
 import { randomPermutation, tensor } from '../ops/create.js';
 import { sliceRows } from '../ops/layout.js';
-import { add, mul, sigmoid, softmax, softmaxCrossEntropy } from '../ops/math.js';
-import { accuracy, countNonFinite, takeRows } from '../ops/nn.js';
+import { add, max, min, mul, sigmoid, softmax, softmaxCrossEntropy } from '../ops/math.js';
+import { accuracy, allFinite, countNonFinite, takeRows } from '../ops/nn.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { Callback, CustomCallback, History, type CallbackHandlers, type Logs } from '../callbacks/callback.js';
@@ -121,7 +121,25 @@ function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
   return logs;
 }
 
-/** Labels in the form output `i`'s loss needs (sparse losses want int32 class indices [n]). */
+/** Smallest and largest value of `t` (which has at least one value). */
+export function valueRange(t: Tensor): [number, number] {
+  if (t.dtype === 'int32') {
+    // Math ops refuse int32; class indices are one value per sample, cheap to scan here.
+    let lo = Infinity, hi = -Infinity;
+    for (const v of t.dataSync()) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return [lo, hi];
+  }
+  return tidy(() => [min(t).dataSync()[0]!, max(t).dataSync()[0]!] as [number, number]);
+}
+
+/**
+ * Labels in the form output `i`'s loss needs (sparse losses want int32 class
+ * indices [n]), checked whole before training starts: a bad label found at
+ * batch 5 would leave batches 1-4 applied.
+ */
 function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tensor, what: string): { y: Tensor; owned: boolean } {
   const out = model.outputs[i]!.shape.slice(1);
   const which = model.outputs.length > 1 ? `${what} for output '${o.name}'` : what;
@@ -129,8 +147,19 @@ function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tens
     if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
       throw new ShapeError(`${model.name}.fit: sparseCategoricalCrossentropy needs class indices of shape [n], got ${which} [${y.shape.join(',')}]`);
     }
+    const classes = out[out.length - 1];
+    if (y.size > 0 && typeof classes === 'number') {
+      const [lo, hi] = valueRange(y);
+      if (lo < 0 || hi >= classes) {
+        throw new InvalidArgumentError(`${model.name}: ${which} holds class index ${lo < 0 ? lo : hi}, outside [0, ${classes - 1}] for the model's ${classes} outputs`);
+      }
+    }
     if (y.dtype === 'int32' && y.rank === 1) return { y, owned: false };
     return { y: tensor(y.dataSync(), [y.shape[0]!], 'int32'), owned: true };
+  }
+  if (o.lossName === 'binaryCrossentropy' && y.size > 0) {
+    const [lo, hi] = valueRange(y);
+    if (lo < 0 || hi > 1) throw new InvalidArgumentError(`${model.name}: binaryCrossentropy needs ${which} in [0, 1], got values from ${lo} to ${hi}`);
   }
   const got = y.shape.slice(1);
   if (y.dtype !== 'float32' || got.length !== out.length || got.some((d, j) => out[j] !== null && d !== out[j])) {
@@ -170,12 +199,23 @@ const rows = (d: Data, start: number, count: number): Data => ({
   ys: d.ys.map((t) => sliceRows(t, start, count)),
 });
 
+/** `batchSize` as `fit`, `evaluate` and `predict` need it: 0 or NaN would loop forever or return nothing. */
+export function checkBatchSize(model: { name: string }, op: string, batchSize: unknown): number {
+  if (!(Number.isInteger(batchSize) && (batchSize as number) >= 1)) {
+    throw new InvalidArgumentError(`${model.name}.${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
+  }
+  return batchSize as number;
+}
+
 export function evaluateBatches(model: LayersModel, x: TensorsArg, y: TensorsArg, batchSize: number): Record<string, number> {
   const c = model.compiled;
   if (!c) throw new NotInitializedError(`${model.name}.evaluate: call compile() first`);
+  checkBatchSize(model, 'evaluate', batchSize);
   const owned: Tensor[] = [];
   try {
-    return evaluateData(model, c, prepareData(model, c, 'evaluate', x, y, owned), batchSize);
+    const d = prepareData(model, c, 'evaluate', x, y, owned);
+    if (d.xs[0]!.shape[0] === 0) throw new InvalidArgumentError(`${model.name}.evaluate: x has no samples (a loss over 0 samples is undefined)`);
+    return evaluateData(model, c, d, batchSize);
   } finally {
     for (const t of owned) t.dispose();
   }
@@ -202,10 +242,20 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
   if (!c) throw new NotInitializedError(`${model.name}.fit: call compile() first`);
   checkOptions(`${model.name}.fit`, args, FIT_OPTIONS);
   const yieldEvery = yieldInterval(`${model.name}.fit`, args.yieldEvery);
+  if (model.isTraining) throw new InvalidArgumentError(`${model.name}.fit: this model is already training (await the running fit before starting another)`);
+  model.isTraining = true;
+  try {
+    return await fitUnguarded(model, c, xIn, yIn, args, yieldEvery);
+  } finally {
+    model.isTraining = false;
+  }
+}
+
+async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yIn: TensorsArg, args: FitArgs, yieldEvery: number): Promise<History> {
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   if (!(Number.isInteger(epochs) && epochs >= 0)) throw new InvalidArgumentError(`${model.name}.fit: epochs must be a non-negative integer, got ${epochs}`);
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`${model.name}.fit: batchSize must be a positive integer, got ${batchSize}`);
+  checkBatchSize(model, 'fit', batchSize);
   const split = args.validationSplit ?? 0;
   if (!(split >= 0 && split < 1)) throw new InvalidArgumentError(`${model.name}.fit: validationSplit must be in [0, 1), got ${split}`);
 
@@ -258,12 +308,18 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
           const start = b * batchSize;
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin(b);
-          const logs = tidy(() => trainStep(model, c, train, perm, start, count, vars));
+          const { logs, applied } = tidy(() => trainStep(model, c, train, perm, start, count, vars));
           for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
-          if (!Number.isFinite(logs.loss!)) {
-            throw new InvalidArgumentError(`${model.name}.fit: the loss became ${logs.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
-          }
           for (const cb of cbs) await cb.onBatchEnd(b, { ...logs, batch: b, size: count });
+          if (!applied) {
+            // The step was not applied. A callback such as TerminateOnNaN may
+            // stop training here; otherwise this is an error.
+            if (model.stopTraining) break;
+            const what = Number.isFinite(logs.loss!) ? 'a gradient became NaN or infinite' : `the loss became ${logs.loss}`;
+            throw new InvalidArgumentError(
+              `${model.name}.fit: ${what} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data. That step was not applied: the weights are those before it (the TerminateOnNaN callback stops training here instead of throwing)`,
+            );
+          }
           if (performance.now() - lastYield >= yieldEvery) {
             await nextTick();
             lastYield = performance.now();
@@ -286,11 +342,15 @@ export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, 
   return history;
 }
 
-function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[]): Logs {
+/** One step; a step whose loss or gradients are not finite is not applied. */
+function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[]): { logs: Logs; applied: boolean } {
   const take = (t: Tensor) => takeRows(t, perm, start, count);
   const batch: Data = { xs: d.xs.map(take), ys: d.ys.map(take) };
   const { result: r, grads } = recordGradients(() => forward(model, c, batch, true), (r) => r.loss, vars);
   const used = vars.filter((_, i) => grads[i] !== null);
-  c.optimizer.applyGradients(used, grads.filter((g): g is Tensor => g !== null));
-  return batchLogs(c, batch, r);
+  const present = grads.filter((g): g is Tensor => g !== null);
+  const logs = batchLogs(c, batch, r);
+  const applied = Number.isFinite(logs.loss!) && allFinite(present);
+  if (applied) c.optimizer.applyGradients(used, present);
+  return { logs, applied };
 }

@@ -11,7 +11,7 @@
  *
  * Running the model walks the nodes in topological order (computed once, here).
  */
-import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { DisposedError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { tidy } from '../engine/scope.js';
 import { tensor } from '../ops/create.js';
 import { checkOptions } from '../options.js';
@@ -23,7 +23,7 @@ import { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import type { History } from '../callbacks/callback.js';
 import { resolveCompile, type CompileArgs, type Compiled } from './compile.js';
-import { evaluateBatches, fit, type FitArgs } from './fit.js';
+import { checkBatchSize, evaluateBatches, fit, type FitArgs } from './fit.js';
 import { saveModel } from './save.js';
 import { formatSummary } from './summary.js';
 
@@ -124,6 +124,9 @@ export class LayersModel extends Layer {
   stopTraining = false;
   /** @internal What `compile` resolved. */
   compiled: Compiled | null = null;
+  /** @internal Set while `fit` runs: a second concurrent `fit` is refused. */
+  isTraining = false;
+  #disposed = false;
   /** Whether `summary()` shows what each layer receives (a chain does not need it). */
   protected readonly showsConnections: boolean = true;
   #graph: Graph | null = null;
@@ -274,6 +277,7 @@ export class LayersModel extends Layer {
 
   // (A layer used both directly and inside a nested model is listed once.)
   override get weights(): Variable[] {
+    this.alive('weights');
     return [...new Set(this.layers.flatMap((l) => l.weights))];
   }
 
@@ -355,6 +359,7 @@ export class LayersModel extends Layer {
    * reads, returns the logits instead (so the loss can take them fused).
    */
   runForLoss(xs: readonly Tensor[], training: boolean, fusable: readonly FusableActivation[]): OutputValue[] {
+    this.alive('predict');
     const g = this.#g();
     const fuse = new Map<number, FusableActivation>();
     g.outputs.forEach((t, i) => {
@@ -397,6 +402,7 @@ export class LayersModel extends Layer {
    * or per output. A failed compile leaves the previous one (and its optimizer state) intact.
    */
   compile(args: CompileArgs): void {
+    this.alive('compile');
     const compiled = resolveCompile(args, this.outputNames);
     if (this.compiled && this.compiled.optimizer !== compiled.optimizer) this.compiled.optimizer.dispose();
     this.compiled = compiled;
@@ -409,6 +415,11 @@ export class LayersModel extends Layer {
    * `<output>_loss`, `<output>_<metric>`).
    */
   fit(x: TensorsArg, y: TensorsArg, args: FitArgs = {}): Promise<History> {
+    try {
+      this.alive('fit');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return fit(this, x, y, args);
   }
 
@@ -425,6 +436,7 @@ export class LayersModel extends Layer {
 
   /** Loss and metrics over `(x, y)` as numbers by name, e.g. `{ loss: 0.31, acc: 0.89 }` (the keys of `fit`'s logs). */
   evaluateLogs(x: TensorsArg, y: TensorsArg, args: EvaluateArgs = {}): Record<string, number> {
+    this.alive('evaluate');
     checkOptions(`${this.name}.evaluate`, args, ['batchSize'], { verbose: [0] });
     return evaluateBatches(this, x, y, args.batchSize ?? 256);
   }
@@ -435,20 +447,28 @@ export class LayersModel extends Layer {
    * list otherwise.
    */
   predict(x: TensorsArg, args: PredictArgs = {}): Tensor | Tensor[] {
+    this.alive('predict');
     checkOptions(`${this.name}.predict`, args, ['batchSize'], { verbose: [0] });
     const batchSize = args.batchSize ?? 256;
-    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`${this.name}.predict: batchSize must be a positive integer, got ${String(batchSize)}`);
+    checkBatchSize(this, 'predict', batchSize);
     const xs = this.normalizeInputs('predict', x);
     const n = xs[0]!.shape[0]!;
-    const outs = tidy(() => {
-      if (n <= batchSize) return this.run(xs, false);
+    let outs: Tensor[];
+    if (n <= batchSize) outs = tidy(() => this.run(xs, false));
+    else {
+      // Each batch's intermediates are freed before the next batch runs: peak
+      // memory is one batch's activations plus the outputs.
       const parts: Tensor[][] = this.outputs.map(() => []);
-      for (let s = 0; s < n; s += batchSize) {
-        const count = Math.min(batchSize, n - s);
-        this.run(xs.map((t) => sliceRows(t, s, count)), false).forEach((t, i) => parts[i]!.push(t));
+      try {
+        for (let s = 0; s < n; s += batchSize) {
+          const count = Math.min(batchSize, n - s);
+          tidy(() => this.run(xs.map((t) => sliceRows(t, s, count)), false)).forEach((t, i) => parts[i]!.push(t));
+        }
+        outs = parts.map((p) => concat(p, 0));
+      } finally {
+        for (const t of parts.flat()) t.dispose();
       }
-      return parts.map((p) => concat(p, 0));
-    });
+    }
     return this.#singleOutput ? outs[0]! : outs;
   }
 
@@ -486,6 +506,11 @@ export class LayersModel extends Layer {
    * Load it back with `loadLayersModel`.
    */
   save(destination: Parameters<typeof saveModel>[1]): ReturnType<typeof saveModel> {
+    try {
+      this.alive('save');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return saveModel(this, destination);
   }
 
@@ -496,9 +521,21 @@ export class LayersModel extends Layer {
 
   /** Frees all weights and optimizer state. */
   override dispose(): void {
+    if (this.isTraining) throw new InvalidArgumentError(`${this.name}.dispose: the model is training; stop it (model.stopTraining = true) and await fit first`);
     for (const l of this.layers) l.dispose();
     this.compiled?.optimizer.dispose();
     this.compiled = null;
+    this.#disposed = true;
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Refuses use after `dispose()`: the layers would silently rebuild with fresh random weights. */
+  private alive(op: string): void {
+    if (this.#disposed) throw new DisposedError(`${this.name}.${op}: the model was disposed`);
   }
 }
 

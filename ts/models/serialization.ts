@@ -3,7 +3,7 @@
  * (model.json topology + weights.bin), so models move between Sinew,
  * TensorFlow.js and Keras (through tensorflowjs_converter).
  */
-import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { InvalidArgumentError, ShapeError, SinewError } from '../errors.js';
 import { getInitializer } from '../initializers.js';
 import { decodeWeights } from '../io/weights.js';
 import { getHandler, type IOHandler, type TrainingConfig } from '../io/handlers.js';
@@ -113,9 +113,18 @@ export function modelFromTopology(topology: unknown): Sequential | LayersModel {
  */
 export async function loadLayersModel(source: string | URL | IOHandler): Promise<Sequential | LayersModel> {
   const art = await getHandler(source).load();
-  const model = modelFromTopology(art.modelTopology);
+  let model: Sequential | LayersModel;
+  try {
+    model = modelFromTopology(art.modelTopology);
+  } catch (e) {
+    // The topology is data from a file: a config of the wrong type is a bad file, not a bug.
+    if (e instanceof SinewError) throw e;
+    throw new InvalidArgumentError(`model.json: a layer config is malformed: ${(e as Error)?.message ?? String(e)}`);
+  }
   try {
     const weights = decodeWeights(art.weightData, art.weightSpecs);
+    const dup = weights.find((w, i) => weights.findIndex((o) => o.name === w.name) !== i);
+    if (dup) throw new InvalidArgumentError(`weights: '${dup.name}' appears more than once in the weights manifest`);
     for (const [v, w] of matchWeights(model.layers, model.weights, weights)) {
       if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
         const as = w.name === v.name ? '' : ` (as '${w.name}')`;

@@ -4,7 +4,7 @@
  */
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
-import { dims, pair, wrap, type Padding } from './handle.js';
+import { dims, name, padding, pair, wrap, type Padding } from './handle.js';
 import type { ActivationName, PoolName } from './names.js';
 
 export type { Padding } from './handle.js';
@@ -19,6 +19,8 @@ export type FusedActivation = ActivationName;
  */
 export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear', alpha?: number): Tensor {
   const [sh, sw] = pair('conv2d', 'strides', strides);
+  padding('conv2d', pad);
+  name('conv2d', 'activation', activation);
   const [ix, iw, ib] = [x.id, filter.id, bias?.id];
   return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation, alpha)));
 }
@@ -27,6 +29,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, num
 export function conv2dBackpropInput(xShape: readonly number[], dy: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid'): Tensor {
   const [sh, sw] = pair('conv2dBackpropInput', 'strides', strides);
   const shape = dims('conv2dBackpropInput', 'xShape', xShape);
+  padding('conv2dBackpropInput', pad);
   const [idy, iw] = [dy.id, filter.id];
   return wrap(call((g) => g.op_conv2d_backprop_input(idy, iw, shape, sh, sw, pad)));
 }
@@ -35,6 +38,7 @@ export function conv2dBackpropInput(xShape: readonly number[], dy: Tensor, filte
 export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly number[], strides: number | [number, number] = 1, pad: Padding = 'valid'): Tensor {
   const [sh, sw] = pair('conv2dBackpropFilter', 'strides', strides);
   const shape = dims('conv2dBackpropFilter', 'filterShape', filterShape);
+  padding('conv2dBackpropFilter', pad);
   const [ix, idy] = [x.id, dy.id];
   return wrap(call((g) => g.op_conv2d_backprop_filter(ix, idy, shape, sh, sw, pad)));
 }
@@ -43,6 +47,7 @@ function pool(kind: PoolName, x: Tensor, poolSize: number | [number, number], st
   const op = `${kind}Pool`;
   const [kh, kw] = pair(op, 'pool size', poolSize);
   const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
+  padding(op, pad);
   const ix = x.id;
   return wrap(call((g) => g.op_pool(kind, ix, kh, kw, sh, sw, pad)));
 }
@@ -51,6 +56,7 @@ function poolBackward(kind: PoolName, x: Tensor, dy: Tensor, poolSize: number | 
   const op = `${kind}PoolBackward`;
   const [kh, kw] = pair(op, 'pool size', poolSize);
   const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
+  padding(op, pad);
   const [ix, idy] = [x.id, dy.id];
   return wrap(call((g) => g.op_pool_backward(kind, ix, idy, kh, kw, sh, sw, pad)));
 }

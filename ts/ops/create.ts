@@ -1,6 +1,6 @@
 /** Tensor creation and engine memory statistics. */
 import { call } from '../engine/backend.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DTypeError, InvalidArgumentError } from '../errors.js';
 import { Tensor, fmtShape, type DType, type NestedArray, type Shape } from '../tensor.js';
 import { dims, seedArg, wrap } from './handle.js';
 
@@ -16,6 +16,7 @@ export type TensorLike = number | NestedArray | TypedArray;
  */
 export function tensor(values: TensorLike, shape?: Shape, dtype: DType = 'float32'): Tensor {
   if (dtype !== 'float32' && dtype !== 'int32') throw new InvalidArgumentError(`tensor: dtype must be 'float32' or 'int32', got '${dtype}'`);
+  if (dtype === 'int32') checkInt32Range(values);
   let flat: Float32Array;
   let inferred: number[];
   if (typeof values === 'number') {
@@ -31,12 +32,40 @@ export function tensor(values: TensorLike, shape?: Shape, dtype: DType = 'float3
   } else {
     throw new InvalidArgumentError(`tensor: expected a number, nested arrays or a typed array, got ${typeof values}`);
   }
+  if (shape !== undefined && !Array.isArray(shape)) throw new InvalidArgumentError(`tensor: shape must be an array of non-negative integers, got ${JSON.stringify(shape) ?? String(shape)}`);
   const finalShape = shape ? [...shape] : inferred;
   for (const d of finalShape) {
     if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`tensor: invalid shape ${fmtShape(finalShape)}`);
   }
+  // The glue copies the values into engine memory with an allocation that
+  // cannot fail gracefully: check first that the space is there.
+  if (flat.length >= RESERVE_CHECK_VALUES) call((g) => g.reserve_bytes(flat.length * 4));
   const id = call((g) => g.tensor_from(flat, Uint32Array.from(finalShape), dtype === 'int32'));
   return new Tensor(id, finalShape, dtype);
+}
+
+/** From this many values up, `tensor` checks that engine memory has room before copying. */
+const RESERVE_CHECK_VALUES = 1 << 18;
+
+/** Largest integer an int32 tensor holds exactly (values are stored as float32). */
+const INT32_EXACT = 2 ** 24;
+
+/** Int32 tensors are float32 inside: larger integers would be rounded silently, so they are refused. */
+function checkInt32Range(values: TensorLike): void {
+  const check = (v: number) => {
+    if (Math.abs(v) > INT32_EXACT) throw new DTypeError(`tensor: int32 value ${v} is beyond ±2^24 (${INT32_EXACT}), the largest integer Sinew stores exactly`);
+  };
+  if (typeof values === 'number') check(values);
+  else if (ArrayBuffer.isView(values)) {
+    // Only these can hold integers beyond 2^24.
+    if (values instanceof Int32Array || values instanceof Uint32Array || values instanceof Float64Array || values instanceof Float32Array) for (const v of values) check(v);
+  } else if (Array.isArray(values)) {
+    const walk = (a: NestedArray[]): void => {
+      for (const v of a) if (Array.isArray(v)) walk(v);
+      else if (typeof v === 'number') check(v);
+    };
+    walk(values);
+  }
 }
 
 function inferShape(values: NestedArray[]): number[] {

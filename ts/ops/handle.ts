@@ -17,6 +17,9 @@ export function seedArg(op: string, seed: number | undefined): number | undefine
 
 /** `n` or `[h, w]` → `[h, w]`, each a positive integer. */
 export function pair(op: string, what: string, v: number | readonly [number, number]): [number, number] {
+  if (typeof v !== 'number' && !(Array.isArray(v) && v.length === 2)) {
+    throw new InvalidArgumentError(`${op}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(v) ?? String(v)}`);
+  }
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (!p.every((x) => Number.isInteger(x) && x >= 1 && x < 2 ** 31)) {
     throw new InvalidArgumentError(`${op}: ${what} must be positive integers, got ${JSON.stringify(v)}`);
@@ -26,6 +29,7 @@ export function pair(op: string, what: string, v: number | readonly [number, num
 
 /** A shape argument: non-negative integers. */
 export function dims(op: string, what: string, shape: readonly number[]): Uint32Array {
+  if (!Array.isArray(shape)) throw new InvalidArgumentError(`${op}: ${what} must be an array of non-negative integers, got ${JSON.stringify(shape) ?? String(shape)}`);
   if (!shape.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 31)) {
     throw new InvalidArgumentError(`${op}: ${what} must be non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -33,3 +37,20 @@ export function dims(op: string, what: string, shape: readonly number[]): Uint32
 }
 
 export type Padding = 'same' | 'valid';
+
+/**
+ * A name the engine parses (and rejects when unknown); only its type is
+ * checked here. Strings cross into the engine through the wasm-bindgen glue,
+ * which does not check types: a number there corrupts memory (or hangs the
+ * threads build) before Rust can see it.
+ */
+export function name(op: string, what: string, v: unknown): string {
+  if (typeof v !== 'string') throw new InvalidArgumentError(`${op}: ${what} must be a string, got ${String(v)} (${typeof v})`);
+  return v;
+}
+
+/** `'same'` or `'valid'`. */
+export function padding(op: string, v: unknown): Padding {
+  if (v !== 'same' && v !== 'valid') throw new InvalidArgumentError(`${op}: padding must be 'same' or 'valid', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  return v;
+}

@@ -7,7 +7,7 @@ import { dims, wrap } from './handle.js';
 
 /** Same values in a new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  if (!shape.every((d) => Number.isInteger(d) && d >= -1)) throw new InvalidArgumentError(`reshape: invalid shape ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) throw new InvalidArgumentError(`reshape: invalid shape ${JSON.stringify(shape)}`);
   const [ix, s] = [x.id, Int32Array.from(shape)];
   return wrap(call((g) => g.op_reshape(ix, s)));
 }
@@ -33,9 +33,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return wrap(call((g) => g.op_concat(ids, axis)));
 }
 
+function indexList(op: string, indices: unknown): readonly number[] {
+  if (!Array.isArray(indices)) throw new InvalidArgumentError(`${op}: indices must be an int32 tensor or an array of integers, got ${JSON.stringify(indices) ?? String(indices)}`);
+  return indices as number[];
+}
+
 /** Entries of `x` along `axis` at `indices` (int32 tensor or numbers). */
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
-  const ti = indices instanceof Tensor ? indices : tensor([...indices], [indices.length], 'int32');
+  const ti = indices instanceof Tensor ? indices : tensor([...indexList('gather', indices)], [indices.length], 'int32');
   try {
     const [ix, ii] = [x.id, ti.id];
     return wrap(call((g) => g.op_gather(ix, ii, axis)));
@@ -47,7 +52,7 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
 /** int32 class indices `[n]` → float32 one-hot rows `[n, depth]`. */
 export function oneHot(indices: Tensor | readonly number[], depth: number): Tensor {
   if (!(Number.isInteger(depth) && depth >= 1)) throw new InvalidArgumentError(`oneHot: depth must be a positive integer, got ${depth}`);
-  const ti = indices instanceof Tensor ? indices : tensor([...indices], [indices.length], 'int32');
+  const ti = indices instanceof Tensor ? indices : tensor([...indexList('oneHot', indices)], [indices.length], 'int32');
   try {
     const ii = ti.id;
     return wrap(call((g) => g.op_one_hot(ii, depth)));

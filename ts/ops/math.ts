@@ -6,7 +6,7 @@ import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './create.js';
-import { wrap } from './handle.js';
+import { name as nameArg, wrap } from './handle.js';
 import type { ActivationName, BinaryOpName, ReductionName, UnaryOpName } from './names.js';
 
 export type { ActivationName } from './names.js';
@@ -67,6 +67,7 @@ export const clipByValue = (x: Tensor, min: number, max: number): Tensor => unar
 
 /** Applies an activation by name (`alpha` for leakyRelu / elu; defaults 0.2 and 1, as in TensorFlow.js). */
 export function activation(name: ActivationName, x: Tensor, alpha?: number): Tensor {
+  nameArg('activation', 'name', name);
   const ix = x.id;
   return wrap(call((g) => g.op_activation(name, ix, alpha)));
 }

@@ -14,8 +14,8 @@ import type { AccuracyName } from './names.js';
  * than `x`'s own shape is not supported.
  */
 export function dropout(x: Tensor, rate: number, noiseShape?: readonly number[], seed?: number): Tensor {
-  if (noiseShape !== undefined && (noiseShape.length !== x.rank || noiseShape.some((d, i) => d !== x.shape[i]))) {
-    throw new InvalidArgumentError(`dropout: noiseShape [${noiseShape.join(',')}] is not supported (only the input's shape [${x.shape.join(',')}])`);
+  if (noiseShape !== undefined && (!Array.isArray(noiseShape) || noiseShape.length !== x.rank || noiseShape.some((d, i) => d !== x.shape[i]))) {
+    throw new InvalidArgumentError(`dropout: noiseShape ${JSON.stringify(noiseShape) ?? String(noiseShape)} is not supported (only the input's shape [${x.shape.join(',')}])`);
   }
   const s = seedArg('dropout', seed);
   const ix = x.id;
@@ -44,4 +44,10 @@ export function takeRows(x: Tensor, perm: Tensor, start: number, count: number):
 export function countNonFinite(x: Tensor): number {
   const ix = x.id;
   return call((g) => g.tensor_count_non_finite(ix));
+}
+
+/** True when no value of any of `xs` is NaN or infinite (one engine pass; `fit` checks each step's gradients with it). */
+export function allFinite(xs: readonly Tensor[]): boolean {
+  const ids = Uint32Array.from(xs.map((x) => x.id));
+  return call((g) => g.tensors_all_finite(ids));
 }

@@ -9,6 +9,7 @@ use sinew_kernels::softmax as sm;
 
 use crate::autograd::Node;
 use crate::error::{EngineError, Result};
+use crate::memory;
 use crate::ops::elementwise::binary_raw;
 use crate::ops::layout::transpose_raw;
 use crate::ops::reduce::{reduce_raw, xent_raw, ReduceKind};
@@ -44,8 +45,8 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         // y = act(x·W + b): dz = dy·act'(y), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.
         &Op::Dense { act } => {
-            let dz = ops::nn::fused_dz(act, store.get("grad", n.output)?, store.get("grad", dy)?);
-            let db = (x.len() == 3 && need[2]).then(|| bias_grad(&dz));
+            let dz = ops::nn::fused_dz("grad", act, store.get("grad", n.output)?, store.get("grad", dy)?)?;
+            let db = if x.len() == 3 && need[2] { Some(bias_grad(&dz)?) } else { None };
             let dz = store.insert(dz);
             if need[0] {
                 out[0] = Some(ops::matmul(store, dz, x[1], false, true)?);
@@ -73,12 +74,12 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         &Op::Unary(op) => {
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
-            let g = unary_grad(op, xt, y, d);
+            let g = unary_grad(op, xt, y, d)?;
             out[0] = Some(store.insert(g));
         }
         &Op::Act(act) => {
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
-            let mut dx = vec![0.0; xt.data.len()];
+            let mut dx = memory::zeros("grad", xt.data.len())?;
             activation::backward(act, &xt.data, &y.data, &d.data, &mut dx);
             let shape = xt.shape.clone();
             out[0] = Some(store.insert(Tensor::f32(shape, dx)));
@@ -86,8 +87,8 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         Op::Reduce { kind, axes } => {
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
             let keep: Vec<usize> = xt.shape.iter().enumerate().map(|(i, &s)| if axes.contains(&i) { 1 } else { s }).collect();
-            let d_keep = Tensor::f32(keep.clone(), d.data.clone());
-            let zeros = Tensor::f32(xt.shape.clone(), vec![0.0; xt.data.len()]);
+            let d_keep = Tensor::f32(keep.clone(), memory::copy("grad", &d.data)?);
+            let zeros = Tensor::f32(xt.shape.clone(), memory::zeros("grad", xt.data.len())?);
             let mut g = binary_raw(BinaryOp::Add, &zeros, &d_keep)?;
             match kind {
                 ReduceKind::Sum => {}
@@ -101,8 +102,8 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     // value (as TensorFlow does; at a tie this is also what a
                     // central difference gives). Giving all of dy to each of k
                     // tied positions would scale the gradient by k.
-                    let yb = binary_raw(BinaryOp::Add, &zeros, &Tensor::f32(keep, y.data.clone()))?;
-                    let hit: Vec<f32> = xt.data.iter().zip(&yb.data).map(|(xv, yv)| if xv == yv { 1.0 } else { 0.0 }).collect();
+                    let yb = binary_raw(BinaryOp::Add, &zeros, &Tensor::f32(keep, memory::copy("grad", &y.data)?))?;
+                    let hit = memory::collect("grad", xt.data.len(), xt.data.iter().zip(&yb.data).map(|(xv, yv)| if xv == yv { 1.0 } else { 0.0 }))?;
                     let hit = Tensor::f32(xt.shape.clone(), hit);
                     let counts = binary_raw(BinaryOp::Add, &zeros, &reduce_raw(ReduceKind::Sum, &hit, axes)?)?;
                     for ((gv, h), c) in g.data.iter_mut().zip(&hit.data).zip(&counts.data) {
@@ -115,7 +116,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         &Op::Softmax { log } => {
             let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
             let c = *y.shape.last().expect("checked in forward");
-            let mut dx = vec![0.0; y.data.len()];
+            let mut dx = memory::zeros("grad", y.data.len())?;
             if log {
                 sm::log_softmax_backward(&y.data, &d.data, c, &mut dx);
             } else {
@@ -132,7 +133,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             // so dL/dlabels = −logSoftmax(logits)/n. Int32 class indices have no gradient.
             let g_labels = if need[1] && labels.dtype == DType::F32 {
                 let c = *shape.last().expect("2-D, checked in forward");
-                let mut ls = vec![0.0; logits.data.len()];
+                let mut ls = memory::zeros("grad", logits.data.len())?;
                 sm::log_softmax(&logits.data, c, &mut ls);
                 let k = -scale / shape[0].max(1) as f32;
                 ls.iter_mut().for_each(|v| *v *= k);
@@ -153,7 +154,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         Op::Reshape => {
             let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);
-            let g = Tensor::f32(xt.shape.clone(), d.data.clone());
+            let g = Tensor::f32(xt.shape.clone(), memory::copy("grad", &d.data)?);
             out[0] = Some(store.insert(g));
         }
         Op::Transpose { perm } => {
@@ -161,16 +162,16 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             for (i, &p) in perm.iter().enumerate() {
                 inverse[p] = i;
             }
-            let g = transpose_raw(store.get("grad", dy)?, &inverse);
+            let g = transpose_raw(store.get("grad", dy)?, &inverse)?;
             out[0] = Some(store.insert(g));
         }
         Op::Slice { begin } => {
             let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);
-            let g = scatter_block(&xt.shape, begin, d);
+            let g = scatter_block(&xt.shape, begin, d)?;
             out[0] = Some(store.insert(g));
         }
         &Op::Concat { axis } => {
-            let d = store.get("grad", dy)?.clone();
+            let d = store.get("grad", dy)?.try_clone("grad")?;
             let outer: usize = d.shape[..axis].iter().product();
             let chunk_total: usize = d.shape[axis..].iter().product();
             let mut offset = 0;
@@ -178,7 +179,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 let shape = store.get("grad", xi)?.shape.clone();
                 let chunk: usize = shape[axis..].iter().product();
                 if need[i] {
-                    let mut data = Vec::with_capacity(outer * chunk);
+                    let mut data = memory::with_capacity("grad", outer * chunk)?;
                     for o in 0..outer {
                         let start = o * chunk_total + offset;
                         data.extend_from_slice(&d.data[start..start + chunk]);
@@ -193,7 +194,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 let (xt, idx, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
                 let (outer, len, inner): (usize, usize, usize) =
                     (xt.shape[..axis].iter().product(), xt.shape[axis], xt.shape[axis + 1..].iter().product());
-                let mut g = vec![0.0; xt.data.len()];
+                let mut g = memory::zeros("grad", xt.data.len())?;
                 let k = idx.data.len();
                 for o in 0..outer {
                     for (j, &i) in idx.data.iter().enumerate() {
@@ -215,7 +216,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 store.retain(dy);
                 dy
             } else {
-                let dz = ops::nn::fused_dz(act, store.get("grad", n.output)?, store.get("grad", dy)?);
+                let dz = ops::nn::fused_dz("grad", act, store.get("grad", n.output)?, store.get("grad", dy)?)?;
                 store.insert(dz)
             };
             if need[0] {
@@ -227,7 +228,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 out[1] = Some(ops::conv2d_backprop_filter(store, xi, dz, &shape, args)?);
             }
             if x.len() == 3 && need[2] {
-                let db = bias_grad(store.get("conv2d", dz)?);
+                let db = bias_grad(store.get("conv2d", dz)?)?;
                 out[2] = Some(store.insert(db));
             }
             store.release(dz);
@@ -248,12 +249,12 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
 
 /// Gradient of a per-channel bias: `dz` summed over every axis but the last
 /// (batch for dense; batch, height and width for conv), by the reduction kernel.
-fn bias_grad(dz: &Tensor) -> Tensor {
+fn bias_grad(dz: &Tensor) -> Result<Tensor> {
     let c = *dz.shape.last().expect("dense/conv outputs have a channel axis");
     let rows = if c == 0 { 0 } else { dz.data.len() / c };
-    let mut db = vec![0.0f32; c];
+    let mut db = memory::zeros("grad", c)?;
     sinew_kernels::reduce::sum_axis(&dz.data, 1, rows, c, &mut db);
-    Tensor::f32(vec![c], db)
+    Ok(Tensor::f32(vec![c], db))
 }
 
 /// Sums a gradient in the broadcast output shape back to `shape`.
@@ -261,7 +262,9 @@ fn sum_to(store: &mut Store, g: Tensor, shape: &[usize]) -> Result<TensorId> {
     if g.shape == shape {
         return Ok(store.insert(g));
     }
-    let mut dst = vec![0.0; shape.iter().product()];
+    let mut dst = memory::zeros("grad", shape.iter().product())?;
+    // The kernel's partial sums are at most the size of `g`.
+    memory::reserve("grad", g.data.len() * 4)?;
     sum_to_shape(&g.data, &g.shape, shape, &mut dst).map_err(|e| EngineError::shape("grad", e))?;
     Ok(store.insert(Tensor::f32(shape.to_vec(), dst)))
 }
@@ -270,41 +273,42 @@ fn sum_to(store: &mut Store, g: Tensor, shape: &[usize]) -> Result<TensorId> {
 fn binary_grads(op: BinaryOp, a: &Tensor, b: &Tensor, y: &Tensor, d: &Tensor) -> Result<(Tensor, Tensor)> {
     // Add and Sub do not read the operands: no broadcast copies for them (bias adds).
     match op {
-        BinaryOp::Add => return Ok((d.clone(), d.clone())),
+        BinaryOp::Add => return Ok((d.try_clone("grad")?, d.try_clone("grad")?)),
         BinaryOp::Sub => {
-            let neg = Tensor::f32(d.shape.clone(), d.data.iter().map(|v| -v).collect());
-            return Ok((d.clone(), neg));
+            let neg = Tensor::f32(d.shape.clone(), memory::collect("grad", d.data.len(), d.data.iter().map(|v| -v))?);
+            return Ok((d.try_clone("grad")?, neg));
         }
         _ => {}
     }
     // Operands broadcast to the output shape (a plain copy when already there).
     let spread = |t: &Tensor| -> Result<Tensor> {
         if t.shape == d.shape {
-            return Ok(t.clone());
+            return t.try_clone("grad");
         }
-        binary_raw(BinaryOp::Add, &Tensor::f32(d.shape.clone(), vec![0.0; d.data.len()]), t)
+        binary_raw(BinaryOp::Add, &Tensor::f32(d.shape.clone(), memory::zeros("grad", d.data.len())?), t)
     };
     let (ab, bb) = (spread(a)?, spread(b)?);
-    let map = |f: &dyn Fn(f32, f32, f32, f32) -> f32| -> Tensor {
-        let data = (0..d.data.len()).map(|i| f(ab.data[i], bb.data[i], y.data[i], d.data[i])).collect();
-        Tensor::f32(d.shape.clone(), data)
+    let map = |f: &dyn Fn(f32, f32, f32, f32) -> f32| -> Result<Tensor> {
+        let n = d.data.len();
+        let data = memory::collect("grad", n, (0..n).map(|i| f(ab.data[i], bb.data[i], y.data[i], d.data[i])))?;
+        Ok(Tensor::f32(d.shape.clone(), data))
     };
     Ok(match op {
         BinaryOp::Add | BinaryOp::Sub => unreachable!("handled above"),
-        BinaryOp::Mul => (map(&|_, b, _, d| d * b), map(&|a, _, _, d| d * a)),
-        BinaryOp::Div => (map(&|_, b, _, d| d / b), map(&|_, b, y, d| -d * y / b)),
+        BinaryOp::Mul => (map(&|_, b, _, d| d * b)?, map(&|a, _, _, d| d * a)?),
+        BinaryOp::Div => (map(&|_, b, _, d| d / b)?, map(&|_, b, y, d| -d * y / b)?),
         // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a <= 0 (as TensorFlow does).
         BinaryOp::Pow => (
-            map(&|a, b, _, d| if b == 0.0 { 0.0 } else { d * b * a.powf(b - 1.0) }),
-            map(&|a, _, y, d| if a > 0.0 { d * y * a.ln() } else { 0.0 }),
+            map(&|a, b, _, d| if b == 0.0 { 0.0 } else { d * b * a.powf(b - 1.0) })?,
+            map(&|a, _, y, d| if a > 0.0 { d * y * a.ln() } else { 0.0 })?,
         ),
-        BinaryOp::Maximum => (map(&|a, b, _, d| if a >= b { d } else { 0.0 }), map(&|a, b, _, d| if a >= b { 0.0 } else { d })),
-        BinaryOp::Minimum => (map(&|a, b, _, d| if a <= b { d } else { 0.0 }), map(&|a, b, _, d| if a <= b { 0.0 } else { d })),
+        BinaryOp::Maximum => (map(&|a, b, _, d| if a >= b { d } else { 0.0 })?, map(&|a, b, _, d| if a >= b { 0.0 } else { d })?),
+        BinaryOp::Minimum => (map(&|a, b, _, d| if a <= b { d } else { 0.0 })?, map(&|a, b, _, d| if a <= b { 0.0 } else { d })?),
     })
 }
 
 /// Gradient of `y = op(x)` given `d` = dL/dy.
-fn unary_grad(op: UnaryOp, x: &Tensor, y: &Tensor, d: &Tensor) -> Tensor {
+fn unary_grad(op: UnaryOp, x: &Tensor, y: &Tensor, d: &Tensor) -> Result<Tensor> {
     let f: Box<dyn Fn(f32, f32, f32) -> f32> = match op {
         UnaryOp::Neg => Box::new(|_, _, d| -d),
         UnaryOp::Exp => Box::new(|_, y, d| d * y),
@@ -318,13 +322,13 @@ fn unary_grad(op: UnaryOp, x: &Tensor, y: &Tensor, d: &Tensor) -> Tensor {
         UnaryOp::Expm1 => Box::new(|_, y, d| d * (y + 1.0)),
         UnaryOp::Reciprocal => Box::new(|_, y, d| -d * y * y),
     };
-    let data = x.data.iter().zip(&y.data).zip(&d.data).map(|((&x, &y), &d)| f(x, y, d)).collect();
-    Tensor::f32(x.shape.clone(), data)
+    let data = memory::collect("grad", x.data.len(), x.data.iter().zip(&y.data).zip(&d.data).map(|((&x, &y), &d)| f(x, y, d)))?;
+    Ok(Tensor::f32(x.shape.clone(), data))
 }
 
 /// Zeros of `shape` with `block` written at `begin` (gradient of a slice).
-fn scatter_block(shape: &[usize], begin: &[usize], block: &Tensor) -> Tensor {
-    let mut g = vec![0.0; shape.iter().product()];
+fn scatter_block(shape: &[usize], begin: &[usize], block: &Tensor) -> Result<Tensor> {
+    let mut g = memory::zeros("grad", shape.iter().product())?;
     let rank = shape.len();
     let n = block.data.len();
     if n > 0 && rank > 0 {
@@ -348,5 +352,5 @@ fn scatter_block(shape: &[usize], begin: &[usize], block: &Tensor) -> Tensor {
     } else if n > 0 {
         g.copy_from_slice(&block.data);
     }
-    Tensor::f32(shape.to_vec(), g)
+    Ok(Tensor::f32(shape.to_vec(), g))
 }

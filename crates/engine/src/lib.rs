@@ -5,6 +5,7 @@
 pub mod autograd;
 pub mod error;
 pub mod grad;
+pub mod memory;
 pub mod names;
 pub mod ops;
 pub mod optim;

@@ -34,15 +34,14 @@ pub fn random_normal(store: &mut Store, shape: &[usize], mean: f32, std: f32, tr
         return Err(EngineError::invalid(OP, format!("mean {mean} and stddev {std} must be finite, stddev >= 0")));
     }
     let data = with_rng(store, seed, |g| {
-        (0..n)
-            .map(|_| loop {
-                let z: f32 = StandardNormal.sample(g);
-                if !truncated || z.abs() <= 2.0 {
-                    break mean + std * z;
-                }
-            })
-            .collect()
-    });
+        let values = (0..n).map(|_| loop {
+            let z: f32 = StandardNormal.sample(g);
+            if !truncated || z.abs() <= 2.0 {
+                break mean + std * z;
+            }
+        });
+        crate::memory::collect(OP, n, values)
+    })?;
     Ok(store.insert(Tensor::f32(shape.to_vec(), data)))
 }
 
@@ -53,14 +52,14 @@ pub fn random_uniform(store: &mut Store, shape: &[usize], lo: f32, hi: f32, seed
     if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
         return Err(EngineError::invalid(OP, format!("bounds [{lo}, {hi}) must be finite with min <= max")));
     }
-    let data = with_rng(store, seed, |g| (0..n).map(|_| lo + (hi - lo) * g.random::<f32>()).collect());
+    let data = with_rng(store, seed, |g| crate::memory::collect(OP, n, (0..n).map(|_| lo + (hi - lo) * g.random::<f32>())))?;
     Ok(store.insert(Tensor::f32(shape.to_vec(), data)))
 }
 
 /// A random permutation of 0..n (for shuffling), as an int32 tensor.
 pub fn permutation(store: &mut Store, n: usize, seed: Option<u64>) -> Result<TensorId> {
     size_of("permutation", &[n])?;
-    let mut idx: Vec<f32> = (0..n).map(|i| i as f32).collect();
+    let mut idx = crate::memory::collect("permutation", n, (0..n).map(|i| i as f32))?;
     with_rng(store, seed, |g| {
         for i in (1..n).rev() {
             let j = g.random_range(0..=i);

@@ -60,6 +60,11 @@ impl Tensor {
     pub fn size(&self) -> usize {
         self.data.len()
     }
+
+    /// A copy, or an out-of-memory error (see `memory`).
+    pub fn try_clone(&self, op: &str) -> Result<Tensor> {
+        Ok(Tensor { shape: self.shape.clone(), dtype: self.dtype, data: crate::memory::copy(op, &self.data)? })
+    }
 }
 
 struct Slot {

@@ -108,6 +108,21 @@ pub fn mean_all(x: &[f32]) -> f32 {
     (sum_all_f64(x) / x.len() as f64) as f32
 }
 
+/// True when no element is NaN or infinite. Sums `v·0` in 8 lanes: the sum is
+/// NaN exactly when some `v` is not finite, and unlike an early-exit search
+/// the loop vectorises (a training step checks every gradient with it).
+pub fn all_finite(x: &[f32]) -> bool {
+    let mut acc = [0.0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let rest: f32 = chunks.remainder().iter().map(|v| v * 0.0).sum();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * 0.0;
+        }
+    }
+    (acc.iter().sum::<f32>() + rest).is_finite()
+}
+
 // ------------------------------------------------------------ flat max/min
 
 #[inline]

@@ -162,3 +162,19 @@ fn two_threads_match_one() {
     assert_eq!(one.len(), two.len());
     assert!(one.iter().zip(&two).all(|(a, b)| a.to_bits() == b.to_bits()));
 }
+
+#[test]
+fn all_finite_finds_any_nan_or_infinity_at_any_position() {
+    for &n in &LENS {
+        let x: Vec<f32> = (0..n).map(|i| ((i % 7) as f32 - 3.0) * 1e38).collect(); // large but finite
+        assert!(all_finite(&x), "n={n}");
+        for pos in [0, n / 2, n - 1] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let mut y = x.clone();
+                y[pos] = bad;
+                assert!(!all_finite(&y), "n={n} pos={pos} bad={bad}");
+            }
+        }
+    }
+    assert!(all_finite(&[]));
+}

@@ -12,7 +12,7 @@ pub fn tape_start() -> Result<(), JsError> {
 
 #[wasm_bindgen]
 pub fn tape_end() {
-    let _ = with_store(|s| {
+    let _ = crate::store_mut(|s| {
         autograd::tape_end(s);
         Ok(())
     });

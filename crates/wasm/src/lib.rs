@@ -17,8 +17,12 @@ mod math;
 mod nn;
 mod optim;
 mod random;
+mod reserve;
 #[cfg(feature = "threads")]
 mod pool;
+
+#[global_allocator]
+static ALLOCATOR: reserve::WithReserve = reserve::WithReserve;
 
 thread_local! {
     // Only the thread that owns the engine (the JS thread that loaded it)
@@ -34,8 +38,26 @@ pub(crate) fn dims(shape: Vec<u32>) -> Vec<usize> {
     shape.into_iter().map(|d| d as usize).collect()
 }
 
+/// Runs an op on the store. Refuses to start when memory is exhausted (see
+/// `reserve`), so the op cannot trap half-way.
 pub(crate) fn with_store<T>(f: impl FnOnce(&mut Store) -> Result<T, EngineError>) -> Result<T, JsError> {
+    reserve::ensure("engine").map_err(to_js)?;
+    store_mut(f)
+}
+
+/// `with_store` without the memory check, for calls that free or reset
+/// (ending a tape must work even when memory is exhausted).
+pub(crate) fn store_mut<T>(f: impl FnOnce(&mut Store) -> Result<T, EngineError>) -> Result<T, JsError> {
     STORE.with(|s| f(&mut s.borrow_mut())).map_err(to_js)
+}
+
+/// Checks that `bytes` can be allocated now (growing the heap if needed),
+/// before JavaScript copies that much data in: the glue's own allocation
+/// cannot fail gracefully.
+#[wasm_bindgen]
+pub fn reserve_bytes(bytes: f64) -> Result<(), JsError> {
+    let b = if bytes.is_finite() && bytes >= 0.0 && bytes < usize::MAX as f64 { bytes as usize } else { usize::MAX };
+    sinew_engine::memory::reserve("tensor", b).map_err(to_js)
 }
 
 /// Build facts as JSON:
@@ -114,7 +136,7 @@ pub fn tensor_meta(id: TensorId) -> Result<Vec<u32>, JsError> {
 pub fn tensor_assign(dst: TensorId, src: TensorId) -> Result<(), JsError> {
     with_store(|s| {
         let t = s.get("assign", src)?;
-        let (shape, dtype, data) = (t.shape.clone(), t.dtype, t.data.clone());
+        let (shape, dtype, data) = (t.shape.clone(), t.dtype, sinew_engine::memory::copy("assign", &t.data)?);
         let d = s.get_mut("assign", dst)?;
         if d.shape != shape || d.dtype != dtype {
             return Err(EngineError::shape(
@@ -133,14 +155,14 @@ pub fn tensor_fill(shape: Vec<u32>, value: f32) -> Result<TensorId, JsError> {
     let shape: Vec<usize> = shape.into_iter().map(|d| d as usize).collect();
     with_store(|s| {
         let n = sinew_engine::shape::size_of("fill", &shape)?;
-        Ok(s.insert(Tensor::f32(shape, vec![value; n])))
+        Ok(s.insert(Tensor::f32(shape, sinew_engine::memory::filled("fill", n, value)?)))
     })
 }
 
 /// Copies a tensor's values out (one copy, into a fresh `Float32Array`).
 #[wasm_bindgen]
 pub fn tensor_read(id: TensorId) -> Result<Vec<f32>, JsError> {
-    with_store(|s| Ok(s.get("data", id)?.data.clone()))
+    with_store(|s| sinew_engine::memory::copy("data", &s.get("data", id)?.data))
 }
 
 /// Frees a tensor; `false` when it was already freed.
@@ -186,8 +208,22 @@ pub fn bench_simd_peak_flops(iters: u32) -> f64 {
 #[wasm_bindgen]
 pub fn tensor_clone(id: TensorId) -> Result<TensorId, JsError> {
     with_store(|s| {
-        let t = s.get("clone", id)?.clone();
+        let t = s.get("clone", id)?.try_clone("clone")?;
         Ok(s.insert(t))
+    })
+}
+
+/// True when every value of every tensor is finite (`fit` checks a step's
+/// gradients with it before applying them).
+#[wasm_bindgen]
+pub fn tensors_all_finite(ids: Vec<u32>) -> Result<bool, JsError> {
+    with_store(|s| {
+        for id in ids {
+            if !sinew_kernels::reduce::all_finite(&s.get("isFinite", id)?.data) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     })
 }
 

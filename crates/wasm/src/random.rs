@@ -27,7 +27,7 @@ pub fn random_permutation(n: u32, seed_value: Option<f64>) -> Result<TensorId, J
 /// Reseeds the generator used by unseeded random ops.
 #[wasm_bindgen]
 pub fn set_seed(seed_value: f64) {
-    let _ = with_store(|s| {
+    let _ = crate::store_mut(|s| {
         s.rng = random::generator(seed_value as u64);
         Ok(())
     });

@@ -86,7 +86,7 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
         }
         None => None,
     };
-    let mut y = vec![0.0; p.y_len()];
+    let mut y = crate::memory::zeros(OP, p.y_len())?;
     k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
     sinew_kernels::activation::forward_in_place(act, &mut y);
     let out = Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c_out], y);
@@ -112,7 +112,7 @@ pub fn conv2d_backprop_input(store: &mut Store, dy: TensorId, w: TensorId, x_sha
     let p = geometry(OP, x_shape, &tw.shape, a)?;
     size_of(OP, x_shape)?;
     expect_dy(OP, &p, &tdy.shape)?;
-    let mut dx = vec![0.0; p.x_len()];
+    let mut dx = crate::memory::zeros(OP, p.x_len())?;
     k::conv2d_backward_input(&p, &tdy.data, &tw.data, &mut dx);
     Ok(store.insert(Tensor::f32(x_shape.to_vec(), dx)))
 }
@@ -124,7 +124,7 @@ pub fn conv2d_backprop_filter(store: &mut Store, x: TensorId, dy: TensorId, w_sh
     let p = geometry(OP, &tx.shape, w_shape, a)?;
     size_of(OP, w_shape)?;
     expect_dy(OP, &p, &tdy.shape)?;
-    let mut dw = vec![0.0; p.w_len()];
+    let mut dw = crate::memory::zeros(OP, p.w_len())?;
     k::conv2d_backward_filter(&p, &tx.data, &tdy.data, &mut dw);
     Ok(store.insert(Tensor::f32(w_shape.to_vec(), dw)))
 }

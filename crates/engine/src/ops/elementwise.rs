@@ -18,7 +18,7 @@ pub fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         EngineError::shape(name, format!("{} and {}: shapes cannot be broadcast together", fmt_shape(&a.shape), fmt_shape(&b.shape)))
     })?;
     let n = size_of(name, &shape)?;
-    let mut out = vec![0.0; n];
+    let mut out = crate::memory::zeros(name, n)?;
     if a.shape == b.shape {
         ew::binary_same(op, &a.data, &b.data, &mut out);
     } else if b.data.len() == 1 {
@@ -38,10 +38,10 @@ pub fn binary(store: &mut Store, op: BinaryOp, a: TensorId, b: TensorId) -> Resu
     Ok(emit(store, Op::Binary(op), &[a, b], out))
 }
 
-pub fn unary_raw(op: UnaryOp, x: &Tensor) -> Tensor {
-    let mut y = vec![0.0; x.data.len()];
+pub fn unary_raw(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
+    let mut y = crate::memory::zeros(op.name(), x.data.len())?;
     ew::unary(op, &x.data, &mut y);
-    Tensor::f32(x.shape.clone(), y)
+    Ok(Tensor::f32(x.shape.clone(), y))
 }
 
 pub fn unary(store: &mut Store, op: UnaryOp, x: TensorId) -> Result<TensorId> {
@@ -51,13 +51,13 @@ pub fn unary(store: &mut Store, op: UnaryOp, x: TensorId) -> Result<TensorId> {
             return Err(EngineError::invalid(name, format!("min {lo} must be <= max {hi}")));
         }
     }
-    let out = unary_raw(op, store.get_f32(name, x)?);
+    let out = unary_raw(op, store.get_f32(name, x)?)?;
     Ok(emit(store, Op::Unary(op), &[x], out))
 }
 
 pub fn activate(store: &mut Store, act: Activation, x: TensorId) -> Result<TensorId> {
     let t = store.get_f32(act.name(), x)?;
-    let mut y = vec![0.0; t.data.len()];
+    let mut y = crate::memory::zeros(act.name(), t.data.len())?;
     activation::forward(act, &t.data, &mut y);
     let out = Tensor::f32(t.shape.clone(), y);
     Ok(emit(store, Op::Act(act), &[x], out))

@@ -28,7 +28,7 @@ pub fn reshape(store: &mut Store, x: TensorId, shape: &[i64]) -> Result<TensorId
     if size_of(OP, &dims)? != n {
         return Err(bad());
     }
-    let out = Tensor { shape: dims, dtype: t.dtype, data: t.data.clone() };
+    let out = Tensor { shape: dims, dtype: t.dtype, data: crate::memory::copy(OP, &t.data)? };
     Ok(emit(store, Op::Reshape, &[x], out))
 }
 
@@ -42,12 +42,12 @@ fn strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// `x` with axes permuted (`perm[i]` = input axis of output axis i).
-pub fn transpose_raw(t: &Tensor, perm: &[usize]) -> Tensor {
+pub fn transpose_raw(t: &Tensor, perm: &[usize]) -> Result<Tensor> {
     let out_shape: Vec<usize> = perm.iter().map(|&p| t.shape[p]).collect();
     let in_strides = strides(&t.shape);
     let src_strides: Vec<usize> = perm.iter().map(|&p| in_strides[p]).collect();
     let n = t.data.len();
-    let mut data = Vec::with_capacity(n);
+    let mut data = crate::memory::with_capacity("transpose", n)?;
     if n > 0 {
         let rank = out_shape.len();
         let mut idx = vec![0usize; rank];
@@ -65,7 +65,7 @@ pub fn transpose_raw(t: &Tensor, perm: &[usize]) -> Tensor {
             }
         }
     }
-    Tensor { shape: out_shape, dtype: t.dtype, data }
+    Ok(Tensor { shape: out_shape, dtype: t.dtype, data })
 }
 
 pub fn transpose(store: &mut Store, x: TensorId, perm: &[usize]) -> Result<TensorId> {
@@ -76,7 +76,7 @@ pub fn transpose(store: &mut Store, x: TensorId, perm: &[usize]) -> Result<Tenso
     if sorted != (0..t.shape.len()).collect::<Vec<_>>() {
         return Err(EngineError::invalid(OP, format!("perm {perm:?} is not a permutation of the axes of {}", fmt_shape(&t.shape))));
     }
-    let out = transpose_raw(t, perm);
+    let out = transpose_raw(t, perm)?;
     Ok(emit(store, Op::Transpose { perm: perm.to_vec() }, &[x], out))
 }
 
@@ -98,7 +98,7 @@ pub fn slice(store: &mut Store, x: TensorId, begin: &[usize], size: &[i64]) -> R
     }
     let st = strides(&t.shape);
     let n: usize = sz.iter().product();
-    let mut data = Vec::with_capacity(n);
+    let mut data = crate::memory::with_capacity(OP, n)?;
     if rank == 0 {
         // A scalar: the only block is the value itself.
         data.extend_from_slice(&t.data);
@@ -142,7 +142,7 @@ pub fn concat(store: &mut Store, xs: &[TensorId], axis: i32) -> Result<TensorId>
     }
     let outer: usize = shape[..axis].iter().product();
     let n = size_of(OP, &shape)?;
-    let mut data = Vec::with_capacity(n);
+    let mut data = crate::memory::with_capacity(OP, n)?;
     for o in 0..outer {
         for &x in xs {
             let t = store.get(OP, x)?;
@@ -173,7 +173,8 @@ pub fn gather(store: &mut Store, x: TensorId, indices: TensorId, axis: i32) -> R
     }
     let mut shape = t.shape.clone();
     shape[axis] = ti.data.len();
-    let mut data = Vec::with_capacity(outer * ti.data.len() * inner);
+    let n = size_of(OP, &shape)?;
+    let mut data = crate::memory::with_capacity(OP, n)?;
     for o in 0..outer {
         for &i in &ti.data {
             let off = (o * len + i as usize) * inner;
@@ -196,7 +197,7 @@ pub fn one_hot(store: &mut Store, indices: TensorId, depth: usize) -> Result<Ten
     }
     let n = ti.data.len();
     size_of(OP, &[n, depth])?;
-    let mut data = vec![0.0; n * depth];
+    let mut data = crate::memory::zeros(OP, n * depth)?;
     for (r, &i) in ti.data.iter().enumerate() {
         data[r * depth + i as usize] = 1.0;
     }

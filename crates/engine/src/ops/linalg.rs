@@ -29,7 +29,7 @@ pub fn matmul(store: &mut Store, a: TensorId, b: TensorId, trans_a: bool, trans_
     }
     let out_shape = vec![m, n];
     size_of(OP, &out_shape)?;
-    let mut c = vec![0.0f32; m * n];
+    let mut c = crate::memory::zeros(OP, m * n)?;
     let g = Gemm { trans_a, trans_b, ..Gemm::new(m, n, k) };
     gemm(&g, &ta.data, &tb.data, &mut c);
     Ok(emit(store, Op::MatMul { trans_a, trans_b }, &[a, b], Tensor::f32(out_shape, c)))
@@ -50,7 +50,7 @@ pub fn add_same_shape(store: &mut Store, a: TensorId, b: TensorId) -> Result<Ten
             format!("{} + {}: shapes differ", fmt_shape(&ta.shape), fmt_shape(&tb.shape)),
         ));
     }
-    let data = ta.data.iter().zip(&tb.data).map(|(x, y)| x + y).collect();
+    let data = crate::memory::collect(OP, ta.data.len(), ta.data.iter().zip(&tb.data).map(|(x, y)| x + y))?;
     let shape = ta.shape.clone();
     Ok(store.insert(Tensor::f32(shape, data)))
 }

@@ -40,7 +40,7 @@ pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, a
         None => None,
     };
     size_of(OP, &[n, m])?;
-    let mut y = vec![0.0; n * m];
+    let mut y = crate::memory::zeros(OP, n * m)?;
     let epilogue = if act == Activation::Relu { gemm::Activation::Relu } else { gemm::Activation::None };
     gemm_bias_act(&Gemm::new(n, m, k), &tx.data, &tw.data, &mut y, bias, epilogue);
     if matches!(act, Activation::Sigmoid | Activation::Tanh) {
@@ -64,10 +64,10 @@ pub(crate) fn then_activate(store: &mut Store, act: Activation, linear: impl FnO
 }
 
 /// `dz = dy · act'(z)` of a fused op, from its output `y` (see `dense`).
-pub fn fused_dz(act: Activation, y: &Tensor, dy: &Tensor) -> Tensor {
-    let mut dz = vec![0.0; y.data.len()];
+pub fn fused_dz(op: &str, act: Activation, y: &Tensor, dy: &Tensor) -> Result<Tensor> {
+    let mut dz = crate::memory::zeros(op, y.data.len())?;
     activation::backward_from_output(act, &y.data, &dy.data, &mut dz);
-    Tensor::f32(y.shape.clone(), dz)
+    Ok(Tensor::f32(y.shape.clone(), dz))
 }
 
 /// Inverted dropout: zeroes each value with probability `rate` and scales the
@@ -105,7 +105,7 @@ pub fn take_rows(store: &mut Store, x: TensorId, perm: TensorId, start: usize, c
         return Err(EngineError::invalid(OP, format!("rows {start}..{} are outside the {} indices", start + count, p.data.len())));
     }
     let width: usize = t.shape[1..].iter().product();
-    let mut data = Vec::with_capacity(count * width);
+    let mut data = crate::memory::with_capacity(OP, count * width)?;
     for &i in &p.data[start..start + count] {
         let i = i as usize;
         if i >= rows {

@@ -63,7 +63,7 @@ pub fn pool(store: &mut Store, kind: PoolKind, x: TensorId, a: Pool2dArgs) -> Re
     let op = op_name(kind);
     let tx = store.get_f32(op, x)?;
     let p = geometry(op, &tx.shape, a)?;
-    let mut y = vec![0.0; p.y_len()];
+    let mut y = crate::memory::zeros(op, p.y_len())?;
     match kind {
         PoolKind::Max => k::max_pool_forward(&p, &tx.data, &mut y, None),
         PoolKind::Avg => k::avg_pool_forward(&p, &tx.data, &mut y),
@@ -83,7 +83,7 @@ pub fn pool_backward(store: &mut Store, kind: PoolKind, x: TensorId, dy: TensorI
     if tdy.shape != want {
         return Err(EngineError::shape(op, format!("dy {} must have the output shape {}", fmt_shape(&tdy.shape), fmt_shape(&want))));
     }
-    let mut dx = vec![0.0; p.x_len()];
+    let mut dx = crate::memory::zeros(op, p.x_len())?;
     match kind {
         PoolKind::Max => k::max_pool_backward(&p, &tx.data, &tdy.data, &mut dx),
         PoolKind::Avg => k::avg_pool_backward(&p, &tdy.data, &mut dx),

@@ -43,13 +43,13 @@ pub fn reduce_raw(kind: ReduceKind, x: &Tensor, axes: &[usize]) -> Result<Tensor
         return Err(EngineError::shape(op, format!("cannot take the {op} of an empty tensor {}", fmt_shape(&x.shape))));
     }
     let mut shape = x.shape.clone();
-    let mut data = x.data.clone();
+    let mut data = crate::memory::copy(op, &x.data)?;
     // Mean over several axes = sum over them, divided once by the count.
     let per_axis = if kind == ReduceKind::Mean { ReduceKind::Sum } else { kind };
     let mut count = 1usize;
     for &axis in axes {
         let (outer, len, inner) = k::split_at_axis(&shape, axis);
-        let mut dst = vec![0.0; outer * inner];
+        let mut dst = crate::memory::zeros(op, outer * inner)?;
         match per_axis {
             ReduceKind::Sum | ReduceKind::Mean => k::sum_axis(&data, outer, len, inner, &mut dst),
             ReduceKind::Max => k::max_axis(&data, outer, len, inner, &mut dst),
@@ -59,8 +59,9 @@ pub fn reduce_raw(kind: ReduceKind, x: &Tensor, axes: &[usize]) -> Result<Tensor
         shape[axis] = 1;
         data = dst;
     }
-    if kind == ReduceKind::Mean && count > 0 {
-        let inv = 1.0 / count as f32;
+    if kind == ReduceKind::Mean {
+        // The mean of nothing is 0/0 = NaN (as in NumPy and TensorFlow), not 0.
+        let inv = if count == 0 { f32::NAN } else { 1.0 / count as f32 };
         data.iter_mut().for_each(|v| *v *= inv);
     }
     Ok(Tensor::f32(shape, data))
@@ -94,10 +95,10 @@ pub fn argmax(store: &mut Store, x: TensorId, axis: i32) -> Result<TensorId> {
     if len == 0 {
         return Err(EngineError::shape(OP, format!("axis {axis} of {} is empty", fmt_shape(&t.shape))));
     }
-    let mut idx = vec![0u32; outer * inner];
+    let mut idx = crate::memory::filled(OP, outer * inner, 0u32)?;
     k::argmax_axis(&t.data, outer, len, inner, &mut idx);
     let shape = final_shape(&t.shape, &[axis], false);
-    let mut out = Tensor::f32(shape, idx.into_iter().map(|i| i as f32).collect());
+    let mut out = Tensor::f32(shape, crate::memory::collect(OP, idx.len(), idx.iter().map(|&i| i as f32))?);
     out.dtype = DType::I32;
     Ok(store.insert(out))
 }
@@ -114,7 +115,7 @@ pub fn softmax(store: &mut Store, x: TensorId, log: bool) -> Result<TensorId> {
     let op = if log { "logSoftmax" } else { "softmax" };
     let t = store.get_f32(op, x)?;
     let c = last_axis(op, t)?;
-    let mut y = vec![0.0; t.data.len()];
+    let mut y = crate::memory::zeros(op, t.data.len())?;
     if log {
         sm::log_softmax(&t.data, c, &mut y);
     } else {
@@ -147,7 +148,7 @@ pub fn xent_raw(op: &str, logits: &Tensor, labels: &Tensor, with_grad: bool) -> 
     let idx: Vec<u32>;
     let lab = match labels.dtype {
         DType::I32 => {
-            idx = labels.data.iter().map(|&v| v as u32).collect();
+            idx = crate::memory::collect(op, n, labels.data.iter().map(|&v| v as u32))?;
             if let Some(bad) = labels.data.iter().find(|&&v| v < 0.0 || v as usize >= c) {
                 return Err(EngineError::invalid(op, format!("label {bad} is out of range for {c} classes")));
             }
@@ -155,8 +156,8 @@ pub fn xent_raw(op: &str, logits: &Tensor, labels: &Tensor, with_grad: bool) -> 
         }
         DType::F32 => Labels::OneHot(&labels.data),
     };
-    let mut loss = vec![0.0; n];
-    let mut grad = with_grad.then(|| vec![0.0; n * c]);
+    let mut loss = crate::memory::zeros(op, n)?;
+    let mut grad = if with_grad { Some(crate::memory::zeros(op, n * c)?) } else { None };
     sm::softmax_cross_entropy(&logits.data, lab, n, c, &mut loss, grad.as_deref_mut()).map_err(|e| EngineError::invalid(op, e))?;
     Ok((loss, grad))
 }

@@ -1,0 +1,97 @@
+//! Fallible allocation of tensor storage.
+//!
+//! Rust aborts the process when an allocation fails, and in WebAssembly an
+//! abort is a trap that leaves the instance unusable. Every buffer whose size
+//! the user controls (tensor data, gradients, optimizer slots, large kernel
+//! scratch) is therefore allocated here with `try_reserve_exact`, so running
+//! out of memory is an `OutOfMemoryError` naming the op and the bytes asked
+//! for, and everything allocated before stays intact. Small bounded
+//! allocations (shapes, packing panels) are covered by the wasm crate's
+//! reserve (see `crates/wasm/src/reserve.rs`).
+
+use crate::error::{EngineError, ErrorKind, Result};
+
+/// The error for an allocation of `bytes` that did not fit.
+pub fn out_of_memory(op: &str, bytes: usize) -> EngineError {
+    EngineError::new(
+        ErrorKind::OutOfMemory,
+        op,
+        format!(
+            "cannot allocate {} ({bytes} bytes): the engine's memory is exhausted; dispose tensors you no longer need or use smaller batches",
+            human(bytes)
+        ),
+    )
+}
+
+fn human(bytes: usize) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.1} kB", b / 1e3)
+    }
+}
+
+/// An empty vector with room for `n` values, or an out-of-memory error.
+pub fn with_capacity<T>(op: &str, n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| out_of_memory(op, n.saturating_mul(std::mem::size_of::<T>())))?;
+    Ok(v)
+}
+
+/// `n` copies of `value`.
+pub fn filled<T: Clone>(op: &str, n: usize, value: T) -> Result<Vec<T>> {
+    let mut v = with_capacity(op, n)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+/// `n` zeros.
+pub fn zeros(op: &str, n: usize) -> Result<Vec<f32>> {
+    filled(op, n, 0.0)
+}
+
+/// A copy of `src`.
+pub fn copy<T: Clone>(op: &str, src: &[T]) -> Result<Vec<T>> {
+    let mut v = with_capacity(op, src.len())?;
+    v.extend_from_slice(src);
+    Ok(v)
+}
+
+/// The values of an iterator of known length (e.g. random numbers).
+pub fn collect<T>(op: &str, n: usize, it: impl Iterator<Item = T>) -> Result<Vec<T>> {
+    let mut v = with_capacity(op, n)?;
+    v.extend(it);
+    Ok(v)
+}
+
+/// Checks that `bytes` of scratch memory can be had right now: the probe
+/// grows the heap if needed and gives the space back to the allocator, which
+/// hands it to the kernel's own (infallible) scratch allocation that follows.
+pub fn reserve(op: &str, bytes: usize) -> Result<()> {
+    with_capacity::<u8>(op, bytes).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impossible_sizes_are_typed_errors() {
+        let e = zeros("zeros", usize::MAX / 4).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::OutOfMemory);
+        assert!(e.to_string().starts_with("zeros: cannot allocate"), "{e}");
+        assert!(e.to_string().contains(&format!("{} bytes", (usize::MAX / 4) * 4)), "{e}");
+        assert!(reserve("conv2d", usize::MAX).is_err());
+    }
+
+    #[test]
+    fn buffers_have_the_asked_contents() {
+        assert_eq!(zeros("t", 3).unwrap(), vec![0.0; 3]);
+        assert_eq!(copy("t", &[1.0f32, 2.0]).unwrap(), vec![1.0, 2.0]);
+        assert_eq!(collect("t", 3, 0..3).unwrap(), vec![0, 1, 2]);
+        assert_eq!(filled("t", 2, 7u32).unwrap(), vec![7, 7]);
+    }
+}
