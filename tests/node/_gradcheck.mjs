@@ -218,6 +218,7 @@ export function gradcheckSuite(build) {
     ['gelu', sinew.gelu, uniform([3, 5], 308, -3, 3)],
     ["activation('gelu') by name", (x) => sinew.activation('gelu', x), uniform([2, 4], 309, -3, 3)],
     ["activation('linear') by name", (x) => sinew.activation('linear', x), uniform([2, 4], 310, -3, 3)],
+    ['swish', sinew.swish, uniform([3, 5], 311, -4, 4)],
   ];
   for (const [name, f, x] of acts) check(name, f, [x]);
 
@@ -329,7 +330,7 @@ export function gradcheckSuite(build) {
   });
   // Fused activations (smooth ones: finite differences need no kinks). gelu's
   // derivative needs its input, so the engine keeps it as a second tape node.
-  for (const [act, c] of [['tanh', 0], ['sigmoid', 1], ['gelu', 2]]) {
+  for (const [act, c] of [['tanh', 0], ['sigmoid', 1], ['gelu', 2], ['swish', 3]]) {
     check(`fused.conv2d with bias and ${act} w.r.t. x, filter, bias`, (x, w, b) => sinew.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b, activation: act }), [
       uniform([2, 5, 5, 3], 730 + c), uniform([3, 3, 3, 4], 740 + c), uniform([4], 750 + c),
     ]);

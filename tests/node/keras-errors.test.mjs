@@ -140,7 +140,7 @@ test.serial('a loss that diverges to NaN/Infinity stops fit with an InvalidArgum
 
 test.serial('unknown activation, loss, optimizer and metric names: InvalidArgumentError listing the choices', async (t) => {
   let e = t.throws(() => layers.dense({ units: 2, activation: 'relux', inputShape: [4] }), { instanceOf: sinew.InvalidArgumentError });
-  t.regex(e.message, /unknown activation 'relux' \(expected one of linear, relu, leakyRelu, elu, sigmoid, tanh, softplus, gelu, softmax\)/);
+  t.regex(e.message, /unknown activation 'relux' \(expected one of linear, relu, leakyRelu, elu, sigmoid, tanh, softplus, gelu, swish, softmax\)/);
   e = t.throws(() => layers.conv2d({ filters: 2, kernelSize: 3, activation: 'swishy', inputShape: [4, 4, 1] }), { instanceOf: sinew.InvalidArgumentError });
   t.regex(e.message, /unknown activation 'swishy' \(expected one of .*relu.*\)/);
 

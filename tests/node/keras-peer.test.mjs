@@ -196,3 +196,28 @@ for (const kind of ['classification', 'binary', 'regression']) {
     });
   }
 }
+
+test.serial('Dense with swish (Keras 3 spelling silu) matches the TF.js layer: outputs, then weights after one SGD step', async (t) => {
+  const x = randomMatrix(16, 5, 21), y = randomMatrix(16, 3, 24), k = randomMatrix(5, 3, 22), b = randomMatrix(1, 3, 23);
+  const tm = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'swish', inputShape: [5] })] });
+  tm.setWeights([tf.tensor(k, [5, 3]), tf.tensor(b, [3])]);
+  const sm = sinew.sequential({ layers: [sinew.layers.dense({ units: 3, activation: 'silu', inputShape: [5] })] });
+  t.is(sm.layers[0].activation, 'swish');
+  sm.setWeights([sinew.tensor(k, [5, 3]), sinew.tensor(b, [3])]);
+  const [tx, ty, sx, sy] = [tf.tensor(x, [16, 5]), tf.tensor(y, [16, 3]), sinew.tensor(x, [16, 5]), sinew.tensor(y, [16, 3])];
+  const e0 = worst(sm.predict(sx).dataSync(), tm.predict(tx).dataSync());
+  t.true(e0 <= TOL, `outputs differ by ${e0}`);
+  tm.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
+  sm.compile({ optimizer: new sinew.SGD({ learningRate: 0.5 }), loss: 'meanSquaredError' });
+  await tm.fit(tx, ty, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+  await sm.fit(sx, sy, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+  const [tw, sw] = [tm.getWeights(), sm.getWeights()];
+  for (let i = 0; i < 2; i++) {
+    const e = worst(sw[i].dataSync(), tw[i].dataSync());
+    t.true(e <= TOL, `weight ${i} differs by ${e}`);
+  }
+  // The step moved the weights (so the comparison is of the gradient, not of the start).
+  t.true(worst(sw[0].dataSync(), k) > 1e-3);
+  sm.dispose();
+  tm.dispose();
+});

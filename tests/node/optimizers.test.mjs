@@ -483,3 +483,24 @@ test('train.* factories (TF.js style) and applyGradients by variable name', (t) 
   t.throws(() => opt.applyGradients({ nothere: v }), { instanceOf: sinew.InvalidArgumentError });
   v.dispose();
 });
+
+test('hyperparameters are range-checked by the engine (by name) when the optimizer is made', (t) => {
+  const cases = [
+    [() => new sinew.SGD({ momentum: 1.5 }), /momentum must be in \[0, 1\], got 1\.5/],
+    [() => new sinew.SGD({ momentum: -1 }), /momentum must be in \[0, 1\], got -1/],
+    [() => new sinew.RMSProp({ rho: -0.1 }), /rmsprop: rho must be in \[0, 1\], got -0\.1/],
+    [() => new sinew.Adagrad({ epsilon: -1 }), /adagrad: epsilon must be >= 0, got -1/],
+    [() => new sinew.Adam({ beta2: 1 }), /adam: beta2 must be in \[0, 1\), got 1/],
+    [() => new sinew.AdamW({ weightDecay: -0.5 }), /adamw: weightDecay must be >= 0, got -0\.5/],
+    [() => new sinew.Adamax({ beta1: -0.5 }), /adamax: beta1 must be in \[0, 1\), got -0\.5/],
+  ];
+  for (const [make, message] of cases) t.throws(make, { instanceOf: sinew.InvalidArgumentError, message });
+  // In range they construct, and the same values step.
+  const v = sinew.variable(sinew.tensor([1]));
+  for (const opt of [new sinew.SGD({ momentum: 1 }), new sinew.RMSProp({ rho: 0, centered: true, momentum: 0.5 }), new sinew.AdamW({ weightDecay: 0 })]) {
+    opt.applyGradients([v], [sinew.tensor([1])]);
+    t.is(opt.iterations, 1);
+    opt.dispose();
+  }
+  v.dispose();
+});

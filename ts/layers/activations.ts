@@ -9,10 +9,14 @@ export type LayerActivation = ActivationName | 'softmax';
 
 const NAMES: readonly LayerActivation[] = [...ACTIVATIONS, 'softmax'];
 
-/** Canonical name for `name` (accepts `leaky_relu`), or a typed error listing the choices. */
+/** Other spellings of an activation: Keras 3 saves swish as 'silu'. */
+const ALIASES: Readonly<Record<string, LayerActivation>> = { silu: 'swish' };
+
+/** Canonical name for `name` (accepts `leaky_relu`, `silu`), or a typed error listing the choices. */
 export function activationName(name: string | null | undefined): LayerActivation {
   if (name === null || name === undefined) return 'linear';
-  const key = name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) as LayerActivation;
+  const camel = name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+  const key = (ALIASES[camel] ?? camel) as LayerActivation;
   if (!NAMES.includes(key)) throw new InvalidArgumentError(`unknown activation '${name}' (expected one of ${NAMES.join(', ')})`);
   return key;
 }

@@ -82,6 +82,10 @@ export const tanh = (x: Tensor): Tensor => activation('tanh', x);
 export const softplus = (x: Tensor): Tensor => activation('softplus', x);
 /** GELU, tanh approximation (as Keras `gelu(approximate=True)`). */
 export const gelu = (x: Tensor): Tensor => activation('gelu', x);
+/** `x·sigmoid(x)` (TensorFlow.js and Keras call it swish). */
+export const swish = (x: Tensor): Tensor => activation('swish', x);
+/** Another name of `swish` (Keras 3, PyTorch). */
+export const silu = swish;
 
 function axesArg(op: string, axis: number | number[] | undefined): Int32Array {
   const list = axis === undefined ? [] : Array.isArray(axis) ? axis : [axis];

@@ -20,7 +20,8 @@ export class Adagrad extends Optimizer {
   constructor(args: AdagradArgs = {}) {
     super(args, 0.001);
     this.initialAccumulatorValue = checkNumber(this.className, 'initialAccumulatorValue', args.initialAccumulatorValue ?? 0.1, (x) => x >= 0, 'a non-negative number');
-    this.epsilon = checkNumber(this.className, 'epsilon', args.epsilon ?? 1e-7, (x) => x >= 0, 'a non-negative number');
+    this.epsilon = checkNumber(this.className, 'epsilon', args.epsilon ?? 1e-7, (x) => Number.isFinite(x), 'a number');
+    this.checkHyper();
   }
 
   static fromConfig(config: AdagradArgs): Adagrad {
@@ -31,8 +32,8 @@ export class Adagrad extends Optimizer {
     return 'adagrad';
   }
 
-  protected ownHyper(): number[] {
-    return [this.epsilon];
+  protected ownHyper(): Record<string, number> {
+    return { epsilon: this.epsilon };
   }
 
   protected slotNames(): readonly string[] {

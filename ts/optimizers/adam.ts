@@ -24,13 +24,13 @@ abstract class AdamFamily extends Optimizer {
   protected constructor(args: AdamArgs) {
     super(args, 0.001);
     const op = this.className;
-    this.beta1 = checkNumber(op, 'beta1', args.beta1 ?? 0.9, (x) => x >= 0 && x < 1, 'in [0, 1)');
-    this.beta2 = checkNumber(op, 'beta2', args.beta2 ?? 0.999, (x) => x >= 0 && x < 1, 'in [0, 1)');
-    this.epsilon = checkNumber(op, 'epsilon', args.epsilon ?? 1e-7, (x) => x >= 0, 'a non-negative number');
+    this.beta1 = checkNumber(op, 'beta1', args.beta1 ?? 0.9, (x) => Number.isFinite(x), 'a number');
+    this.beta2 = checkNumber(op, 'beta2', args.beta2 ?? 0.999, (x) => Number.isFinite(x), 'a number');
+    this.epsilon = checkNumber(op, 'epsilon', args.epsilon ?? 1e-7, (x) => Number.isFinite(x), 'a number');
   }
 
-  protected ownHyper(): number[] {
-    return [this.beta1, this.beta2, this.epsilon];
+  protected ownHyper(): Record<string, number> {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 
   protected ownConfig(): Record<string, unknown> {
@@ -44,6 +44,7 @@ export class Adam extends AdamFamily {
   /** Keras defaults: `learningRate` 0.001, `beta1` 0.9, `beta2` 0.999, `epsilon` 1e-7. */
   constructor(args: AdamArgs = {}) {
     super(args);
+    this.checkHyper();
   }
 
   static fromConfig(config: AdamArgs): Adam {
@@ -71,7 +72,8 @@ export class AdamW extends AdamFamily {
   /** Keras defaults: `learningRate` 0.001, `weightDecay` 0.004, betas and epsilon as Adam. */
   constructor(args: AdamWArgs = {}) {
     super(args);
-    this.weightDecay = checkNumber(this.className, 'weightDecay', args.weightDecay ?? 0.004, (x) => x >= 0, 'a non-negative number');
+    this.weightDecay = checkNumber(this.className, 'weightDecay', args.weightDecay ?? 0.004, (x) => Number.isFinite(x), 'a number');
+    this.checkHyper();
   }
 
   static fromConfig(config: AdamWArgs): AdamW {
@@ -82,8 +84,8 @@ export class AdamW extends AdamFamily {
     return 'adamw';
   }
 
-  protected override ownHyper(): number[] {
-    return [...super.ownHyper(), this.weightDecay];
+  protected override ownHyper(): Record<string, number> {
+    return { ...super.ownHyper(), weightDecay: this.weightDecay };
   }
 
   protected slotNames(): readonly string[] {
@@ -101,6 +103,7 @@ export class Adamax extends AdamFamily {
   /** Keras defaults: `learningRate` 0.001, `beta1` 0.9, `beta2` 0.999, `epsilon` 1e-7. */
   constructor(args: AdamArgs = {}) {
     super(args);
+    this.checkHyper();
   }
 
   static fromConfig(config: AdamArgs): Adamax {

@@ -5,7 +5,7 @@
  * accumulators) are engine tensors owned by the optimizer: created on first
  * use, never freed by `tidy`, freed by `dispose()`.
  */
-import { call } from '../engine/backend.js';
+import { call, isInitialized } from '../engine/backend.js';
 import { untrack } from '../engine/scope.js';
 import { InvalidArgumentError } from '../errors.js';
 import { clone, fill, tensor } from '../ops/create.js';
@@ -35,7 +35,11 @@ export interface NamedTensor {
 /** Engine optimizer kinds (see `crates/engine/src/optim.rs`). */
 export type OptimizerKind = 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax';
 
-/** A finite number satisfying `ok`, or an `InvalidArgumentError` naming the optimizer. */
+/**
+ * A finite number satisfying `ok`, or an `InvalidArgumentError` naming the
+ * optimizer. For values only TypeScript uses; the engine's hyperparameters
+ * are range-checked by the engine alone (see `Optimizer.checkHyper`).
+ */
 export function checkNumber(op: string, name: string, v: unknown, ok: (x: number) => boolean, want: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
     throw new InvalidArgumentError(`${op}: ${name} must be ${want}, got ${String(v)}`);
@@ -88,8 +92,8 @@ export abstract class Optimizer {
 
   /** Engine kind for the current settings. */
   protected abstract kind(): OptimizerKind;
-  /** The optimizer's own hyperparameters, in the engine's order. */
-  protected abstract ownHyper(): number[];
+  /** The optimizer's own hyperparameters by engine name (`crates/engine/src/optim.rs`). */
+  protected abstract ownHyper(): Record<string, number>;
   /** Slot names per parameter for the current settings, in the engine's order. */
   protected abstract slotNames(): readonly string[];
   /** Initial value of a slot (0, or AdaGrad's initial accumulator). */
@@ -161,21 +165,37 @@ export abstract class Optimizer {
         slotIds[i * names.length + k] = slots.get(n)!.id;
       });
     });
-    const hyper = Float32Array.from([
-      this.currentLearningRate(),
-      this.clipnorm ?? 0,
-      this.globalClipnorm ?? 0,
-      this.clipvalue ?? 0,
-      ...this.ownHyper(),
-    ]);
-    if (!Number.isFinite(hyper[0]!)) {
+    const [hyperNames, values] = this.#hyper(this.currentLearningRate());
+    if (!Number.isFinite(values[0]!)) {
       // Float32Array would turn an out-of-range rate into ±Infinity; say what it was.
       throw new InvalidArgumentError(`${this.kind()}: learningRate must be a finite number, got ${this.currentLearningRate()}`);
     }
     const kind = this.kind();
     const step = this.iterations + 1;
-    call((g) => g.optimizer_step(kind, params, gradIds, slotIds, hyper, step));
+    call((g) => g.optimizer_step(kind, params, gradIds, slotIds, hyperNames, values, step));
     this.iterations = step;
+  }
+
+  /** Every hyperparameter of a step, as the engine's names and values. */
+  #hyper(learningRate: number): [string[], Float32Array] {
+    const all: Record<string, number> = { learningRate, ...this.ownHyper() };
+    if (this.clipnorm !== undefined) all.clipnorm = this.clipnorm;
+    if (this.globalClipnorm !== undefined) all.globalClipnorm = this.globalClipnorm;
+    if (this.clipvalue !== undefined) all.clipvalue = this.clipvalue;
+    return [Object.keys(all), Float32Array.from(Object.values(all))];
+  }
+
+  /**
+   * Has the engine check the hyperparameters (ranges live there only), so a
+   * bad value fails at construction; concrete optimizers call it last in
+   * their constructor. Before `init()` the first step checks them instead.
+   */
+  protected checkHyper(): void {
+    if (!isInitialized()) return;
+    const lr = typeof this.learningRate === 'number' ? this.learningRate : 0;
+    const [names, values] = this.#hyper(lr);
+    const kind = this.kind();
+    call((g) => g.optimizer_check(kind, names, values));
   }
 
   /**

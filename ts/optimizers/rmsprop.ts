@@ -27,10 +27,11 @@ export class RMSProp extends Optimizer {
   constructor(args: RMSPropArgs = {}) {
     super(args, 0.001);
     const op = this.className;
-    this.rho = checkNumber(op, 'rho', args.rho ?? 0.9, (x) => x >= 0 && x <= 1, 'in [0, 1]');
-    this.momentum = checkNumber(op, 'momentum', args.momentum ?? 0, (x) => x >= 0 && x <= 1, 'in [0, 1]');
-    this.epsilon = checkNumber(op, 'epsilon', args.epsilon ?? 1e-7, (x) => x >= 0, 'a non-negative number');
+    this.rho = checkNumber(op, 'rho', args.rho ?? 0.9, (x) => Number.isFinite(x), 'a number');
+    this.momentum = checkNumber(op, 'momentum', args.momentum ?? 0, (x) => Number.isFinite(x), 'a number');
+    this.epsilon = checkNumber(op, 'epsilon', args.epsilon ?? 1e-7, (x) => Number.isFinite(x), 'a number');
     this.centered = args.centered ?? false;
+    this.checkHyper();
   }
 
   static fromConfig(config: RMSPropArgs): RMSProp {
@@ -41,8 +42,8 @@ export class RMSProp extends Optimizer {
     return 'rmsprop';
   }
 
-  protected ownHyper(): number[] {
-    return [this.rho, this.momentum, this.epsilon, this.centered ? 1 : 0];
+  protected ownHyper(): Record<string, number> {
+    return { rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered ? 1 : 0 };
   }
 
   /** Engine order: `[rms, momentum?, mg?]`. */

@@ -20,8 +20,9 @@ export class SGD extends Optimizer {
   /** Keras defaults: `learningRate` 0.01, `momentum` 0, `nesterov` false. */
   constructor(args: SGDArgs = {}) {
     super(args, 0.01);
-    this.momentum = checkNumber(this.className, 'momentum', args.momentum ?? 0, (x) => x >= 0 && x <= 1, 'in [0, 1]');
+    this.momentum = checkNumber(this.className, 'momentum', args.momentum ?? 0, (x) => Number.isFinite(x), 'a number');
     this.nesterov = args.nesterov ?? false;
+    this.checkHyper();
   }
 
   static fromConfig(config: SGDArgs): SGD {
@@ -29,15 +30,15 @@ export class SGD extends Optimizer {
   }
 
   protected kind(): OptimizerKind {
-    return this.momentum > 0 ? 'momentum' : 'sgd';
+    return this.momentum !== 0 ? 'momentum' : 'sgd';
   }
 
-  protected ownHyper(): number[] {
-    return this.momentum > 0 ? [this.momentum, this.nesterov ? 1 : 0] : [];
+  protected ownHyper(): Record<string, number> {
+    return this.momentum !== 0 ? { momentum: this.momentum, nesterov: this.nesterov ? 1 : 0 } : {};
   }
 
   protected slotNames(): readonly string[] {
-    return this.momentum > 0 ? ['momentum'] : [];
+    return this.momentum !== 0 ? ['momentum'] : [];
   }
 
   protected ownConfig(): Record<string, unknown> {

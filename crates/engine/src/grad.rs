@@ -3,14 +3,14 @@
 //! Ops run here are not recorded (the tape is detached during backward).
 
 use sinew_kernels::activation;
-use sinew_kernels::broadcast::sum_to_shape;
+use sinew_kernels::broadcast::{broadcast_to, sum_to_shape};
 use sinew_kernels::elementwise::{BinaryOp, UnaryOp};
+use sinew_kernels::layout;
 use sinew_kernels::softmax as sm;
 
 use crate::autograd::Node;
 use crate::error::{EngineError, Result};
 use crate::memory;
-use crate::ops::elementwise::binary_raw;
 use crate::ops::layout::transpose_raw;
 use crate::ops::reduce::{reduce_raw, xent_raw, ReduceKind};
 use crate::ops::{self, Op};
@@ -86,12 +86,13 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         Op::Reduce { kind, axes } => {
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
+            // The reduced axes kept as size 1, so dy and y broadcast back over them.
             let keep: Vec<usize> = xt.shape.iter().enumerate().map(|(i, &s)| if axes.contains(&i) { 1 } else { s }).collect();
-            let d_keep = Tensor::f32(keep.clone(), memory::copy("grad", &d.data)?);
-            let zeros = Tensor::f32(xt.shape.clone(), memory::zeros("grad", xt.data.len())?);
-            let mut g = binary_raw(BinaryOp::Add, &zeros, &d_keep)?;
+            let mut g = broadcast(&d.data, &keep, &xt.shape)?;
             match kind {
+                // d Σx / dx = 1.
                 ReduceKind::Sum => {}
+                // d mean / dx = 1/count.
                 ReduceKind::Mean => {
                     let count: usize = axes.iter().map(|&a| xt.shape[a]).product();
                     let inv = 1.0 / count.max(1) as f32;
@@ -102,10 +103,10 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     // value (as TensorFlow does; at a tie this is also what a
                     // central difference gives). Giving all of dy to each of k
                     // tied positions would scale the gradient by k.
-                    let yb = binary_raw(BinaryOp::Add, &zeros, &Tensor::f32(keep, memory::copy("grad", &y.data)?))?;
+                    let yb = broadcast(&y.data, &keep, &xt.shape)?;
                     let hit = memory::collect("grad", xt.data.len(), xt.data.iter().zip(&yb.data).map(|(xv, yv)| if xv == yv { 1.0 } else { 0.0 }))?;
                     let hit = Tensor::f32(xt.shape.clone(), hit);
-                    let counts = binary_raw(BinaryOp::Add, &zeros, &reduce_raw(ReduceKind::Sum, &hit, axes)?)?;
+                    let counts = broadcast(&reduce_raw(ReduceKind::Sum, &hit, axes)?.data, &keep, &xt.shape)?;
                     for ((gv, h), c) in g.data.iter_mut().zip(&hit.data).zip(&counts.data) {
                         *gv = if *h == 0.0 { 0.0 } else { *gv / c };
                     }
@@ -165,28 +166,33 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             let g = transpose_raw(store.get("grad", dy)?, &inverse)?;
             out[0] = Some(store.insert(g));
         }
+        // Slice: dy written into zeros at the block; concat: each input's columns of dy;
+        // gather: dy rows added into the rows they were read from.
         Op::Slice { begin } => {
             let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);
-            let g = scatter_block(&xt.shape, begin, d)?;
-            out[0] = Some(store.insert(g));
+            let mut g = memory::zeros("grad", xt.data.len())?;
+            layout::unslice(&d.data, &xt.shape, begin, &d.shape, &mut g);
+            let shape = xt.shape.clone();
+            out[0] = Some(store.insert(Tensor::f32(shape, g)));
         }
         &Op::Concat { axis } => {
-            let d = store.get("grad", dy)?.try_clone("grad")?;
+            let d = store.get("grad", dy)?;
             let outer: usize = d.shape[..axis].iter().product();
-            let chunk_total: usize = d.shape[axis..].iter().product();
-            let mut offset = 0;
+            let total: usize = d.shape[axis..].iter().product();
+            let mut parts = Vec::with_capacity(x.len());
+            let mut start = 0;
             for (i, &xi) in x.iter().enumerate() {
                 let shape = store.get("grad", xi)?.shape.clone();
-                let chunk: usize = shape[axis..].iter().product();
+                let width: usize = shape[axis..].iter().product();
                 if need[i] {
-                    let mut data = memory::with_capacity("grad", outer * chunk)?;
-                    for o in 0..outer {
-                        let start = o * chunk_total + offset;
-                        data.extend_from_slice(&d.data[start..start + chunk]);
-                    }
-                    out[i] = Some(store.insert(Tensor::f32(shape, data)));
+                    let mut g = memory::zeros("grad", outer * width)?;
+                    layout::split(&d.data, outer, total, start, width, &mut g);
+                    parts.push((i, Tensor::f32(shape, g)));
                 }
-                offset += chunk;
+                start += width;
+            }
+            for (i, g) in parts {
+                out[i] = Some(store.insert(g));
             }
         }
         &Op::Gather { axis } => {
@@ -194,17 +200,9 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 let (xt, idx, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
                 let (outer, len, inner): (usize, usize, usize) =
                     (xt.shape[..axis].iter().product(), xt.shape[axis], xt.shape[axis + 1..].iter().product());
+                let idx: Vec<usize> = idx.data.iter().map(|&i| i as usize).collect();
                 let mut g = memory::zeros("grad", xt.data.len())?;
-                let k = idx.data.len();
-                for o in 0..outer {
-                    for (j, &i) in idx.data.iter().enumerate() {
-                        let src = (o * k + j) * inner;
-                        let dst = (o * len + i as usize) * inner;
-                        for t in 0..inner {
-                            g[dst + t] += d.data[src + t];
-                        }
-                    }
-                }
+                layout::scatter_add(&d.data, outer, len, inner, &idx, &mut g);
                 let shape = xt.shape.clone();
                 out[0] = Some(store.insert(Tensor::f32(shape, g)));
             }
@@ -257,6 +255,13 @@ fn bias_grad(dz: &Tensor) -> Result<Tensor> {
     Ok(Tensor::f32(vec![c], db))
 }
 
+/// `data` (of `from`) broadcast to `shape`.
+fn broadcast(data: &[f32], from: &[usize], shape: &[usize]) -> Result<Tensor> {
+    let mut out = memory::zeros("grad", shape.iter().product())?;
+    broadcast_to(data, from, shape, &mut out).map_err(|e| EngineError::shape("grad", e))?;
+    Ok(Tensor::f32(shape.to_vec(), out))
+}
+
 /// Sums a gradient in the broadcast output shape back to `shape`.
 fn sum_to(store: &mut Store, g: Tensor, shape: &[usize]) -> Result<TensorId> {
     if g.shape == shape {
@@ -281,13 +286,7 @@ fn binary_grads(op: BinaryOp, a: &Tensor, b: &Tensor, y: &Tensor, d: &Tensor) ->
         _ => {}
     }
     // Operands broadcast to the output shape (a plain copy when already there).
-    let spread = |t: &Tensor| -> Result<Tensor> {
-        if t.shape == d.shape {
-            return t.try_clone("grad");
-        }
-        binary_raw(BinaryOp::Add, &Tensor::f32(d.shape.clone(), memory::zeros("grad", d.data.len())?), t)
-    };
-    let (ab, bb) = (spread(a)?, spread(b)?);
+    let (ab, bb) = (broadcast(&a.data, &a.shape, &d.shape)?, broadcast(&b.data, &b.shape, &d.shape)?);
     let map = |f: &dyn Fn(f32, f32, f32, f32) -> f32| -> Result<Tensor> {
         let n = d.data.len();
         let data = memory::collect("grad", n, (0..n).map(|i| f(ab.data[i], bb.data[i], y.data[i], d.data[i])))?;
@@ -324,33 +323,4 @@ fn unary_grad(op: UnaryOp, x: &Tensor, y: &Tensor, d: &Tensor) -> Result<Tensor>
     };
     let data = memory::collect("grad", x.data.len(), x.data.iter().zip(&y.data).zip(&d.data).map(|((&x, &y), &d)| f(x, y, d)))?;
     Ok(Tensor::f32(x.shape.clone(), data))
-}
-
-/// Zeros of `shape` with `block` written at `begin` (gradient of a slice).
-fn scatter_block(shape: &[usize], begin: &[usize], block: &Tensor) -> Result<Tensor> {
-    let mut g = memory::zeros("grad", shape.iter().product())?;
-    let rank = shape.len();
-    let n = block.data.len();
-    if n > 0 && rank > 0 {
-        let mut strides = vec![1usize; rank];
-        for i in (0..rank - 1).rev() {
-            strides[i] = strides[i + 1] * shape[i + 1];
-        }
-        let inner = block.shape[rank - 1];
-        let mut idx = vec![0usize; rank - 1];
-        for row in block.data.chunks_exact(inner) {
-            let off: usize = (0..rank - 1).map(|d| (begin[d] + idx[d]) * strides[d]).sum::<usize>() + begin[rank - 1];
-            g[off..off + inner].copy_from_slice(row);
-            for d in (0..rank - 1).rev() {
-                idx[d] += 1;
-                if idx[d] < block.shape[d] {
-                    break;
-                }
-                idx[d] = 0;
-            }
-        }
-    } else if n > 0 {
-        g.copy_from_slice(&block.data);
-    }
-    Ok(Tensor::f32(shape.to_vec(), g))
 }

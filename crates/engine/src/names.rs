@@ -83,6 +83,7 @@ impl Named for Activation {
         Activation::Tanh,
         Activation::Softplus,
         Activation::Gelu,
+        Activation::Silu,
     ];
     fn name(self) -> &'static str {
         match self {
@@ -94,6 +95,8 @@ impl Named for Activation {
             Activation::Tanh => "tanh",
             Activation::Softplus => "softplus",
             Activation::Gelu => "gelu",
+            // TensorFlow.js's (and Keras's) name, so saved models load there.
+            Activation::Silu => "swish",
         }
     }
 }

@@ -4,24 +4,27 @@
 //! Everything is validated before anything is written: a bad step returns an
 //! `EngineError` and leaves parameters and slots exactly as they were.
 //!
-//! `hyper` is flat `f32`s: a common prefix, then the optimizer's own values.
+//! Hyperparameters cross by name (`(name, value)` pairs, see [`Hyper::parse`],
+//! the one place that validates them). Every optimizer takes
 //!
-//! | index | value |
+//! | name | value |
 //! |---|---|
-//! | 0 | learning rate (≥ 0) |
-//! | 1 | `clipnorm`: clip each gradient to this L2 norm (0 = off) |
-//! | 2 | `globalClipnorm`: clip all gradients together to this global L2 norm (0 = off) |
-//! | 3 | `clipvalue`: clamp each gradient element to ±this (0 = off) |
+//! | `learningRate` | ≥ 0 (required) |
+//! | `clipnorm` | clip each gradient to this L2 norm (0 or absent = off) |
+//! | `globalClipnorm` | clip all gradients together to this global L2 norm (0 or absent = off) |
+//! | `clipvalue` | clamp each gradient element to ±this (0 or absent = off) |
 //!
-//! | kind | own values (from index 4) | slots per parameter |
+//! and its own, all required:
+//!
+//! | kind | own hyperparameters | slots per parameter |
 //! |---|---|---|
 //! | `sgd` | — | 0 |
-//! | `momentum` | momentum, nesterov (0/1) | 1: velocity |
-//! | `adagrad` | epsilon | 1: accumulator |
-//! | `rmsprop` | rho, momentum, epsilon, centered (0/1) | 1 + (momentum > 0) + centered: `[ms, mom?, mg?]` |
-//! | `adam` | beta1, beta2, epsilon | 2: `[m, v]` |
-//! | `adamw` | beta1, beta2, epsilon, weight decay | 2: `[m, v]` |
-//! | `adamax` | beta1, beta2, epsilon | 2: `[m, u]` |
+//! | `momentum` | `momentum`, `nesterov` (0/1) | 1: velocity |
+//! | `adagrad` | `epsilon` | 1: accumulator |
+//! | `rmsprop` | `rho`, `momentum`, `epsilon`, `centered` (0/1) | 1 + (momentum > 0) + centered: `[ms, mom?, mg?]` |
+//! | `adam` | `beta1`, `beta2`, `epsilon` | 2: `[m, v]` |
+//! | `adamw` | `beta1`, `beta2`, `epsilon`, `weightDecay` | 2: `[m, v]` |
+//! | `adamax` | `beta1`, `beta2`, `epsilon` | 2: `[m, u]` |
 //!
 //! `slots` lists parameter 0's slots, then parameter 1's, and so on. Clipping
 //! is applied in the order clipnorm (per tensor), globalClipnorm (on the
@@ -36,8 +39,8 @@ use crate::names::Named;
 use crate::shape::fmt_shape;
 use crate::store::{Store, TensorId};
 
-/// Number of hyperparameters every optimizer starts with (lr and the clips).
-pub const COMMON_HYPER: usize = 4;
+/// Hyperparameters every optimizer takes (the clips default to off).
+const COMMON: [&str; 4] = ["learningRate", "clipnorm", "globalClipnorm", "clipvalue"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OptimizerKind {
@@ -51,7 +54,7 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
-    /// Names of the optimizer's own hyperparameters (after the common four).
+    /// Names of the optimizer's own hyperparameters (all required).
     fn own_hyper(self) -> &'static [&'static str] {
         match self {
             OptimizerKind::Sgd => &[],
@@ -64,62 +67,83 @@ impl OptimizerKind {
     }
 }
 
-/// Validated hyperparameters.
-struct Hyper<'a> {
-    op: &'static str,
-    all: &'a [f32],
+/// The hyperparameters of one step, validated; fields an optimizer does not
+/// take stay 0 / false.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Hyper {
+    pub learning_rate: f32,
+    pub clipnorm: f32,
+    pub global_clipnorm: f32,
+    pub clipvalue: f32,
+    pub momentum: f32,
+    pub nesterov: bool,
+    pub epsilon: f32,
+    pub rho: f32,
+    pub centered: bool,
+    pub beta1: f32,
+    pub beta2: f32,
+    pub weight_decay: f32,
 }
 
-impl Hyper<'_> {
-    fn get(&self, i: usize) -> f32 {
-        self.all[i]
-    }
-    fn own(&self, i: usize) -> f32 {
-        self.all[COMMON_HYPER + i]
-    }
-    fn lr(&self) -> f32 {
-        self.all[0]
-    }
-}
-
-fn check_hyper(kind: OptimizerKind, hyper: &[f32]) -> Result<Hyper<'_>> {
-    let op = kind.name();
-    let own = kind.own_hyper();
-    let names: Vec<&str> = ["learningRate", "clipnorm", "globalClipnorm", "clipvalue"].iter().chain(own).copied().collect();
-    if hyper.len() != names.len() {
-        return Err(EngineError::invalid(
-            op,
-            format!("expected {} hyperparameters ({}) but got {}", names.len(), names.join(", "), hyper.len()),
-        ));
-    }
-    for (name, &v) in names.iter().zip(hyper) {
-        if !v.is_finite() {
-            return Err(EngineError::invalid(op, format!("{name} must be a finite number, got {v}")));
-        }
-        let ok = match *name {
-            "nesterov" | "centered" => v == 0.0 || v == 1.0,
-            "momentum" | "rho" => (0.0..=1.0).contains(&v),
-            "beta1" | "beta2" => (0.0..1.0).contains(&v),
-            _ => v >= 0.0,
-        };
-        if !ok {
-            let want = match *name {
-                "nesterov" | "centered" => "0 or 1",
-                "momentum" | "rho" => "in [0, 1]",
-                "beta1" | "beta2" => "in [0, 1)",
-                _ => ">= 0",
+impl Hyper {
+    /// Reads `(name, value)` pairs for `kind`: every name must be one `kind`
+    /// takes, given once, finite and in its range; `learningRate` and the
+    /// optimizer's own ones are required.
+    pub fn parse(kind: OptimizerKind, pairs: &[(&str, f32)]) -> Result<Hyper> {
+        let op = kind.name();
+        let own = kind.own_hyper();
+        let known: Vec<&str> = COMMON.iter().chain(own).copied().collect();
+        let mut h = Hyper::default();
+        let mut seen: Vec<&str> = Vec::with_capacity(pairs.len());
+        for &(name, v) in pairs {
+            if !known.contains(&name) {
+                return Err(EngineError::invalid(op, format!("unknown hyperparameter '{name}' (expected {})", known.join(", "))));
+            }
+            if seen.contains(&name) {
+                return Err(EngineError::invalid(op, format!("hyperparameter '{name}' is given twice")));
+            }
+            seen.push(name);
+            if !v.is_finite() {
+                return Err(EngineError::invalid(op, format!("{name} must be a finite number, got {v}")));
+            }
+            let (ok, want) = match name {
+                "nesterov" | "centered" => (v == 0.0 || v == 1.0, "0 or 1"),
+                "momentum" | "rho" => ((0.0..=1.0).contains(&v), "in [0, 1]"),
+                "beta1" | "beta2" => ((0.0..1.0).contains(&v), "in [0, 1)"),
+                _ => (v >= 0.0, ">= 0"),
             };
-            return Err(EngineError::invalid(op, format!("{name} must be {want}, got {v}")));
+            if !ok {
+                return Err(EngineError::invalid(op, format!("{name} must be {want}, got {v}")));
+            }
+            match name {
+                "learningRate" => h.learning_rate = v,
+                "clipnorm" => h.clipnorm = v,
+                "globalClipnorm" => h.global_clipnorm = v,
+                "clipvalue" => h.clipvalue = v,
+                "momentum" => h.momentum = v,
+                "nesterov" => h.nesterov = v != 0.0,
+                "epsilon" => h.epsilon = v,
+                "rho" => h.rho = v,
+                "centered" => h.centered = v != 0.0,
+                "beta1" => h.beta1 = v,
+                "beta2" => h.beta2 = v,
+                "weightDecay" => h.weight_decay = v,
+                _ => unreachable!("every known name is stored above"),
+            }
         }
+        let missing: Vec<&str> = std::iter::once(&"learningRate").chain(own).filter(|n| !seen.contains(n)).copied().collect();
+        if !missing.is_empty() {
+            return Err(EngineError::invalid(op, format!("missing hyperparameter(s) {}", missing.join(", "))));
+        }
+        Ok(h)
     }
-    Ok(Hyper { op, all: hyper })
 }
 
 fn slots_per_param(kind: OptimizerKind, h: &Hyper) -> usize {
     match kind {
         OptimizerKind::Sgd => 0,
         OptimizerKind::Momentum | OptimizerKind::Adagrad => 1,
-        OptimizerKind::RmsProp => 1 + usize::from(h.own(1) > 0.0) + usize::from(h.own(3) != 0.0),
+        OptimizerKind::RmsProp => 1 + usize::from(h.momentum > 0.0) + usize::from(h.centered),
         OptimizerKind::Adam | OptimizerKind::AdamW | OptimizerKind::Adamax => 2,
     }
 }
@@ -133,8 +157,8 @@ pub fn global_norm(store: &Store, ids: &[TensorId]) -> Result<f32> {
     Ok(sum.sqrt() as f32)
 }
 
-/// One optimizer step over all `params` (see the module docs for `hyper` and
-/// `slots`). `step` is the 1-based iteration (bias correction of the Adam
+/// One optimizer step over all `params` (see the module docs for `slots`;
+/// `hyper` from [`Hyper::parse`]). `step` is the 1-based iteration (bias correction of the Adam
 /// family). Validates everything first; on error nothing is modified.
 pub fn optimizer_step(
     store: &mut Store,
@@ -142,12 +166,11 @@ pub fn optimizer_step(
     params: &[TensorId],
     grads: &[TensorId],
     slots: &[TensorId],
-    hyper: &[f32],
+    h: &Hyper,
     step: u32,
 ) -> Result<()> {
-    let h = check_hyper(kind, hyper)?;
-    let op = h.op;
-    let per = slots_per_param(kind, &h);
+    let op = kind.name();
+    let per = slots_per_param(kind, h);
 
     if store.tape.is_some() {
         return Err(EngineError::invalid(op, "cannot update parameters while a gradient tape is recording; apply gradients after computing them"));
@@ -197,7 +220,7 @@ pub fn optimizer_step(
     }
 
     // Clipping: per-tensor scale factors from the gradients' norms.
-    let (clipnorm, global_clip, clipvalue) = (h.get(1) as f64, h.get(2) as f64, h.get(3));
+    let (clipnorm, global_clip, clipvalue) = (h.clipnorm as f64, h.global_clipnorm as f64, h.clipvalue);
     let mut scales = vec![1.0f64; params.len()];
     if clipnorm > 0.0 || global_clip > 0.0 {
         let mut norms = Vec::with_capacity(grads.len());
@@ -219,7 +242,7 @@ pub fn optimizer_step(
     }
     let value = if clipvalue > 0.0 { clipvalue } else { f32::INFINITY };
 
-    let lr = h.lr();
+    let lr = h.learning_rate;
     let t = step as f64;
     for (i, (&p, &g)) in params.iter().zip(grads).enumerate() {
         let clip = Clip { scale: scales[i] as f32, value };
@@ -227,13 +250,13 @@ pub fn optimizer_step(
         match kind {
             OptimizerKind::Sgd => update(store, op, &k::Sgd { lr }, clip, p, g, s)?,
             OptimizerKind::Momentum => {
-                let rule = k::Momentum { lr, momentum: h.own(0), nesterov: h.own(1) != 0.0 };
+                let rule = k::Momentum { lr, momentum: h.momentum, nesterov: h.nesterov };
                 update(store, op, &rule, clip, p, g, s)?
             }
-            OptimizerKind::Adagrad => update(store, op, &k::Adagrad { lr, epsilon: h.own(0) }, clip, p, g, s)?,
+            OptimizerKind::Adagrad => update(store, op, &k::Adagrad { lr, epsilon: h.epsilon }, clip, p, g, s)?,
             OptimizerKind::RmsProp => {
-                let r = k::RmsProp { lr, rho: h.own(0), momentum: h.own(1), epsilon: h.own(2) };
-                match (h.own(1) > 0.0, h.own(3) != 0.0) {
+                let r = k::RmsProp { lr, rho: h.rho, momentum: h.momentum, epsilon: h.epsilon };
+                match (h.momentum > 0.0, h.centered) {
                     (false, false) => update(store, op, &k::RmsPropPlain(r), clip, p, g, s)?,
                     (true, false) => update(store, op, &k::RmsPropMomentum(r), clip, p, g, s)?,
                     (false, true) => update(store, op, &k::RmsPropCentered(r), clip, p, g, s)?,
@@ -241,15 +264,15 @@ pub fn optimizer_step(
                 }
             }
             OptimizerKind::Adam | OptimizerKind::AdamW => {
-                let (b1, b2) = (h.own(0) as f64, h.own(1) as f64);
+                let (b1, b2) = (h.beta1 as f64, h.beta2 as f64);
                 let lr_t = lr as f64 * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
-                let decay = if kind == OptimizerKind::AdamW { lr as f64 * h.own(3) as f64 } else { 0.0 };
-                let rule = k::Adam { lr_t: lr_t as f32, beta1: h.own(0), beta2: h.own(1), epsilon: h.own(2), decay: decay as f32 };
+                let decay = if kind == OptimizerKind::AdamW { lr as f64 * h.weight_decay as f64 } else { 0.0 };
+                let rule = k::Adam { lr_t: lr_t as f32, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, decay: decay as f32 };
                 update(store, op, &rule, clip, p, g, s)?
             }
             OptimizerKind::Adamax => {
-                let lr_t = lr as f64 / (1.0 - (h.own(0) as f64).powf(t));
-                let rule = k::Adamax { lr_t: lr_t as f32, beta1: h.own(0), beta2: h.own(1), epsilon: h.own(2) };
+                let lr_t = lr as f64 / (1.0 - (h.beta1 as f64).powf(t));
+                let rule = k::Adamax { lr_t: lr_t as f32, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon };
                 update(store, op, &rule, clip, p, g, s)?
             }
         }
@@ -294,10 +317,11 @@ mod tests {
         store.insert(Tensor::new("test", shape, data).unwrap())
     }
 
-    fn hyper(lr: f32, clips: [f32; 3], own: &[f32]) -> Vec<f32> {
-        let mut h = vec![lr, clips[0], clips[1], clips[2]];
-        h.extend_from_slice(own);
-        h
+    /// Named hyperparameters: the learning rate, the three clips, then `own` in the kind's order.
+    fn hyper(kind: OptimizerKind, lr: f32, clips: [f32; 3], own: &[f32]) -> Hyper {
+        let mut pairs: Vec<(&str, f32)> = COMMON.iter().copied().zip([lr, clips[0], clips[1], clips[2]]).collect();
+        pairs.extend(kind.own_hyper().iter().copied().zip(own.iter().copied()));
+        Hyper::parse(kind, &pairs).unwrap()
     }
 
     #[test]
@@ -307,7 +331,7 @@ mod tests {
         let p2 = t(&mut s, vec![1, 1], vec![3.0]);
         let g1 = t(&mut s, vec![2], vec![10.0, -10.0]);
         let g2 = t(&mut s, vec![1, 1], vec![1.0]);
-        optimizer_step(&mut s, OptimizerKind::Sgd, &[p1, p2], &[g1, g2], &[], &hyper(0.1, [0.0; 3], &[]), 1).unwrap();
+        optimizer_step(&mut s, OptimizerKind::Sgd, &[p1, p2], &[g1, g2], &[], &hyper(OptimizerKind::Sgd, 0.1, [0.0; 3], &[]), 1).unwrap();
         assert_eq!(s.get("t", p1).unwrap().data, vec![0.0, 3.0]);
         assert_eq!(s.get("t", p2).unwrap().data, vec![2.9]);
     }
@@ -319,7 +343,7 @@ mod tests {
         let g = t(&mut s, vec![3], vec![0.5, -2.0, 0.0]);
         let m = t(&mut s, vec![3], vec![0.0; 3]);
         let v = t(&mut s, vec![3], vec![0.0; 3]);
-        optimizer_step(&mut s, OptimizerKind::Adam, &[p], &[g], &[m, v], &hyper(0.01, [0.0; 3], &[0.9, 0.999, 1e-7]), 1).unwrap();
+        optimizer_step(&mut s, OptimizerKind::Adam, &[p], &[g], &[m, v], &hyper(OptimizerKind::Adam, 0.01, [0.0; 3], &[0.9, 0.999, 1e-7]), 1).unwrap();
         let d = &s.get("t", p).unwrap().data;
         assert!((d[0] - 0.99).abs() < 1e-5 && (d[1] - 1.01).abs() < 1e-5 && d[2] == 1.0, "{d:?}");
     }
@@ -330,7 +354,7 @@ mod tests {
         let mut s = Store::new();
         let p = t(&mut s, vec![2], vec![0.0, 0.0]);
         let g = t(&mut s, vec![2], vec![3.0, 4.0]);
-        optimizer_step(&mut s, OptimizerKind::Sgd, &[p], &[g], &[], &hyper(1.0, [1.0, 0.0, 0.0], &[]), 1).unwrap();
+        optimizer_step(&mut s, OptimizerKind::Sgd, &[p], &[g], &[], &hyper(OptimizerKind::Sgd, 1.0, [1.0, 0.0, 0.0], &[]), 1).unwrap();
         let d = s.get("t", p).unwrap().data.clone();
         assert!((d[0] + 0.6).abs() < 1e-6 && (d[1] + 0.8).abs() < 1e-6);
 
@@ -339,7 +363,7 @@ mod tests {
         let (p1, p2) = (t(&mut s, vec![1], vec![0.0]), t(&mut s, vec![1], vec![0.0]));
         let (g1, g2) = (t(&mut s, vec![1], vec![3.0]), t(&mut s, vec![1], vec![4.0]));
         assert_eq!(global_norm(&s, &[g1, g2]).unwrap(), 5.0);
-        optimizer_step(&mut s, OptimizerKind::Sgd, &[p1, p2], &[g1, g2], &[], &hyper(1.0, [0.0, 2.5, 0.0], &[]), 1).unwrap();
+        optimizer_step(&mut s, OptimizerKind::Sgd, &[p1, p2], &[g1, g2], &[], &hyper(OptimizerKind::Sgd, 1.0, [0.0, 2.5, 0.0], &[]), 1).unwrap();
         assert_eq!(s.get("t", p1).unwrap().data, vec![-1.5]);
         assert_eq!(s.get("t", p2).unwrap().data, vec![-2.0]);
 
@@ -347,7 +371,7 @@ mod tests {
         let mut s = Store::new();
         let p = t(&mut s, vec![3], vec![0.0; 3]);
         let g = t(&mut s, vec![3], vec![3.0, -0.5, -4.0]);
-        optimizer_step(&mut s, OptimizerKind::Sgd, &[p], &[g], &[], &hyper(1.0, [0.0, 0.0, 1.0], &[]), 1).unwrap();
+        optimizer_step(&mut s, OptimizerKind::Sgd, &[p], &[g], &[], &hyper(OptimizerKind::Sgd, 1.0, [0.0, 0.0, 1.0], &[]), 1).unwrap();
         assert_eq!(s.get("t", p).unwrap().data, vec![-1.0, 0.5, 1.0]);
     }
 
@@ -362,7 +386,7 @@ mod tests {
             let n = sh.iter().product();
             t(&mut s, sh, vec![0.0; n])
         }).collect();
-        let good = hyper(0.1, [0.0; 3], &[0.9, 0.999, 1e-7]);
+        let good = hyper(OptimizerKind::Adam, 0.1, [0.0; 3], &[0.9, 0.999, 1e-7]);
         let before: Vec<Vec<f32>> = [p1, p2].iter().chain(&slots).map(|&id| s.get("t", id).unwrap().data.clone()).collect();
         let check = |s: &Store| {
             let now: Vec<Vec<f32>> = [p1, p2].iter().chain(&slots).map(|&id| s.get("t", id).unwrap().data.clone()).collect();
@@ -375,26 +399,33 @@ mod tests {
         assert!(e.to_string().contains("adam") && e.to_string().contains("[4]") && e.to_string().contains("[2,2]"), "{e}");
         check(&s);
 
-        let mut nan = good.clone();
-        nan[0] = f32::NAN;
-        let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &slots[..2], &nan, 1).unwrap_err();
+        // Hyperparameters: each checked by name, in one place.
+        let adam = |pairs: &[(&str, f32)]| Hyper::parse(OptimizerKind::Adam, pairs).unwrap_err();
+        let e = adam(&[("learningRate", f32::NAN), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-7)]);
         assert_eq!(e.kind, ErrorKind::InvalidArgument);
-        assert!(e.to_string().contains("learningRate"), "{e}");
+        assert_eq!(e.to_string(), "adam: learningRate must be a finite number, got NaN");
+        let e = adam(&[("learningRate", 0.1), ("beta1", 1.0), ("beta2", 0.999), ("epsilon", 1e-7)]);
+        assert_eq!(e.to_string(), "adam: beta1 must be in [0, 1), got 1");
+        let e = adam(&[("learningRate", 0.1), ("beta1", 0.9), ("epsilon", 1e-7)]);
+        assert_eq!(e.to_string(), "adam: missing hyperparameter(s) beta2");
+        let e = adam(&[("learningRate", 0.1), ("rho", 0.9), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-7)]);
+        assert!(e.to_string().starts_with("adam: unknown hyperparameter 'rho' (expected learningRate, clipnorm, globalClipnorm, clipvalue, beta1, beta2, epsilon)"), "{e}");
+        let e = adam(&[("learningRate", 0.1), ("learningRate", 0.2), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-7)]);
+        assert!(e.to_string().contains("given twice"), "{e}");
+        let e = Hyper::parse(OptimizerKind::RmsProp, &[("learningRate", 0.1), ("rho", 0.9), ("momentum", 0.0), ("epsilon", 1e-7), ("centered", 0.5)]).unwrap_err();
+        assert_eq!(e.to_string(), "rmsprop: centered must be 0 or 1, got 0.5");
+        // The clips are optional (off); the fields say what each value is.
+        let h = Hyper::parse(OptimizerKind::AdamW, &[("weightDecay", 0.01), ("learningRate", 0.1), ("beta1", 0.8), ("beta2", 0.99), ("epsilon", 1e-6)]).unwrap();
+        assert_eq!(h, Hyper { learning_rate: 0.1, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weight_decay: 0.01, ..Hyper::default() });
 
         let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &slots[..1], &good, 1).unwrap_err();
         assert!(e.to_string().contains("slot"), "{e}");
-        let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &slots[..2], &good[..5], 1).unwrap_err();
-        assert!(e.to_string().contains("hyperparameters"), "{e}");
         let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &slots[..2], &good, 0).unwrap_err();
         assert!(e.to_string().contains("step"), "{e}");
         let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[p1], &slots[..2], &good, 1).unwrap_err();
         assert!(e.to_string().contains("also a parameter"), "{e}");
         let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &[slots[0], slots[0]], &good, 1).unwrap_err();
         assert!(e.to_string().contains("more than once"), "{e}");
-        let mut beta = good.clone();
-        beta[4] = 1.0;
-        let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &slots[..2], &beta, 1).unwrap_err();
-        assert!(e.to_string().contains("beta1"), "{e}");
         s.tape = Some(Default::default());
         let e = optimizer_step(&mut s, OptimizerKind::Adam, &[p1], &[g1], &slots[..2], &good, 1).unwrap_err();
         assert!(e.to_string().contains("tape"), "{e}");
@@ -411,7 +442,7 @@ mod tests {
         let g = t(&mut s, vec![1], vec![1.0]);
         let sl: Vec<TensorId> = (0..3).map(|_| t(&mut s, vec![1], vec![0.0])).collect();
         for (mom, cen, n) in [(0.0, 0.0, 1), (0.5, 0.0, 2), (0.0, 1.0, 2), (0.5, 1.0, 3)] {
-            let h = hyper(0.01, [0.0; 3], &[0.9, mom, 1e-7, cen]);
+            let h = hyper(OptimizerKind::RmsProp, 0.01, [0.0; 3], &[0.9, mom, 1e-7, cen]);
             optimizer_step(&mut s, OptimizerKind::RmsProp, &[p], &[g], &sl[..n], &h, 1).unwrap();
             assert!(optimizer_step(&mut s, OptimizerKind::RmsProp, &[p], &[g], &sl[..n - 1], &h, 1).is_err());
         }

@@ -9,6 +9,7 @@
 //! | Sigmoid | `1 / (1 + e^-x)` (stable both tails) | `y` |
 //! | Tanh | odd poly for \|x\| < 0.625, else `±(1 - 2/(e^{2|x|}+1))` | `y` |
 //! | Softplus | `max(x, 0) + ln_1p(e^-\|x\|)` | `x` |
+//! | Silu | `x·sigmoid(x)` (SiLU, "swish"); 0 where the sigmoid underflows | `x` |
 //! | Gelu | tanh approximation (Keras `gelu(approximate=True)`, TF.js): `0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))`, computed as `x·sigmoid(2u)` (no cancellation for x ≪ 0) | `x` |
 //!
 //! The exact erf GELU is available separately as [`gelu_erf`] / [`gelu_erf_backward`]
@@ -35,6 +36,8 @@ pub enum Activation {
     Softplus,
     /// Tanh approximation.
     Gelu,
+    /// `x·sigmoid(x)`: SiLU, called swish in TensorFlow.js and Keras.
+    Silu,
 }
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
@@ -51,6 +54,7 @@ impl Activation {
                 | Activation::Elu(_)
                 | Activation::Softplus
                 | Activation::Gelu
+                | Activation::Silu
         )
     }
     /// Whether [`backward`] reads `y`.
@@ -103,6 +107,10 @@ macro_rules! with_forward {
             }
             Activation::Gelu => {
                 let ($fv, $fs) = (gelu_v, gelu);
+                $body
+            }
+            Activation::Silu => {
+                let ($fv, $fs) = (silu_v, silu);
                 $body
             }
         }
@@ -181,6 +189,7 @@ pub fn backward(act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32
         ),
         Activation::Softplus => map2(x, dy, dx, |x, g| g.mul(sigmoid_v(x)), |x, g| g * sigmoid(x)),
         Activation::Gelu => map2(x, dy, dx, |x, g| g.mul(gelu_grad_v(x)), |x, g| g * gelu_grad(x)),
+        Activation::Silu => map2(x, dy, dx, |x, g| g.mul(silu_grad_v(x)), |x, g| g * silu_grad(x)),
     }
 }
 
@@ -260,6 +269,43 @@ fn gelu_grad(x: f32) -> f32 {
     let x = crate::simd::fmin(crate::simd::fmax(x, -GELU_CLAMP), GELU_CLAMP);
     let du = (2.0 * SQRT_2_OVER_PI) * (1.0 + (3.0 * GELU_C) * (x * x));
     s + x * (s * (1.0 - s)) * du
+}
+
+/// `x·s(x)`; 0 where the sigmoid underflows (so `silu(-inf) = 0`, not NaN).
+#[inline(always)]
+fn silu_v(x: F32x4) -> F32x4 {
+    let s = sigmoid_v(x);
+    F32x4::select(s.eq(F32x4::zero()), F32x4::zero(), x.mul(s))
+}
+
+#[inline(always)]
+fn silu(x: f32) -> f32 {
+    let s = sigmoid(x);
+    if s == 0.0 {
+        0.0
+    } else {
+        x * s
+    }
+}
+
+/// Beyond ±SILU_CLAMP, `s·(1 - s)` is exactly 0 in f32 (the sigmoid has
+/// saturated to 0 or 1), so clamping `x` there changes nothing but keeps
+/// `x·s·(1-s)` from forming `inf·0 = NaN`.
+const SILU_CLAMP: f32 = 100.0;
+
+/// d/dx [x·s] = s + x·s·(1 - s).
+#[inline(always)]
+fn silu_grad_v(x: F32x4) -> F32x4 {
+    let s = sigmoid_v(x);
+    let x = x.max(F32x4::splat(-SILU_CLAMP)).min(F32x4::splat(SILU_CLAMP));
+    s.add(x.mul(s.mul(F32x4::splat(1.0).sub(s))))
+}
+
+#[inline(always)]
+fn silu_grad(x: f32) -> f32 {
+    let s = sigmoid(x);
+    let x = crate::simd::fmin(crate::simd::fmax(x, -SILU_CLAMP), SILU_CLAMP);
+    s + x * (s * (1.0 - s))
 }
 
 /// Exact GELU `0.5·x·(1 + erf(x/√2))` (scalar erf, ~1e-7 abs error).

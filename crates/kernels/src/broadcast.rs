@@ -1,5 +1,5 @@
 //! NumPy-style broadcasting: output shape, per-operand strides, dimension
-//! coalescing, and the backward helper [`sum_to_shape`].
+//! coalescing, [`broadcast_to`] and its backward [`sum_to_shape`].
 //!
 //! Rules (NumPy): shapes are right-aligned; a missing leading dim counts as 1;
 //! two dims are compatible when equal or when one of them is 1. A size-0 dim
@@ -87,6 +87,47 @@ pub fn coalesce(dims: &[usize], strides: &[&[usize]]) -> (Vec<usize>, Vec<Vec<us
         }
     }
     (od, os)
+}
+
+/// `x` (of `in_shape`) repeated along the broadcast dims to `out_shape`, into
+/// `dst`. Rows of the innermost coalesced dim are copied (or filled, when that
+/// dim is broadcast).
+pub fn broadcast_to(x: &[f32], in_shape: &[usize], out_shape: &[usize], dst: &mut [f32]) -> Result<(), String> {
+    let strides = broadcast_strides(in_shape, out_shape)?;
+    if x.len() != numel(in_shape) || dst.len() != numel(out_shape) {
+        return Err(format!(
+            "broadcast_to: x has {} elements for shape {in_shape:?}, dst has {} for {out_shape:?}",
+            x.len(),
+            dst.len()
+        ));
+    }
+    if dst.is_empty() {
+        return Ok(());
+    }
+    let (dims, st) = coalesce(out_shape, &[&strides]);
+    let st = &st[0];
+    let Some((&inner, outer_dims)) = dims.split_last() else {
+        dst[0] = x[0];
+        return Ok(());
+    };
+    let inner_stride = st[dims.len() - 1];
+    let mut idx = vec![0usize; outer_dims.len()];
+    for row in dst.chunks_exact_mut(inner) {
+        let at: usize = idx.iter().zip(st).map(|(i, s)| i * s).sum();
+        if inner_stride == 0 {
+            row.fill(x[at]);
+        } else {
+            row.copy_from_slice(&x[at..at + inner]);
+        }
+        for d in (0..idx.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < outer_dims[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    Ok(())
 }
 
 /// Backward of broadcasting: sums `grad` (shape `out_shape`) over the dims

@@ -768,18 +768,3 @@ pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32])
         }
     }
 }
-
-/// `db[c] = Σ dy[…, c]` (overwritten): the gradient of a per-channel bias.
-pub fn conv2d_backward_bias(p: &Conv2d, dy: &[f32], db: &mut [f32]) {
-    p.check("conv2d_backward_bias", "dy", dy.len(), p.y_len());
-    p.check("conv2d_backward_bias", "db", db.len(), p.c_out);
-    db.fill(0.0);
-    if p.c_out == 0 {
-        return;
-    }
-    for row in dy.chunks_exact(p.c_out) {
-        for (d, s) in db.iter_mut().zip(row) {
-            *d += s;
-        }
-    }
-}

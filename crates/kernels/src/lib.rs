@@ -8,6 +8,7 @@
 
 pub mod conv;
 pub mod gemm;
+pub mod layout;
 pub mod par;
 pub mod peak;
 pub mod pool;

@@ -52,10 +52,11 @@ fn ref_f(act: Activation, x: f64) -> f64 {
             // no f64 cancellation in the negative tail.
             x / (1.0 + (-2.0 * u).exp())
         }
+        Activation::Silu => x / (1.0 + (-x).exp()),
     }
 }
 
-const ACTS: [Activation; 9] = [
+const ACTS: [Activation; 10] = [
     Activation::Linear,
     Activation::Relu,
     Activation::LeakyRelu(0.1),
@@ -65,6 +66,7 @@ const ACTS: [Activation; 9] = [
     Activation::Tanh,
     Activation::Softplus,
     Activation::Gelu,
+    Activation::Silu,
 ];
 
 #[test]
@@ -117,6 +119,12 @@ fn special_values() {
     assert!(y[4].is_nan() && (y[5] - std::f32::consts::LN_2).abs() < 1e-7);
     forward(Activation::Gelu, &x, &mut y);
     assert!(y[0] == 0.0 && y[1] == 0.0 && y[2] == 100.0 && y[3] == f32::INFINITY && y[4].is_nan());
+    // The sigmoid has flushed to 0 at -100 (true silu -3.7e-42); silu(0) = 0.
+    forward(Activation::Silu, &x, &mut y);
+    assert!(y[0] == 0.0 && y[1] == 0.0 && y[2] == 100.0 && y[3] == f32::INFINITY && y[4].is_nan() && y[5] == 0.0, "{y:?}");
+    let mut dx = [0.0; 6];
+    backward(Activation::Silu, &x, &[], &[1.0; 6], &mut dx);
+    assert!(dx[0] == 0.0 && dx[1] == 0.0 && dx[2] == 1.0 && dx[3] == 1.0 && dx[4].is_nan() && dx[5] == 0.5, "{dx:?}");
     let mut dx = [0.0; 6];
     backward(Activation::Gelu, &x, &[], &[1.0; 6], &mut dx);
     assert!(dx[0] == 0.0 && dx[1] == 0.0 && dx[2] == 1.0 && dx[3] == 1.0 && dx[5] == 0.5);

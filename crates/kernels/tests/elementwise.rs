@@ -9,7 +9,7 @@
 //! - log, pow: < 2e-7 relative (libm, ≤ 1 ulp) + tiny absolute floor;
 //! - sum_to_shape: f64-accumulated, < 1e-6 relative to Σ|terms|.
 
-use sinew_kernels::broadcast::{broadcast_shape, numel, sum_to_shape};
+use sinew_kernels::broadcast::{broadcast_shape, broadcast_to, numel, sum_to_shape};
 use sinew_kernels::elementwise::{
     add_row, binary, binary_scalar, binary_same, scalar_binary, unary, unary_inplace, BinaryOp,
     UnaryOp,
@@ -436,4 +436,45 @@ fn two_threads_match_one() {
     // And the broadcast results are right (spot check vs scalar).
     assert_eq!(one.2[1001 * 7 + 5], a2[1001 * 7 + 5] + row[5]);
     assert_eq!(one.3[301 * 1001 + 1001 * 3 + 9], a2[1001 * 3 + 9] - row[1001 + 9]);
+}
+
+#[test]
+fn broadcast_to_matches_index_arithmetic() {
+    let mut rng = Rng(12);
+    let cases: Vec<(Vec<usize>, Vec<usize>)> = vec![
+        (vec![2, 1, 3], vec![2, 4, 3]),
+        (vec![4, 1], vec![2, 4, 3]),
+        (vec![3], vec![5, 3]),
+        (vec![5, 1], vec![5, 3]),
+        (vec![1], vec![2, 2]),
+        (vec![], vec![3, 1, 2]),
+        (vec![2, 3], vec![2, 3]),
+        (vec![1, 3], vec![0, 3]),
+        (vec![1, 1], vec![1, 1]),
+    ];
+    for (inp, out) in cases {
+        let x = rng.vec(numel(&inp));
+        let mut got = vec![f32::NAN; numel(&out)];
+        broadcast_to(&x, &inp, &out, &mut got).unwrap();
+        // Each output element reads the input at its index with broadcast dims at 0.
+        let rank = out.len();
+        let mut pin = vec![1; rank - inp.len()];
+        pin.extend_from_slice(&inp);
+        let want: Vec<f32> = (0..numel(&out))
+            .map(|flat| {
+                let (mut rem, mut at, mut scale) = (flat, 0, 1);
+                for d in (0..rank).rev() {
+                    let i = rem % out[d];
+                    rem /= out[d];
+                    if pin[d] != 1 {
+                        at += i * scale;
+                    }
+                    scale *= pin[d];
+                }
+                x[at]
+            })
+            .collect();
+        assert_eq!(got, want, "{inp:?} -> {out:?}");
+    }
+    assert!(broadcast_to(&[1.0, 2.0], &[2], &[3], &mut [0.0; 3]).is_err());
 }

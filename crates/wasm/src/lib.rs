@@ -102,6 +102,10 @@ pub fn set_max_threads(n: usize) {
     sinew_kernels::par::set_max_threads(n)
 }
 
+/// Integers up to 2^24 are exact in f32, the store's element type, so int32
+/// tensors hold values in [-2^24, 2^24].
+const MAX_EXACT_INT: f32 = (1u32 << f32::MANTISSA_DIGITS) as f32;
+
 /// A tensor from values; `int32` marks it as integers (checked).
 #[wasm_bindgen]
 pub fn tensor_from(data: Vec<f32>, shape: Vec<u32>, int32: bool) -> Result<TensorId, JsError> {
@@ -109,7 +113,7 @@ pub fn tensor_from(data: Vec<f32>, shape: Vec<u32>, int32: bool) -> Result<Tenso
     with_store(|s| {
         let mut t = Tensor::new("tensor", shape, data)?;
         if int32 {
-            if let Some(v) = t.data.iter().find(|v| v.fract() != 0.0 || v.abs() > 16_777_216.0) {
+            if let Some(v) = t.data.iter().find(|v| v.fract() != 0.0 || v.abs() > MAX_EXACT_INT) {
                 return Err(EngineError::new(ErrorKind::DType, "tensor", format!("int32 tensor given the non-integer (or > 2^24) value {v}")));
             }
             t.dtype = DType::I32;

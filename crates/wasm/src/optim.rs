@@ -1,18 +1,37 @@
 //! Optimizer entry points: one call per training step for all parameters.
 
 use sinew_engine::names::parse;
-use sinew_engine::optim;
+use sinew_engine::optim::{self, Hyper, OptimizerKind};
+use sinew_engine::{EngineError, Named};
 use wasm_bindgen::prelude::*;
 
 use crate::with_store;
 
+/// Hyperparameters from parallel lists of names and values.
+fn hyper(kind: &str, names: &[String], values: &[f32]) -> Result<(OptimizerKind, Hyper), EngineError> {
+    let kind: OptimizerKind = parse(kind)?;
+    if names.len() != values.len() {
+        return Err(EngineError::invalid(kind.name(), format!("{} hyperparameter names but {} values", names.len(), values.len())));
+    }
+    let pairs: Vec<(&str, f32)> = names.iter().map(String::as_str).zip(values.iter().copied()).collect();
+    Ok((kind, Hyper::parse(kind, &pairs)?))
+}
+
 /// Updates every parameter in place (see `sinew_engine::optim` for the
-/// layout of `hyper` and `slots`). On error nothing is modified.
+/// hyperparameter names and the layout of `slots`). On error nothing is modified.
 #[wasm_bindgen]
-pub fn optimizer_step(kind: &str, params: Vec<u32>, grads: Vec<u32>, slots: Vec<u32>, hyper: Vec<f32>, step: u32) -> Result<(), JsError> {
+#[allow(clippy::too_many_arguments)]
+pub fn optimizer_step(kind: &str, params: Vec<u32>, grads: Vec<u32>, slots: Vec<u32>, names: Vec<String>, values: Vec<f32>, step: u32) -> Result<(), JsError> {
     with_store(|s| {
-        optim::optimizer_step(s, parse(kind)?, &params, &grads, &slots, &hyper, step)
+        let (kind, h) = hyper(kind, &names, &values)?;
+        optim::optimizer_step(s, kind, &params, &grads, &slots, &h, step)
     })
+}
+
+/// Validates hyperparameters without a step (optimizer constructors).
+#[wasm_bindgen]
+pub fn optimizer_check(kind: &str, names: Vec<String>, values: Vec<f32>) -> Result<(), JsError> {
+    with_store(|_| hyper(kind, &names, &values).map(|_| ()))
 }
 
 /// `sqrt(Σ g²)` over all of `ids` (f64 accumulation).

@@ -1,6 +1,8 @@
 //! Ops that move values without arithmetic: reshape, transpose, slice,
 //! concat, gather, oneHot.
 
+use sinew_kernels::layout;
+
 use super::{emit, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
@@ -96,28 +98,8 @@ pub fn slice(store: &mut Store, x: TensorId, begin: &[usize], size: &[i64]) -> R
         }
         sz.push(s as usize);
     }
-    let st = strides(&t.shape);
-    let n: usize = sz.iter().product();
-    let mut data = crate::memory::with_capacity(OP, n)?;
-    if rank == 0 {
-        // A scalar: the only block is the value itself.
-        data.extend_from_slice(&t.data);
-    } else if n > 0 {
-        let inner = sz[rank - 1];
-        let rows = n / inner;
-        let mut idx = vec![0usize; rank.saturating_sub(1)];
-        for _ in 0..rows {
-            let off: usize = (0..rank - 1).map(|d| (begin[d] + idx[d]) * st[d]).sum::<usize>() + begin[rank - 1];
-            data.extend_from_slice(&t.data[off..off + inner]);
-            for d in (0..rank - 1).rev() {
-                idx[d] += 1;
-                if idx[d] < sz[d] {
-                    break;
-                }
-                idx[d] = 0;
-            }
-        }
-    }
+    let mut data = crate::memory::zeros(OP, sz.iter().product())?;
+    layout::slice(&t.data, &t.shape, begin, &sz, &mut data);
     let out = Tensor { shape: sz, dtype: t.dtype, data };
     Ok(emit(store, Op::Slice { begin: begin.to_vec() }, &[x], out))
 }
@@ -141,15 +123,9 @@ pub fn concat(store: &mut Store, xs: &[TensorId], axis: i32) -> Result<TensorId>
         shape[axis] += t.shape[axis];
     }
     let outer: usize = shape[..axis].iter().product();
-    let n = size_of(OP, &shape)?;
-    let mut data = crate::memory::with_capacity(OP, n)?;
-    for o in 0..outer {
-        for &x in xs {
-            let t = store.get(OP, x)?;
-            let chunk: usize = t.shape[axis..].iter().product();
-            data.extend_from_slice(&t.data[o * chunk..(o + 1) * chunk]);
-        }
-    }
+    let mut data = crate::memory::zeros(OP, size_of(OP, &shape)?)?;
+    let parts = xs.iter().map(|&x| Ok(store.get(OP, x)?.data.as_slice())).collect::<Result<Vec<_>>>()?;
+    layout::concat(&parts, outer, &mut data);
     let out = Tensor { shape, dtype: first.1, data };
     Ok(emit(store, Op::Concat { axis }, xs, out))
 }
@@ -173,14 +149,9 @@ pub fn gather(store: &mut Store, x: TensorId, indices: TensorId, axis: i32) -> R
     }
     let mut shape = t.shape.clone();
     shape[axis] = ti.data.len();
-    let n = size_of(OP, &shape)?;
-    let mut data = crate::memory::with_capacity(OP, n)?;
-    for o in 0..outer {
-        for &i in &ti.data {
-            let off = (o * len + i as usize) * inner;
-            data.extend_from_slice(&t.data[off..off + inner]);
-        }
-    }
+    let idx: Vec<usize> = ti.data.iter().map(|&i| i as usize).collect();
+    let mut data = crate::memory::zeros(OP, size_of(OP, &shape)?)?;
+    layout::gather(&t.data, outer, len, inner, &idx, &mut data);
     let out = Tensor { shape, dtype: t.dtype, data };
     Ok(emit(store, Op::Gather { axis }, &[x, indices], out))
 }

@@ -1,4 +1,4 @@
-//! Matrix products and the basic arithmetic of the foundation slice.
+//! Matrix products, and `add` with the fast paths the rest of the engine uses.
 
 use sinew_kernels::gemm::{gemm, Gemm};
 

@@ -28,16 +28,18 @@
 //!
 //! Kernels (register budget as in `gemm::kernel`: V8 keeps 15 xmm registers
 //! and SIMD128 has no FMA, so accumulators + operands + 1 temp ≤ 15):
-//! - [`tile_n`] (`N ≥ 2`): 5 output pixels × 8 output channels (10 accumulators,
-//!   2 filter vectors, 1 broadcast source value, 1 product), vectorised over
-//!   output channels: per depth step, 2 filter loads and per pixel one
-//!   broadcast source load and 2 mul+add. Same instruction mix as GEMM's 5×8
-//!   micro-kernel, but the "A operand" is read straight from the (padded)
-//!   image instead of from an im2col buffer repacked pre-broadcast.
-//! - [`tile_1`] (`N = 1`, e.g. the input gradient of a grayscale first
-//!   layer): a dot product per pixel over the contiguous `KW·C` depth, 4
-//!   pixels at a time, then a horizontal sum. Vectorising over a single output
-//!   channel would waste 3 lanes of 4.
+//! - [`seg_kernel`] (several output channels): tiles of [`MR`] output pixels
+//!   × `4·NV` output channels, vectorised over output channels: per depth
+//!   step, `NV` filter loads and per pixel one broadcast source load and `NV`
+//!   mul+adds. Same instruction mix as GEMM's micro-kernel, but the "A
+//!   operand" is read straight from the (padded) image instead of from an
+//!   im2col buffer repacked pre-broadcast.
+//! - [`seg_kernel_1`] (one output channel, e.g. the input gradient of a
+//!   grayscale first layer): a dot product per pixel over the contiguous
+//!   `KW·C` depth, [`M1`] pixels at a time, then a horizontal sum.
+//!   Vectorising over a single output channel would waste 3 lanes of 4.
+//! - [`px_kernel`] (`C = 1`, stride 1: a first layer on grayscale images):
+//!   vectorised over consecutive output pixels of a row instead.
 //! - [`dw_tile`]: 5 filter rows (depth `(ky,kx,c)`) × 8 output channels kept
 //!   in registers while walking every output pixel of a segment: per pixel 2
 //!   `dy` loads and per filter row one broadcast source load and 2 mul+add.
