@@ -17,6 +17,7 @@ export type { DType, Shape, NestedArray } from './tensor.js';
 export * from './ops/index.js';
 export * from './errors.js';
 export * as data from './data/index.js';
+export * as text from './text/index.js';
 export * as io from './io/index.js';
 export * as layers from './layers/index.js';
 export { Layer, registerLayer } from './layers/index.js';

@@ -4,7 +4,7 @@
  * saving (`{ class_name, config }`).
  */
 import { InvalidArgumentError } from './errors.js';
-import { fill, randomNormal as randomNormalTensor, randomUniform as randomUniformTensor, truncatedNormal as truncatedNormalTensor } from './ops/create.js';
+import { fill, randomNormal as randomNormalTensor, randomUniform as randomUniformTensor, tensor, truncatedNormal as truncatedNormalTensor } from './ops/create.js';
 import type { Tensor } from './tensor.js';
 
 export interface Initializer {
@@ -102,12 +102,48 @@ export function truncatedNormal(args: { mean?: number; stddev?: number; seed?: n
   return make((shape) => truncatedNormalTensor(shape, mean, stddev, seed), 'TruncatedNormal', { mean, stddev, seed: seed ?? null });
 }
 
+/**
+ * A (semi-)orthogonal matrix times `gain` (Keras / TF.js `orthogonal`, the
+ * default for recurrent kernels): the Q of a QR decomposition of a normal
+ * random matrix, signs fixed by R's diagonal. Shapes of rank > 2 are
+ * flattened to [product of leading dims, last dim]. Computed once at build
+ * time, in JS (modified Gram-Schmidt in float64).
+ */
+export function orthogonal(args: { gain?: number; seed?: number } = {}): Initializer {
+  const { gain = 1 } = args;
+  const seed = seedOf('orthogonal', args);
+  return make((shape) => {
+    if (shape.length < 2) throw new InvalidArgumentError(`orthogonal: needs a shape of rank ≥ 2, got [${shape.join(',')}]`);
+    const cols = shape[shape.length - 1]!;
+    const rows = shape.reduce((a, b) => a * b, 1) / cols;
+    // Orthonormal columns of a tall [m, k] matrix, transposed back when wide.
+    const [m, k] = rows >= cols ? [rows, cols] : [cols, rows];
+    const g = randomNormalTensor([m, k], 0, 1, seed);
+    const a = Float64Array.from(g.dataSync());
+    g.dispose();
+    for (let j = 0; j < k; j++) {
+      for (let p = 0; p < j; p++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += a[i * k + p]! * a[i * k + j]!;
+        for (let i = 0; i < m; i++) a[i * k + j]! -= dot * a[i * k + p]!;
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += a[i * k + j]! ** 2;
+      norm = Math.sqrt(norm) || 1;
+      for (let i = 0; i < m; i++) a[i * k + j]! /= norm;
+    }
+    const out = new Float32Array(rows * cols);
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[rows >= cols ? i * k + j : j * m + i] = gain * a[i * k + j]!;
+    return tensor(out, [...shape]);
+  }, 'Orthogonal', { gain, seed: seed ?? null });
+}
+
 /** Initializer names accepted where a layer takes an initializer: TF.js identifiers, Keras snake_case names, or class names (`'Zeros'`). */
 export type InitializerName =
   | 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'leCunNormal' | 'leCunUniform'
-  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'varianceScaling'
+  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'varianceScaling' | 'orthogonal'
   | 'GlorotUniform' | 'GlorotNormal' | 'HeNormal' | 'HeUniform' | 'LeCunNormal' | 'LeCunUniform'
-  | 'Zeros' | 'Ones' | 'RandomNormal' | 'RandomUniform' | 'TruncatedNormal' | 'VarianceScaling'
+  | 'Zeros' | 'Ones' | 'RandomNormal' | 'RandomUniform' | 'TruncatedNormal' | 'VarianceScaling' | 'Orthogonal'
   | (string & {});
 
 /** Resolves a name (TF.js camelCase, Keras snake_case, or a class name), an initializer, or a Keras config. */
@@ -130,8 +166,9 @@ export function getInitializer(spec: InitializerName | Initializer | { class_nam
       case 'randomUniform': return randomUniform();
       case 'truncatedNormal': return truncatedNormal();
       case 'varianceScaling': return varianceScaling();
+      case 'orthogonal': return orthogonal();
     }
-    throw new InvalidArgumentError(`unknown initializer '${spec}' (Sinew has glorotUniform, glorotNormal, heNormal, heUniform, leCunNormal, leCunUniform, zeros, ones, randomNormal, randomUniform, truncatedNormal, varianceScaling, constant)`);
+    throw new InvalidArgumentError(`unknown initializer '${spec}' (Sinew has glorotUniform, glorotNormal, heNormal, heUniform, leCunNormal, leCunUniform, zeros, ones, randomNormal, randomUniform, truncatedNormal, varianceScaling, orthogonal, constant)`);
   }
   const c = spec.config ?? {};
   const seed = typeof c.seed === 'number' ? c.seed : undefined;
@@ -156,6 +193,7 @@ export function getInitializer(spec: InitializerName | Initializer | { class_nam
     case 'RandomNormal': return randomNormal({ mean: Number(c.mean ?? 0), stddev: Number(c.stddev ?? 0.05), ...(seed === undefined ? {} : { seed }) });
     case 'RandomUniform': return randomUniform({ minval: Number(c.minval ?? -0.05), maxval: Number(c.maxval ?? 0.05), ...(seed === undefined ? {} : { seed }) });
     case 'TruncatedNormal': return truncatedNormal({ mean: Number(c.mean ?? 0), stddev: Number(c.stddev ?? 0.05), ...(seed === undefined ? {} : { seed }) });
+    case 'Orthogonal': return orthogonal({ gain: Number(c.gain ?? 1), ...(seed === undefined ? {} : { seed }) });
   }
   throw new InvalidArgumentError(`unknown initializer class '${spec.class_name}'`);
 }

@@ -350,6 +350,72 @@ export function gradcheckSuite(build) {
     check(`avgPool x[${xs}] pool ${JSON.stringify(k)} strides ${JSON.stringify(s)} ${pad}`, (x) => sinew.avgPool(x, k, s, pad), [uniform(xs, 810 + c)]);
   });
 
+  // ----- conv1d (on the conv2d kernels; dilation by space-to-batch) and pad -----
+  const conv1ds = [
+    // [x shape, kernel, filters, stride, padding, dilation]
+    [[2, 7, 3], 3, 4, 1, 'valid', 1],
+    [[2, 7, 3], 3, 2, 2, 'same', 1],
+    [[1, 8, 2], 2, 3, 1, 'causal', 1],
+    [[2, 9, 2], 3, 2, 1, 'same', 2],
+    [[1, 10, 2], 2, 3, 1, 'causal', 3],
+    [[1, 9, 3], 3, 2, 1, 'valid', 2],
+  ];
+  conv1ds.forEach(([xs, k, f, s, pad, d], c) => {
+    check(`conv1d x[${xs}] kernel ${k} filters ${f} stride ${s} ${pad} dilation ${d} with bias w.r.t. x, filter, bias`, (x, w, b) => sinew.conv1d(x, w, s, pad, d, b), [
+      uniform(xs, 850 + c), uniform([k, xs[2], f], 860 + c), uniform([f], 870 + c),
+    ]);
+  });
+  check('pad [2,3] by [[1,0],[2,1]]', (x) => sinew.pad(x, [[1, 0], [2, 1]]), [uniform([2, 3], 880)]);
+  check('reverse [2,3,4] along axis 1', (x) => sinew.reverse(x, 1), [uniform([2, 3, 4], 879)]);
+
+  // ----- layers composed from ops (w.r.t. their input) -----
+  const layerCases = [
+    ['layerNormalization', () => sinew.layers.layerNormalization(), uniform([3, 5], 881)],
+    ['prelu (alpha 0.25 after build, |x| ≥ 0.1)', () => sinew.layers.prelu({ alphaInitializer: sinew.initializers.constant(0.25) }), awayFromZero([3, 4], 882)],
+    ['softmax layer over axis 1 of [2,3,4]', () => sinew.layers.softmax({ axis: 1 }), uniform([2, 3, 4], 883, -2, 2)],
+    ['reLU maxValue 0.5 (inputs ≥ 0.05 from 0 and the bound)', () => sinew.layers.reLU({ maxValue: 0.5 }), offGrid([3, 5], 884)],
+    ['globalAveragePooling1d', () => sinew.layers.globalAveragePooling1d(), uniform([2, 4, 3], 885)],
+    ['globalMaxPooling1d (distinct inputs)', () => sinew.layers.globalMaxPooling1d(), distinct([2, 4, 3], 886)],
+    ['globalMaxPooling2d (distinct inputs)', () => sinew.layers.globalMaxPooling2d(), distinct([2, 3, 2, 2], 887)],
+    ['maxPooling1d 2/1 same (distinct inputs)', () => sinew.layers.maxPooling1d({ poolSize: 2, strides: 1, padding: 'same' }), distinct([2, 5, 2], 888)],
+    ['timeDistributed(dense 3 tanh)', () => sinew.layers.timeDistributed({ layer: sinew.layers.dense({ units: 3, activation: 'tanh' }) }), uniform([2, 3, 4], 889)],
+  ];
+  for (const [name, make, x] of layerCases) {
+    test.serial(`${build}: gradient of the ${name} layer w.r.t. its input equals central differences`, (t) => {
+      const layer = make();
+      gradCheck(t, (v) => layer.apply(v), [x], { seed: name.length });
+      layer.dispose();
+    });
+  }
+  {
+    // Masked pooling: the mask is a constant; padded steps get no gradient.
+    const mask = () => sinew.tensor([[1, 1, 0, 0], [0, 1, 1, 1]]);
+    check('globalAveragePooling1d with a mask', (x, m) => sinew.layers.globalAveragePooling1d().apply(x, false, m), [uniform([2, 4, 3], 890)], { constants: () => [mask()] });
+    check('globalMaxPooling1d with a mask (distinct inputs)', (x, m) => sinew.layers.globalMaxPooling1d().apply(x, false, m), [distinct([2, 4, 3], 891)], { constants: () => [mask()] });
+  }
+
+  // ----- recurrent op: a whole sequence, backward through time -----
+  {
+    const [b, steps, d, u] = [2, 4, 3, 3];
+    const mask = () => sinew.tensor([[1, 1, 1, 0], [0, 1, 1, 1]]);
+    for (const [cell, g] of [['simpleRNN', 1], ['lstm', 4], ['gru', 3]]) {
+      for (const gate of ['sigmoid', 'hardSigmoid']) {
+        for (const masked of [false, true]) {
+          // hardSigmoid has kinks at |x| = 2.5: small weights keep pre-activations well inside.
+          const scale = gate === 'hardSigmoid' ? 0.4 : 1;
+          const inputs = [uniform([b, steps, d], 930), uniform([d, g * u], 931, -scale, scale), uniform([u, g * u], 932, -scale, scale), uniform([g * u], 933, -scale, scale), uniform([b, u], 934)];
+          if (cell === 'lstm') inputs.push(uniform([b, u], 935));
+          check(`rnn ${cell} ${gate}${masked ? ' masked' : ''} w.r.t. x, kernel, recurrentKernel, bias, h0${cell === 'lstm' ? ', c0' : ''}`,
+            (x, w, r, bias, h0, ...rest) => {
+              const c0 = cell === 'lstm' ? rest[0] : undefined;
+              const m = masked ? rest.at(-1) : undefined;
+              return sinew.rnn(cell, gate, x, w, r, { bias, h0, ...(c0 ? { c0 } : {}), mask: m });
+            }, inputs, { constants: () => (masked ? [mask()] : []) });
+        }
+      }
+    }
+  }
+
   // ----- a small network end to end -----
   check('dense relu dense softmaxCrossEntropy (w.r.t. x, W1, b1, W2, b2)', (x, w1, b1, w2, b2, y) =>
     sinew.softmaxCrossEntropy(y, sinew.add(sinew.matmul(sinew.tanh(sinew.add(sinew.matmul(x, w1), b1)), w2), b2)), [

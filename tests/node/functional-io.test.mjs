@@ -4,7 +4,7 @@
 // here at test time (no fixture). Tolerance vs TF.js: 1e-5 (float32 both
 // sides; only summation order differs).
 import test from 'ava';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as sinew from '../../dist/index.js';
 import { randomMatrix, worstElementError as worst } from './_reference.mjs';
+import { readSaved, writeTfArtifacts } from './_tfjs-io.mjs';
 
 const { layers } = sinew;
 const TOL = 1e-5;
@@ -58,29 +59,6 @@ function sinewGraph({ nested = true } = {}) {
 
 const sinewInputs = () => [sinew.tensor(data(6, 1), [N, 6]), sinew.tensor(data(6, 2), [N, 6])];
 const tfInputs = () => [tf.tensor2d(data(6, 1), [N, 6]), tf.tensor2d(data(6, 2), [N, 6])];
-
-async function readSaved(path) {
-  const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8'));
-  const bin = await readFile(join(path, 'weights.bin'));
-  return { json, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
-}
-
-/** TF.js artifacts written the way tfjs-node's file:// handler writes them. */
-async function writeTfArtifacts(tm, path) {
-  let artifacts;
-  await tm.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  const weightData = Array.isArray(artifacts.weightData) ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : artifacts.weightData;
-  await mkdir(path, { recursive: true });
-  await writeFile(join(path, 'weights.bin'), new Uint8Array(weightData));
-  await writeFile(join(path, 'model.json'), JSON.stringify({
-    modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy,
-    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-  }));
-  return artifacts;
-}
 
 /** The same layers, parameter count and predictions (within TOL, and not trivially constant) in Sinew and TF.js; disposes both models. */
 function samePredictions(t, m, tm) {

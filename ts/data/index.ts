@@ -14,5 +14,7 @@ export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES } from '
 export type { FashionMnistOptions } from './fashion-mnist.js';
 export { parseCsv, parseCsvMatrix } from './csv.js';
 export type { CsvOptions, CsvTable } from './csv.js';
-export { mulberry32, shuffledIndices, takeRows, shuffleRows, trainTestSplit, normalize, standardize, oneHot } from './split.js';
+export { mulberry32, shuffledIndices, takeRows, shuffleRows, trainTestSplit, stratifiedSplitIndices, normalize, standardize, oneHot } from './split.js';
+export { fromSpamAssassin, messageBody } from './spam-assassin.js';
+export type { Mail, SpamAssassinRecord } from './spam-assassin.js';
 export type { RowData, SplitOptions, Split, MinMaxStats, StandardStats } from './split.js';

@@ -95,6 +95,32 @@ function widths(fn: string, x: RowData, y: RowData, xWidth?: number, yWidth?: nu
   return { n, xWidth, yWidth };
 }
 
+/**
+ * A stratified train/test split of `n = labels.length` rows: each class is
+ * shuffled (mulberry32(seed)) and split on its own, so both sets keep the
+ * class proportions. Returns row indices; each set in shuffled order.
+ */
+export function stratifiedSplitIndices(labels: ArrayLike<number>, { testFraction = 0.2, seed = 0 }: { testFraction?: number; seed?: number } = {}): { trainIndices: Uint32Array; testIndices: Uint32Array } {
+  if (typeof testFraction !== 'number' || !(testFraction >= 0 && testFraction <= 1)) {
+    throw new InvalidArgumentError(`stratifiedSplitIndices: testFraction must be in [0, 1], got ${testFraction}`);
+  }
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i]!;
+    if (!Number.isInteger(c)) throw new InvalidArgumentError(`stratifiedSplitIndices: label ${i} is ${c}, not an integer class`);
+    (byClass.get(c) ?? byClass.set(c, []).get(c)!).push(i);
+  }
+  const train: number[] = [], test: number[] = [];
+  [...byClass.keys()].sort((a, b) => a - b).forEach((c, k) => {
+    const rows = byClass.get(c)!;
+    const order = shuffledIndices(rows.length, seed + k);
+    const nTest = Math.round(rows.length * testFraction);
+    order.forEach((j, r) => (r < nTest ? test : train).push(rows[j]!));
+  });
+  const mix = (rows: number[], s: number) => Uint32Array.from(shuffledIndices(rows.length, s), (j) => rows[j]!);
+  return { trainIndices: mix(train, seed + 1000), testIndices: mix(test, seed + 2000) };
+}
+
 export interface SplitOptions {
   /** Fraction of rows for the test set, in [0, 1]; default 0.2. The test set has round(n·testFraction) rows. */
   testFraction?: number;

@@ -48,6 +48,10 @@ export class Dense extends KernelLayer {
     return [...inputShape.slice(0, -1), this.units];
   }
 
+  override get supportsMasking(): boolean {
+    return true;
+  }
+
   /** With `activation` as its own, the product before it (see `Layer.callLogits`). */
   override callLogits(x: Tensor, activation: 'softmax' | 'sigmoid'): Tensor | null {
     return this.activation === activation ? this.#dense(x, 'linear') : null;
@@ -84,6 +88,9 @@ export class Activation extends Layer {
   constructor(args: ActivationArgs) {
     super(args);
     this.activation = activationName(args.activation);
+  }
+  override get supportsMasking(): boolean {
+    return true;
   }
   override call(x: Tensor): Tensor {
     return applyActivation(this.activation, x);
@@ -154,6 +161,9 @@ export class Dropout extends Layer {
     if (!(args.rate >= 0 && args.rate < 1)) throw new InvalidArgumentError(`${this.name}: rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
     if (args.seed !== undefined) this.seed = args.seed;
+  }
+  override get supportsMasking(): boolean {
+    return true;
   }
   override call(x: Tensor, training: boolean): Tensor {
     if (!training || this.rate === 0) return x;

@@ -8,6 +8,14 @@ import { BatchNormalization, type BatchNormalizationArgs } from './normalization
 import { AveragePooling2D, MaxPooling2D, type Pooling2DArgs } from './pooling.js';
 import { InputLayer, type InputArgs } from './input-layer.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type ConcatenateArgs, type DotArgs } from './merge.js';
+import { Embedding, type EmbeddingArgs } from './embedding.js';
+import { Conv1D, type Conv1DArgs } from './convolutional1d.js';
+import { AveragePooling1D, MaxPooling1D, type Pooling1DArgs } from './pooling1d.js';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
+import { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
+import { LeakyReLU, PReLU, ReLU, Softmax, type LeakyReLUArgs, type PReLUArgs, type ReLUArgs, type SoftmaxArgs } from './advanced-activations.js';
+import { Bidirectional, TimeDistributed, Wrapper, type BidirectionalArgs, type MergeMode, type WrapperArgs } from './wrappers.js';
+import { GRU, LSTM, RNN, SimpleRNN, type RNNArgs } from './recurrent.js';
 
 export { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization };
@@ -17,6 +25,10 @@ export type { LayerActivation } from './activations.js';
 export { InputLayer, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot };
 export type { InputArgs, ConcatenateArgs, DotArgs };
 export { SymbolicTensor } from './symbolic.js';
+export { Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export { LayerNormalization, ReLU, LeakyReLU, Softmax, PReLU, TimeDistributed, Wrapper, RNN, SimpleRNN, LSTM, GRU, Bidirectional };
+export type { RNNArgs, BidirectionalArgs, MergeMode };
+export type { EmbeddingArgs, Conv1DArgs, Pooling1DArgs, LayerNormalizationArgs, ReLUArgs, LeakyReLUArgs, SoftmaxArgs, PReLUArgs, WrapperArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
 export const activation = (args: ActivationArgs) => new Activation(args);
@@ -37,3 +49,24 @@ export const maximum = (args: LayerArgs = {}) => new Maximum(args);
 export const minimum = (args: LayerArgs = {}) => new Minimum(args);
 export const concatenate = (args: ConcatenateArgs = {}) => new Concatenate(args);
 export const dot = (args: DotArgs) => new Dot(args);
+// Sequences and text.
+export const embedding = (args: EmbeddingArgs) => new Embedding(args);
+export const conv1d = (args: Conv1DArgs) => new Conv1D(args);
+export const maxPooling1d = (args: Pooling1DArgs = {}) => new MaxPooling1D(args);
+export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling1D(args);
+export const globalAveragePooling1d = (args: LayerArgs = {}) => new GlobalAveragePooling1D(args);
+export const globalMaxPooling1d = (args: LayerArgs = {}) => new GlobalMaxPooling1D(args);
+export const globalAveragePooling2d = (args: LayerArgs = {}) => new GlobalAveragePooling2D(args);
+export const globalMaxPooling2d = (args: LayerArgs = {}) => new GlobalMaxPooling2D(args);
+export const timeDistributed = (args: WrapperArgs) => new TimeDistributed(args);
+// Recurrent layers: one engine call per sequence, forward and backward through time.
+export const simpleRNN = (args: RNNArgs) => new SimpleRNN(args);
+export const lstm = (args: RNNArgs) => new LSTM(args);
+export const gru = (args: RNNArgs) => new GRU(args);
+export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);
+// Normalisation and activation layers.
+export const layerNormalization = (args: LayerNormalizationArgs = {}) => new LayerNormalization(args);
+export const reLU = (args: ReLUArgs = {}) => new ReLU(args);
+export const leakyReLU = (args: LeakyReLUArgs = {}) => new LeakyReLU(args);
+export const softmax = (args: SoftmaxArgs = {}) => new Softmax(args);
+export const prelu = (args: PReLUArgs = {}) => new PReLU(args);

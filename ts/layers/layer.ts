@@ -78,6 +78,11 @@ export abstract class Layer {
   trainable: boolean;
   readonly batchInputShape?: SymbolicShape;
   built = false;
+  /**
+   * @internal Prefix of this layer's weight names (`<scope>/kernel`): its
+   * name, or the wrapping layer's name where TF.js names them so (TimeDistributed).
+   */
+  weightScope: string;
   /** @internal The calls of this layer on symbolic tensors, in call order (Keras `inbound_nodes`). */
   readonly inboundNodes: Node[] = [];
   #weights: LayerWeight[] = [];
@@ -86,6 +91,7 @@ export abstract class Layer {
     const cls = this.constructor as typeof Layer;
     this.name = args.name ?? uniqueName(snake(cls.className));
     if (cls.options) checkOptions(this.name, args, [...LAYER_OPTIONS, ...cls.options], { ...LAYER_VALUES, ...cls.optionValues });
+    this.weightScope = this.name;
     this.trainable = args.trainable ?? true;
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
@@ -111,7 +117,22 @@ export abstract class Layer {
    * on a list of tensors (a merge layer, a nested model) gets the list; a
    * layer with several outputs returns a list.
    */
-  abstract call(x: Tensor | Tensor[], training: boolean): Tensor | Tensor[];
+  abstract call(x: Tensor | Tensor[], training: boolean, mask?: Tensor | null): Tensor | Tensor[];
+
+  /**
+   * Whether a mask reaching this layer (`[batch, steps]`, 1 = real step,
+   * 0 = padding; made by `embedding({ maskZero: true })`) passes through it
+   * unchanged. Layers that consume a mask (recurrent layers, global pooling)
+   * read it in `call` and return no mask.
+   */
+  get supportsMasking(): boolean {
+    return false;
+  }
+
+  /** The mask of this layer's output, given its input and the input's mask (Keras `compute_mask`). */
+  computeMask(_x: Tensor | Tensor[], mask: Tensor | null): Tensor | null {
+    return this.supportsMasking ? mask : null;
+  }
 
   /** Output shape(s) for input shape(s) (batch dimension first). */
   computeOutputShape(inputShape: ShapeOrShapes): ShapeOrShapes {
@@ -126,9 +147,9 @@ export abstract class Layer {
    */
   apply(x: SymbolicTensor, training?: boolean): SymbolicTensor;
   apply(x: SymbolicTensor[], training?: boolean): SymbolicTensor | SymbolicTensor[];
-  apply(x: Tensor, training?: boolean): Tensor;
-  apply(x: Tensor[], training?: boolean): Tensor | Tensor[];
-  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], training = false): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
+  apply(x: Tensor, training?: boolean, mask?: Tensor | null): Tensor;
+  apply(x: Tensor[], training?: boolean, mask?: Tensor | null): Tensor | Tensor[];
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], training = false, mask: Tensor | null = null): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
     const list: unknown[] = Array.isArray(x) ? x : [x];
     if (list.length === 0) throw new InvalidArgumentError(`${this.name}.apply: got an empty list of inputs`);
     const symbolic = list.filter(isSymbolic).length;
@@ -136,7 +157,7 @@ export abstract class Layer {
     if (symbolic) return this.#applySymbolic(x as SymbolicTensor | SymbolicTensor[]);
     const t = x as Tensor | Tensor[];
     if (!this.built) this.build(Array.isArray(t) ? t.map((e) => [null, ...e.shape.slice(1)]) : [null, ...t.shape.slice(1)]);
-    return this.call(t, training);
+    return this.call(t, training, mask);
   }
 
   #applySymbolic(x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
@@ -170,7 +191,7 @@ export abstract class Layer {
     { trainable = true, regularizer = null }: { trainable?: boolean; regularizer?: Regularizer | null } = {},
   ): Variable {
     const init = getInitializer(initializer)(shape);
-    const v = variable(init, trainable, `${this.name}/${name}`);
+    const v = variable(init, trainable, `${this.weightScope}/${name}`);
     init.dispose();
     this.#weights.push({ variable: v, trainable, regularizer });
     return v;

@@ -16,6 +16,14 @@ import { BatchNormalization } from './normalization.js';
 import { AveragePooling2D, MaxPooling2D } from './pooling.js';
 import { InputLayer } from './input-layer.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merge.js';
+import { Embedding } from './embedding.js';
+import { Conv1D } from './convolutional1d.js';
+import { AveragePooling1D, MaxPooling1D } from './pooling1d.js';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
+import { LayerNormalization } from './layer-normalization.js';
+import { LeakyReLU, PReLU, ReLU, Softmax } from './advanced-activations.js';
+import { Bidirectional, TimeDistributed } from './wrappers.js';
+import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 
 /** A layer class constructible from its parsed config. */
 export interface LayerClass {
@@ -27,6 +35,8 @@ export interface LayerClass {
 const BUILT_IN: readonly LayerClass[] = [
   Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization,
   InputLayer, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
+  Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+  LayerNormalization, ReLU, LeakyReLU, Softmax, PReLU, TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional,
 ];
 
 const classes = new Map<string, LayerClass>(BUILT_IN.map((cls) => [cls.className, cls]));

@@ -309,7 +309,8 @@ export class LayersModel extends Layer {
         const want = xs.length === 1 ? `expected input shape [batch,${s.shape.slice(1).map((d) => d ?? 'null').join(',')}]` : `input '${this.inputNames[i]}' expects shape ${fmt(s.shape)}`;
         throw new ShapeError(`${this.name}.${op}: ${want}, got [${t.shape.join(',')}]`);
       }
-      if (t.dtype !== s.dtype) throw new InvalidArgumentError(`${this.name}.${op}: input '${this.inputNames[i]}' expects ${s.dtype}, got ${t.dtype}`);
+      // A float32 input also takes int32 (token ids for a Sequential starting with an embedding, as TF.js allows).
+      if (t.dtype !== s.dtype && !(s.dtype === 'float32' && t.dtype === 'int32')) throw new InvalidArgumentError(`${this.name}.${op}: input '${this.inputNames[i]}' expects ${s.dtype}, got ${t.dtype}`);
     });
     const n = xs[0]!.shape[0];
     const other = xs.findIndex((t) => t.shape[0] !== n);
@@ -369,6 +370,7 @@ export class LayersModel extends Layer {
     });
     const values = new Map<number, Tensor>();
     const logits = new Set<number>();
+    const masks = new Map<number, Tensor>();
     g.inputs.forEach((s, i) => values.set(s.id, xs[i]!));
     for (const node of g.nodes) {
       const ins = node.inputs.map((s) => values.get(s.id)!);
@@ -379,12 +381,16 @@ export class LayersModel extends Layer {
         logits.add(node.outputs[0]!.id);
         continue;
       }
-      const out: Tensor | Tensor[] = node.singleInput ? node.layer.apply(ins[0]!, training) : node.layer.apply(ins, training);
+      // Masks (from an embedding with maskZero) follow single-input calls; merges drop them.
+      const mask = node.singleInput ? masks.get(node.inputs[0]!.id) ?? null : null;
+      const out: Tensor | Tensor[] = node.singleInput ? node.layer.apply(ins[0]!, training, mask) : node.layer.apply(ins, training);
       const outs = Array.isArray(out) ? out : [out];
       if (outs.length !== node.outputs.length) {
         throw new ShapeError(`${this.name}: layer '${node.layer.name}' returned ${outs.length} tensors where its graph node has ${node.outputs.length}`);
       }
       outs.forEach((t, i) => values.set(node.outputs[i]!.id, t));
+      const outMask = node.singleInput && outs.length === 1 ? node.layer.computeMask(ins[0]!, mask) : null;
+      if (outMask) masks.set(node.outputs[0]!.id, outMask);
     }
     return g.outputs.map((s) => ({ output: values.get(s.id)!, logits: logits.has(s.id) ? fuse.get(s.id)! : null }));
   }

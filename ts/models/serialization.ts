@@ -25,6 +25,9 @@ const IGNORED = new Set(['dtype', 'activity_regularizer', 'kernel_constraint', '
   // Batch renormalization settings, meaningless with renorm false (which BatchNormalization checks).
   'renorm_clipping', 'renorm_momentum']);
 
+/** Layers that take `dilation_rate` (others accept only 1). */
+const DILATED = new Set(['Conv1D']);
+
 /** Keras layer config (snake_case) → Sinew constructor arguments (camelCase). */
 function configToArgs(className: string, config: Record<string, unknown>): Record<string, unknown> {
   const where = `layer ${String(config.name ?? className)} (${className})`;
@@ -32,12 +35,14 @@ function configToArgs(className: string, config: Record<string, unknown>): Recor
     throw new InvalidArgumentError(`${where}: only data_format 'channels_last' is supported, got '${String(config.data_format)}'`);
   }
   const dil = config.dilation_rate;
-  if (dil !== undefined && [dil].flat().some((d) => d !== 1)) throw new InvalidArgumentError(`${where}: dilation_rate ${JSON.stringify(dil)} is not supported`);
+  const dilated = DILATED.has(className) && dil !== undefined;
+  if (!dilated && dil !== undefined && [dil].flat().some((d) => d !== 1)) throw new InvalidArgumentError(`${where}: dilation_rate ${JSON.stringify(dil)} is not supported`);
   if (config.groups !== undefined && config.groups !== 1) throw new InvalidArgumentError(`${where}: grouped convolutions are not supported`);
-  const args: Record<string, unknown> = {};
+  const args: Record<string, unknown> = dilated ? { dilationRate: dil } : {};
   for (const [k, v] of Object.entries(config)) {
     if (IGNORED.has(k) || v === null) continue;
-    if (k.endsWith('_initializer')) args[camel(k)] = getInitializer(v as { class_name: string });
+    if (k === 'layer') args.layer = layerFromEntry(where, v);   // a wrapper's inner layer
+    else if (k.endsWith('_initializer')) args[camel(k)] = getInitializer(v as { class_name: string });
     else if (k.endsWith('_regularizer')) args[camel(k)] = getRegularizer(v as { class_name: string });
     else if (k === 'axis') {
       const a = Array.isArray(v) ? v[0] : v;
@@ -46,6 +51,13 @@ function configToArgs(className: string, config: Record<string, unknown>): Recor
     } else args[camel(k)] = v;
   }
   return args;
+}
+
+/** A wrapper's inner layer from its `{ class_name, config }` entry. */
+function layerFromEntry(where: string, entry: unknown): Layer {
+  const e = entry as { class_name?: unknown; config?: unknown } | null;
+  if (!e || typeof e.class_name !== 'string' || !e.config || typeof e.config !== 'object') throw new InvalidArgumentError(`${where}: 'layer' must be { class_name, config }`);
+  return makeLayer(e.class_name, e.config as Record<string, unknown>);
 }
 
 /** Class names of functional models (TF.js writes `Model`, Keras `Functional`). */

@@ -2,8 +2,12 @@ export { tensor, memory, fill, zeros, ones, linspace, randomNormal, truncatedNor
 export type { TensorLike, TypedArray } from './create.js';
 export { matmul } from './linalg.js';
 export * from './math.js';
-export { reshape, transpose, slice, concat, gather, oneHot } from './layout.js';
+export { reshape, transpose, slice, concat, gather, oneHot, pad, reverse } from './layout.js';
 export { dropout } from './nn.js';
+export { conv1d } from './conv1d.js';
+export type { Padding1D } from './conv1d.js';
+export { rnn, RNN_CELLS, RNN_GATES } from './rnn.js';
+export type { RnnCell, RnnGate, RnnArgs } from './rnn.js';
 export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, avgPool, maxPoolBackward, avgPoolBackward } from './conv.js';
 export type { Padding } from './conv.js';
 export * as fused from './fused.js';

@@ -2,7 +2,7 @@
 import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { tensor } from './create.js';
+import { fill, tensor } from './create.js';
 import { dims, wrap } from './handle.js';
 
 /** Same values in a new shape; one dimension may be -1 (inferred). */
@@ -66,4 +66,32 @@ export function sliceRows(x: Tensor, start: number, count: number): Tensor {
   const begin = x.shape.map((_, i) => (i === 0 ? start : 0));
   const size = x.shape.map((d, i) => (i === 0 ? count : d));
   return slice(x, begin, size);
+}
+
+/**
+ * Zero padding: `paddings[i] = [before, after]` zeros along axis `i` (as
+ * `tf.pad` with a zero constant). Composed from `concat`, so it is
+ * differentiable and its gradient is a slice.
+ */
+export function pad(x: Tensor, paddings: readonly (readonly [number, number])[]): Tensor {
+  if (paddings.length !== x.rank) throw new InvalidArgumentError(`pad: paddings has ${paddings.length} entries for a tensor of rank ${x.rank}`);
+  if (!paddings.every((p) => p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
+    throw new InvalidArgumentError(`pad: paddings must be pairs of non-negative integers, got ${JSON.stringify(paddings)}`);
+  }
+  // Intermediates are left to the caller's tidy: the tape may still refer to them.
+  let y = x;
+  paddings.forEach(([before, after], axis) => {
+    if (before === 0 && after === 0) return;
+    const side = (n: number) => fill(y.shape.map((d, i) => (i === axis ? n : d)), 0);
+    y = concat([...(before ? [side(before)] : []), y, ...(after ? [side(after)] : [])], axis);
+  });
+  return y === x ? reshape(x, x.shape) : y;  // a new tensor, still on the tape
+}
+
+/** `x` with the order of entries along `axis` reversed (as `tf.reverse` on one axis); a gather, so differentiable. */
+export function reverse(x: Tensor, axis: number): Tensor {
+  const a = axis < 0 ? x.rank + axis : axis;
+  if (!(Number.isInteger(a) && a >= 0 && a < x.rank)) throw new InvalidArgumentError(`reverse: axis ${axis} is out of range for rank ${x.rank}`);
+  const n = x.shape[a]!;
+  return gather(x, Array.from({ length: n }, (_, i) => n - 1 - i), a);
 }

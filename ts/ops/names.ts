@@ -31,6 +31,12 @@ export type AccuracyName = (typeof ACCURACIES)[number];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adamax'] as const;
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
+/** Recurrent cells (`rnn`) and their gate activations (Keras `recurrent_activation`). */
+export const RNN_CELLS = ['simpleRNN', 'lstm', 'gru'] as const;
+export type RnnCell = (typeof RNN_CELLS)[number];
+export const RNN_GATES = ['sigmoid', 'hardSigmoid'] as const;
+export type RnnGate = (typeof RNN_GATES)[number];
+
 /** Every table, keyed as the engine's `name_tables()` export. */
 export const NAME_TABLES: Readonly<Record<string, readonly string[]>> = {
   activation: ACTIVATIONS,
@@ -40,4 +46,6 @@ export const NAME_TABLES: Readonly<Record<string, readonly string[]>> = {
   pool: POOLS,
   accuracy: ACCURACIES,
   optimizer: OPTIMIZERS,
+  rnnCell: RNN_CELLS,
+  rnnGate: RNN_GATES,
 };

@@ -43,6 +43,49 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 });
             }
         }
+        // Backward through time in the kernel gives d(xw) for xw = x·W + b
+        // (every step), dU and the initial states'; then dx = d(xw)·Wᵀ,
+        // dW = xᵀ·d(xw), db = Σ_rows d(xw). The mask gets no gradient.
+        Op::Rnn(args) => {
+            use sinew_kernels::gemm::{gemm, Gemm};
+            let (g, r, dx, dw, shapes) = {
+                let o = ops::rnn::operands(store, args, x)?;
+                let (d, y) = (store.get("grad", dy)?, store.get("grad", n.output)?);
+                let g = sinew_kernels::rnn::backward(&o.r, &o.projection()?, o.u, o.h0, o.c0, o.mask, &y.data, &d.data);
+                let (bt, gu, din) = (o.r.batch * o.r.steps, args.cell.gates() * o.r.units, o.input_dim);
+                let mut dx = memory::zeros("grad", if need[0] { bt * din } else { 0 })?;
+                if need[0] {
+                    gemm(&Gemm { trans_b: true, ..Gemm::new(bt, din, gu) }, &g.dxw, o.w, &mut dx);
+                }
+                let mut dw = memory::zeros("grad", if need[1] { din * gu } else { 0 })?;
+                if need[1] {
+                    gemm(&Gemm { trans_a: true, ..Gemm::new(din, gu, bt) }, o.x, &g.dxw, &mut dw);
+                }
+                let shapes: Vec<Vec<usize>> = x.iter().map(|&id| store.get("grad", id).map(|t| t.shape.clone())).collect::<Result<_>>()?;
+                (g, o.r, dx, dw, shapes)
+            };
+            let gu = args.cell.gates() * r.units;
+            let db = args.bias_index().filter(|&i| need[i]).map(|_| bias_grad(&Tensor::f32(vec![r.batch * r.steps, gu], g.dxw))).transpose()?;
+            let mut put = |i: usize, data: Vec<f32>| out[i] = Some(store.insert(Tensor::f32(shapes[i].clone(), data)));
+            if need[0] {
+                put(0, dx);
+            }
+            if need[1] {
+                put(1, dw);
+            }
+            if need[2] {
+                put(2, g.du);
+            }
+            if need[3] {
+                put(3, g.dh0);
+            }
+            if let Some(i) = args.c0_index().filter(|&i| need[i]) {
+                put(i, g.dc0);
+            }
+            if let (Some(i), Some(db)) = (args.bias_index(), db) {
+                put(i, db.data);
+            }
+        }
         // y = act(x·W + b): dz = dy·act'(y), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.
         &Op::Dense { act } => {
             let dz = ops::nn::fused_dz("grad", act, store.get("grad", n.output)?, store.get("grad", dy)?)?;

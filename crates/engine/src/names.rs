@@ -1,6 +1,6 @@
 //! Name tables: the one place each enum that crosses the boundary by name
 //! (activations, binary and unary ops, reductions, pooling kinds, accuracy
-//! kinds, optimizers) gets its names.
+//! kinds, optimizers, recurrent cells and their gate activations) gets its names.
 //!
 //! Each set implements [`Named`]: an exhaustive `name()` match (so a new
 //! variant does not compile until it has a name) and `ALL`, every member in
@@ -10,6 +10,7 @@
 
 use sinew_kernels::activation::Activation;
 use sinew_kernels::elementwise::{BinaryOp, UnaryOp};
+use sinew_kernels::rnn::{Cell, Gate};
 
 use crate::error::{EngineError, Result};
 use crate::ops::{AccuracyKind, PoolKind, ReduceKind};
@@ -50,6 +51,8 @@ pub fn tables() -> Vec<(&'static str, Vec<&'static str>)> {
         entry::<PoolKind>(),
         entry::<AccuracyKind>(),
         entry::<OptimizerKind>(),
+        entry::<Cell>(),
+        entry::<Gate>(),
     ]
 }
 
@@ -212,6 +215,31 @@ impl Named for OptimizerKind {
     }
 }
 
+/// Recurrent cells (TF.js layer names, camelCased as its factories).
+impl Named for Cell {
+    const SET: &'static str = "rnnCell";
+    const ALL: &'static [Self] = &[Cell::SimpleRnn, Cell::Lstm, Cell::Gru];
+    fn name(self) -> &'static str {
+        match self {
+            Cell::SimpleRnn => "simpleRNN",
+            Cell::Lstm => "lstm",
+            Cell::Gru => "gru",
+        }
+    }
+}
+
+/// Gate activations of recurrent cells (Keras `recurrent_activation`, TF.js spelling).
+impl Named for Gate {
+    const SET: &'static str = "rnnGate";
+    const ALL: &'static [Self] = &[Gate::Sigmoid, Gate::HardSigmoid];
+    fn name(self) -> &'static str {
+        match self {
+            Gate::Sigmoid => "sigmoid",
+            Gate::HardSigmoid => "hardSigmoid",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,7 +265,9 @@ mod tests {
         round_trips::<PoolKind>();
         round_trips::<AccuracyKind>();
         round_trips::<OptimizerKind>();
-        assert_eq!(tables().len(), 7);
+        round_trips::<Cell>();
+        round_trips::<Gate>();
+        assert_eq!(tables().len(), 9);
     }
 
     #[test]

@@ -20,3 +20,4 @@ pub mod math;
 pub mod optim;
 pub mod reduce;
 pub mod softmax;
+pub mod rnn;

@@ -18,6 +18,7 @@ mod nn;
 mod optim;
 mod random;
 mod reserve;
+mod rnn;
 #[cfg(feature = "threads")]
 mod pool;
 

@@ -8,6 +8,7 @@ pub mod linalg;
 pub mod nn;
 pub mod pool;
 pub mod reduce;
+pub mod rnn;
 
 pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
 pub use elementwise::{activate, binary, unary};
@@ -63,6 +64,8 @@ pub enum Op {
     /// Inputs: x, filter, and optionally bias.
     Conv2d { args: Conv2dArgs, act: sinew_kernels::activation::Activation },
     Pool { kind: PoolKind, args: Pool2dArgs },
+    /// A whole sequence through a recurrent cell; inputs in `rnn::RnnArgs` order.
+    Rnn(rnn::RnnArgs),
 }
 
 /// Stores an op's output and records the op on the tape (if one records).
