@@ -34,7 +34,9 @@ export function keep<T extends Disposable>(t: T): T {
 export type TensorContainer = void | Disposable | string | number | boolean | null | undefined | TensorContainer[] | { [key: string]: TensorContainer };
 
 function collect(value: unknown, into: Set<Disposable>, seen = new Set<unknown>()): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  // Typed arrays and buffers hold no tensors: never walk them element by
+  // element (a `tidy(() => t.dataSync())` result can have millions).
+  if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   seen.add(value);
   if ('dispose' in value && 'isDisposed' in value) {
     into.add(value as Disposable);
