@@ -94,7 +94,9 @@ for (const [strides, dilationRate] of [[1, 1], [2, 1], [1, 2], [1, 3]]) {
 test.serial('softmax layer over axis 1 of [2,4,3]: TF.js softmax of the input with axes 1 and 2 swapped', (t) => {
   const data = randomMatrix(1, 24, 19);
   const got = sinew.tidy(() => layers.softmax({ axis: 1 }).apply(sinew.tensor(data, [2, 4, 3])).dataSync());
-  const ref = tf.tidy(() => tf.transpose(tf.softmax(tf.transpose(tf.tensor(data, [2, 4, 3]), [0, 2, 1])), [0, 2, 1]).dataSync());
+  const refT = tf.tidy(() => tf.transpose(tf.softmax(tf.transpose(tf.tensor(data, [2, 4, 3]), [0, 2, 1])), [0, 2, 1]));
+  const ref = refT.dataSync();
+  refT.dispose();
   t.true(worst(got, ref) <= FWD_TOL);
 });
 
