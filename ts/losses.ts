@@ -10,7 +10,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import { abs, add, clipByValue, div, log, mean, mul, neg, relu, softmaxCrossEntropy as fusedSoftmaxCrossEntropy, softplus, square, sub, sum } from './ops/math.js';
-import { oneHot } from './ops/layout.js';
+import { oneHot, reshape } from './ops/layout.js';
 import type { Tensor } from './tensor.js';
 
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -90,13 +90,14 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits
   return neg(mean(sum(mul(yTrue, log(p)), -1)));
 }
 
-/** Integer class labels `[n]` (int32, or float32 holding integers). */
+/** Integer class labels `[n]` (int32, or float32 holding integers); `[n, steps]` for a prediction `[n, steps, classes]`. */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
   const classes = yPred.shape[yPred.rank - 1]!;
   const labels = yTrue.dtype === 'int32' ? yTrue : null;
   if (fromLogits && labels) return fusedSoftmaxCrossEntropy(labels, yPred);
   const hot = oneHot(labels ?? yTrue.dataSync().map(Math.round) as unknown as number[], classes);
-  return categoricalCrossentropy(hot, yPred, fromLogits);
+  // Labels [n, steps] against [n, steps, classes]: one-hot rows back in the prediction's shape.
+  return categoricalCrossentropy(yPred.rank > 2 ? reshape(hot, yPred.shape) : hot, yPred, fromLogits);
 }
 
 /** Loss names accepted by `compile` (camelCase, or Keras snake_case / short names). */

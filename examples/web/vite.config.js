@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { defineConfig } from 'vite';
-import { makeData, DATA_FILE } from './scripts/make-data.mjs';
+import { makeData, makeTextData, DATA_FILE, TEXT_DATA_FILE } from './scripts/make-data.mjs';
 import { serviceWorkerPlugin } from './scripts/sw-plugin.mjs';
 import { existsSync, statSync } from 'node:fs';
 
@@ -63,7 +63,9 @@ export default defineConfig({
       name: 'sinew-example-data',
       async buildStart() {
         const script = resolve(here, 'scripts/make-data.mjs');
-        if (!existsSync(DATA_FILE) || statSync(DATA_FILE).mtimeMs < statSync(script).mtimeMs) await makeData();
+        const stale = (f) => !existsSync(f) || statSync(f).mtimeMs < statSync(script).mtimeMs;
+        if (stale(DATA_FILE)) await makeData();
+        if (stale(TEXT_DATA_FILE)) await makeTextData();
       },
     },
     serviceWorkerPlugin(),

@@ -249,6 +249,38 @@ test.serial('persistence: IndexedDB save → reload → load, and file export �
   await context.close();
 });
 
+test.serial('text tab: the names → gender GRU trains in the worker (2 epochs, held-out accuracy) and classifies a typed name', async (t) => {
+  const { context, page, errors } = await openApp(isolated);
+  await page.click('#tabs button[data-task="names"]');
+  await page.waitForFunction(() => sinewApp.textCounts !== null, null, { timeout: 60_000 });
+  const counts = await page.evaluate(() => sinewApp.textCounts);
+  t.deepEqual(counts, { names: { nTrain: 6402, nTest: 1601 }, spam: { nTrain: 4837, nTest: 1209 } }, 'stratified 80/20 splits of 8,003 names and 6,046 mails');
+  t.true(await page.isHidden('#draw-panel'));
+  t.true(await page.isVisible('#text-panel'));
+  await start(page, { epochs: 2, batchSize: 32, learningRate: 0.01 });
+  const r = await waitResult(page);
+  t.false(r.stopped);
+  t.is(r.samples, 2 * 6402);
+  t.true(r.testAcc >= 0.78, `held-out accuracy ${r.testAcc}`);
+  t.is(r.confusion.length, 2);
+  t.is(r.confusion.flat().reduce((a, b) => a + b, 0), 1601);
+  const epochs = await page.evaluate(() => sinewApp.epochs.length);
+  t.is(epochs, 2, 'the charts got an epoch point per epoch');
+
+  await page.fill('#text-input', 'Olivia');
+  await page.waitForFunction(() => sinewApp.textProb !== null);
+  const shown = await page.evaluate(() => sinewApp.textProb);
+  const direct = await page.evaluate(() => sinewApp.predictText('Olivia'));
+  t.true(shown >= 0 && shown <= 1);
+  t.is(shown, direct);
+  t.regex(await page.textContent('#text-result'), /^\d+\.\d % female, \d+\.\d % male$/);
+  await page.screenshot({ path: join(OUT, 'web-app-text.png'), fullPage: true });
+  results.names = { testAccuracy: r.testAcc, samplesPerSec: r.samplesPerSec, olivia: shown };
+  t.log(`names GRU in Chromium (${(await page.evaluate(() => sinewApp.info.threads))} threads): held-out accuracy ${(100 * r.testAcc).toFixed(1)} % after 2 epochs, ${Math.round(r.samplesPerSec)} samples/s; P(female | Olivia) = ${shown.toFixed(3)}`);
+  t.deepEqual(errors, []);
+  await context.close();
+});
+
 test.serial('bad input: a corrupt model file shows an error and the app keeps working', async (t) => {
   const { context, page, errors } = await openApp(isolated);
   const errorText = () => page.evaluate(() => (document.getElementById('error').hidden ? null : document.querySelector('#error span').textContent));

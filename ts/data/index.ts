@@ -17,4 +17,6 @@ export type { CsvOptions, CsvTable } from './csv.js';
 export { mulberry32, shuffledIndices, takeRows, shuffleRows, trainTestSplit, stratifiedSplitIndices, normalize, standardize, oneHot } from './split.js';
 export { fromSpamAssassin, messageBody } from './spam-assassin.js';
 export type { Mail, SpamAssassinRecord } from './spam-assassin.js';
+export { fromFirstNames } from './first-names.js';
+export type { FirstName } from './first-names.js';
 export type { RowData, SplitOptions, Split, MinMaxStats, StandardStats } from './split.js';

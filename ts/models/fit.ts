@@ -12,7 +12,7 @@ import { InvalidArgumentError, NotInitializedError, ShapeError } from '../errors
 import { checkOptions } from '../options.js';
 import { binaryCrossentropy } from '../losses.js';
 import { randomPermutation, tensor } from '../ops/create.js';
-import { sliceRows } from '../ops/layout.js';
+import { reshape, sliceRows } from '../ops/layout.js';
 import { add, max, min, mul, sigmoid, softmax, softmaxCrossEntropy } from '../ops/math.js';
 import { accuracy, allFinite, countNonFinite, takeRows } from '../ops/nn.js';
 import type { Tensor } from '../tensor.js';
@@ -82,12 +82,24 @@ function fusedLossActivation(loss: CompiledOutput['lossName']): FusableActivatio
  * regularization while training). A softmax/sigmoid output layer feeding the
  * matching cross-entropy gives its logits to a fused loss.
  */
+/**
+ * A softmax output of rank > 2 (one distribution per time step, as a
+ * sequence model's) as rows of the fused loss: labels and logits become
+ * [rows, classes] (int32 labels [rows]), so the loss is the mean over every
+ * step of every sample, as in Keras.
+ */
+function perStepRows(y: Tensor, logits: Tensor): [Tensor, Tensor] {
+  if (logits.rank <= 2) return [y, logits];
+  const classes = logits.shape[logits.rank - 1]!;
+  return [y.dtype === 'int32' ? reshape(y, [-1]) : reshape(y, [-1, classes]), reshape(logits, [-1, classes])];
+}
+
 function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): StepResult {
   const outs = model.runForLoss(d.xs, training, c.outputs.map((o) => fusedLossActivation(o.lossName)));
   const outputs = outs.map((r, i) => {
     const o = c.outputs[i]!;
     const y = d.ys[i]!;
-    const loss = r.logits === 'softmax' ? softmaxCrossEntropy(y, r.output) : r.logits === 'sigmoid' ? binaryCrossentropy(y, r.output, true) : o.loss(y, r.output);
+    const loss = r.logits === 'softmax' ? softmaxCrossEntropy(...perStepRows(y, r.output)) : r.logits === 'sigmoid' ? binaryCrossentropy(y, r.output, true) : o.loss(y, r.output);
     return { ...r, loss };
   });
   let total = outputs
@@ -144,8 +156,13 @@ function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tens
   const out = model.outputs[i]!.shape.slice(1);
   const which = model.outputs.length > 1 ? `${what} for output '${o.name}'` : what;
   if (o.lossName === 'sparseCategoricalCrossentropy') {
-    if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
-      throw new ShapeError(`${model.name}.fit: sparseCategoricalCrossentropy needs class indices of shape [n], got ${which} [${y.shape.join(',')}]`);
+    // One class index per distribution: [n] (or [n, 1]) for an output
+    // [n, classes], [n, steps] (or [n, steps, 1]) for [n, steps, classes].
+    const want = out.slice(0, -1);
+    const got = y.shape.slice(1);
+    const fits = (g: readonly number[]) => g.length === want.length && g.every((d, j) => want[j] === null || d === want[j]);
+    if (!(fits(got) || (got.at(-1) === 1 && fits(got.slice(0, -1))))) {
+      throw new ShapeError(`${model.name}.fit: sparseCategoricalCrossentropy needs class indices of shape [n${want.map((d) => `,${d ?? '?'}`).join('')}], got ${which} [${y.shape.join(',')}]`);
     }
     const classes = out[out.length - 1];
     if (y.size > 0 && typeof classes === 'number') {
@@ -154,8 +171,9 @@ function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tens
         throw new InvalidArgumentError(`${model.name}: ${which} holds class index ${lo < 0 ? lo : hi}, outside [0, ${classes - 1}] for the model's ${classes} outputs`);
       }
     }
-    if (y.dtype === 'int32' && y.rank === 1) return { y, owned: false };
-    return { y: tensor(y.dataSync(), [y.shape[0]!], 'int32'), owned: true };
+    const shape = [y.shape[0]!, ...got.slice(0, want.length)];
+    if (y.dtype === 'int32' && y.rank === shape.length) return { y, owned: false };
+    return { y: tensor(y.dataSync(), shape, 'int32'), owned: true };
   }
   if (o.lossName === 'binaryCrossentropy' && y.size > 0) {
     const [lo, hi] = valueRange(y);

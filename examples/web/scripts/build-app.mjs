@@ -31,7 +31,7 @@ async function newest(path) {
 export async function ensureAppBuilt({ force = false, log = (m) => console.error(m) } = {}) {
   if (!existsSync(join(REPO, 'dist/index.js'))) throw new Error('the Sinew package is not built: run `bash build.sh` first');
   const inputs = ['index.html', 'sw.js', 'vite.config.js', 'src', 'scripts'].map((p) => join(APP_DIR, p));
-  inputs.push(join(REPO, 'dist'), join(REPO, 'package.json'));
+  inputs.push(join(REPO, 'dist'), join(REPO, 'package.json'), join(REPO, 'examples/text-models.mjs'));
   const newestInput = Math.max(...(await Promise.all(inputs.map(newest))));
   if (!force && existsSync(STAMP) && (await stat(STAMP)).mtimeMs >= newestInput) return false;
   log('[web] vite build (examples/web → examples/web/dist)');

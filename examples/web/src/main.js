@@ -31,8 +31,30 @@ worker.onmessage = (ev) => {
 };
 worker.onerror = (ev) => showError(new Error(`training worker: ${ev.message || 'failed to start'}`));
 
+// --- the tabs' tasks ---------------------------------------------------------
+/** What each tab trains: class names of its confusion matrix and its form's defaults. */
+const TASKS = {
+  fashion: { classes: CLASS_NAMES, defaults: { lr: 0.002, batch: 32, epochs: 3 } },
+  names: {
+    classes: ['male', 'female'], defaults: { lr: 0.01, batch: 32, epochs: 10 },
+    title: 'Type a name', placeholder: 'Olivia', examples: ['Olivia', 'Liam', 'Sophia', 'Noah', 'Zelda', 'Kai'],
+    describe: (p) => `${(100 * p).toFixed(1)} % female, ${(100 * (1 - p)).toFixed(1)} % male`,
+  },
+  spam: {
+    classes: ['ham', 'spam'], defaults: { lr: 0.005, batch: 64, epochs: 2 },
+    title: 'Paste a message', placeholder: 'Hi Tom, the meeting moved to 3pm. Regards, Ann',
+    examples: ['Hi Tom, the meeting moved to 3pm, see you there. Regards, Ann', 'CLICK HERE to claim your FREE prize!!! Limited offer, act now, 100% guaranteed'],
+    describe: (p) => `${(100 * p).toFixed(1)} % spam: ${p >= 0.5 ? 'spam' : 'not spam'}`,
+  },
+};
+
 // --- state shared with tests (window.sinewApp) ---------------------------------
 const app = {
+  task: 'fashion',
+  textReady: null,
+  textCounts: null,
+  textModels: new Set(),
+  textProb: null,
   state: 'loading',
   info: null,
   poolWorkers: 0,
@@ -66,8 +88,9 @@ const guard = (fn) => async (...a) => {
 
 function refreshButtons() {
   const busy = app.state === 'training' || app.state === 'paused';
-  const ready = app.state !== 'loading';
+  const ready = app.state !== 'loading' && (app.task === 'fashion' || app.textCounts !== null);
   $('start').disabled = !ready || busy;
+  for (const b of document.querySelectorAll('#tabs button')) b.disabled = busy;
   $('pause').disabled = !busy;
   $('pause').textContent = app.state === 'paused' ? 'Resume' : 'Pause';
   $('stop').disabled = !busy;
@@ -88,7 +111,7 @@ const addAcc = accChart.add('train (batch)', '#2f6fde', { smooth: 0.9 });
 const addTestAcc = accChart.add('test (epoch)', '#e0793a', { dots: true });
 const speedChart = new LineChart($('chart-speed'), { format: (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0)) });
 const addSpeed = speedChart.add('samples/s', '#2f9e5b', { smooth: 0.8 });
-let confusion = null;
+let confusion = null, confusionTask = 'fashion';
 let dirty = true;
 
 let frames = [];
@@ -102,7 +125,7 @@ function frame(now) {
     lossChart.draw();
     accChart.draw();
     speedChart.draw();
-    drawConfusion($('confusion'), confusion, CLASS_NAMES);
+    drawConfusion($('confusion'), confusion, TASKS[confusionTask].classes);
   }
   requestAnimationFrame(frame);
 }
@@ -173,6 +196,7 @@ $('start').onclick = guard(async () => {
   if (!(learningRate > 0 && learningRate <= 1)) throw new RangeError(`learning rate must be in (0, 1], got ${$('lr').value}`);
   if (!(batchSize >= 1 && batchSize <= 1024)) throw new RangeError(`batch size must be 1…1024, got ${$('batch').value}`);
   if (!(epochs >= 1 && epochs <= 50)) throw new RangeError(`epochs must be 1…50, got ${$('epochs').value}`);
+  const task = app.task;
   seen = 0;
   lossChart.reset();
   accChart.reset();
@@ -184,23 +208,29 @@ $('start').onclick = guard(async () => {
   app.batchesSeen = 0;
   dirty = true;
   app.state = 'training';
-  app.hasModel = true;
+  if (task === 'fashion') app.hasModel = true;
   refreshButtons();
   $('train-status').textContent = 'starting…';
   $('stat-test-acc').textContent = '–';
   try {
-    const r = await call('train', [{ learningRate, batchSize, epochs }]);
+    const r = await call('train', [{ task, learningRate, batchSize, epochs }]);
     app.trainFrames = frameStats(frames);
     app.result = r;
     confusion = r.confusion;
+    confusionTask = task;
     dirty = true;
     $('stat-test-acc').textContent = pct(r.testAcc);
     $('stat-speed').textContent = Math.round(r.samplesPerSec).toLocaleString('en-US');
     $('progress-bar').style.width = r.stopped ? $('progress-bar').style.width : '100%';
     $('train-status').textContent = `${r.stopped ? 'stopped' : 'done'}: test accuracy ${pct(r.testAcc)}, ${Math.round(r.samplesPerSec).toLocaleString('en-US')} samples/s`;
-    $('model-status').textContent = `Trained model (${r.samples.toLocaleString('en-US')} samples seen).`;
     app.state = 'done';
-    await predictNow();
+    if (task === 'fashion') {
+      $('model-status').textContent = `Trained model (${r.samples.toLocaleString('en-US')} samples seen).`;
+      await predictNow();
+    } else {
+      app.textModels.add(task);
+      await predictTextNow();
+    }
   } finally {
     if (app.state !== 'done') app.state = 'ready';
   }
@@ -261,6 +291,91 @@ $('sample').onclick = guard(async () => {
   $('sample-label').textContent = `test image #${s.index}: ${CLASS_NAMES[s.label]}`;
 });
 
+// --- tabs and the text panel ---------------------------------------------------
+function datasetPill() {
+  if (app.task === 'fashion') return app.fashionCounts ? `${app.fashionCounts.nTrain.toLocaleString('en-US')} train / ${app.fashionCounts.nTest.toLocaleString('en-US')} test images` : '';
+  const c = app.textCounts?.[app.task];
+  return c ? `${c.nTrain.toLocaleString('en-US')} train / ${c.nTest.toLocaleString('en-US')} test ${app.task === 'names' ? 'names' : 'mails'}` : 'loading text data…';
+}
+
+/** Loads the text tabs' data into the worker, once. */
+function loadText() {
+  app.textReady ??= (async () => {
+    await app.ready;
+    const dataUrl = new URL('./data/text-data.jsonz', document.baseURI).href;
+    app.textCounts = await call('initText', [{ dataUrl }]);
+    $('dataset').textContent = datasetPill();
+    if (app.state === 'ready' || app.state === 'done') $('train-status').textContent = 'Ready: press Start.';
+    refreshButtons();
+  })().catch((e) => {
+    app.textReady = null;
+    showError(e);
+  });
+  return app.textReady;
+}
+
+function selectTask(task) {
+  if (!TASKS[task]) throw new Error(`unknown task ${task}`);
+  app.task = task;
+  for (const b of document.querySelectorAll('#tabs button')) b.setAttribute('aria-selected', String(b.dataset.task === task));
+  const t = TASKS[task], isText = task !== 'fashion';
+  $('draw-panel').hidden = isText;
+  $('model-panel').hidden = isText;
+  $('text-panel').hidden = !isText;
+  $('lr').value = t.defaults.lr;
+  $('batch').value = t.defaults.batch;
+  $('epochs').value = t.defaults.epochs;
+  if (isText) {
+    $('text-title').textContent = t.title;
+    $('text-input').placeholder = t.placeholder;
+    $('text-input').value = '';
+    $('text-examples').replaceChildren(...t.examples.map((ex) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = ex.length > 24 ? ex.slice(0, 22) + '…' : ex;
+      b.onclick = () => { $('text-input').value = ex; predictTextNow().catch(showError); };
+      return b;
+    }));
+    showTextProb(null);
+    if (!app.textCounts) {
+      $('train-status').textContent = 'Loading the text data…';
+      void loadText();
+    }
+  }
+  $('dataset').textContent = datasetPill();
+  refreshButtons();
+}
+for (const b of document.querySelectorAll('#tabs button')) b.onclick = guard(() => selectTask(b.dataset.task));
+
+function showTextProb(p) {
+  app.textProb = p;
+  const t = TASKS[app.task];
+  $('text-result').textContent = p === null ? (app.textModels.has(app.task) ? 'Type something.' : 'Train a model first.') : t.describe(p);
+  $('text-bar').querySelector('span').style.width = `${(100 * (p ?? 0.5)).toFixed(1)}%`;
+}
+
+let textBusy = false, textAgain = false;
+async function predictTextNow() {
+  const task = app.task, s = $('text-input').value.trim();
+  if (task === 'fashion' || !app.textModels.has(task) || !s) return showTextProb(null);
+  if (textBusy) return void (textAgain = true);
+  textBusy = true;
+  try {
+    const [p] = await call('predictText', [task, [s]]);
+    if (app.task === task) showTextProb(p);
+  } finally {
+    textBusy = false;
+    if (textAgain) {
+      textAgain = false;
+      void predictTextNow();
+    }
+  }
+}
+$('text-input').oninput = () => predictTextNow().catch(showError);
+/** The current text tab's model on `s` (for tests and the console): P(female) or P(spam). */
+app.predictText = async (s) => (await call('predictText', [app.task, [s]]))[0];
+app.selectTask = selectTask;
+
 // --- saving and loading ------------------------------------------------------
 $('save').onclick = guard(async () => {
   const info = await call('save');
@@ -300,7 +415,8 @@ app.ready = (async () => {
     b.textContent = `${r.info.build} build · ${r.info.threads} thread${r.info.threads > 1 ? 's' : ''}${r.info.simd ? ' · SIMD' : ''}`;
     b.className = `pill ${r.info.build}`;
     b.title = `${r.info.reason} (${r.poolWorkers} pool worker${r.poolWorkers > 1 ? 's' : ''} answered; cross-origin isolated: ${self.crossOriginIsolated})`;
-    $('dataset').textContent = `${r.nTrain.toLocaleString('en-US')} train / ${r.nTest.toLocaleString('en-US')} test images`;
+    app.fashionCounts = { nTrain: r.nTrain, nTest: r.nTest };
+    $('dataset').textContent = datasetPill();
     $('train-status').textContent = 'Ready: press Start.';
     app.state = 'ready';
     const saved = await call('saved');

@@ -5,24 +5,28 @@
 // { event, ... } messages.
 import * as sinew from 'sinew-nn';
 import { buildModel, parseDataset, MODEL_NAME } from './model.js';
+import { prepareNames, encodeNames, buildNameModel, prepareMails, encodeMails, buildSpamLstmModel } from '../../text-models.mjs';
 
 let data = null; // { trainX, trainY, testX, testY, raw }
-let model = null;
+let model = null; // the Fashion-MNIST model (saved, exported, imported)
+/** The text tasks, once initText has loaded their data: name → { trainX, trainY, testX, testY, testLabels, nTrain, nTest, build, encode, model }. */
+const text = {};
 let training = null; // { paused, stopped, resume }
 const post = (m, transfer = []) => self.postMessage(m, transfer);
 
 class Stopped extends Error {}
 
-async function loadData(url) {
+/** Gunzipped bytes of a data file (named so that servers do not add a Content-Encoding; inflated unless the server already did). */
+async function fetchGunzipped(url) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  // The file is gzipped (and named so that servers do not add a
-  // Content-Encoding); inflate it unless the server already did.
-  let bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    bytes = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
-  }
-  const raw = parseDataset(bytes.buffer);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+}
+
+async function loadData(url) {
+  const raw = parseDataset((await fetchGunzipped(url)).buffer);
   const images = (u8, n) => {
     const f = new Float32Array(u8.length);
     for (let i = 0; i < u8.length; i++) f[i] = u8[i] / 255;
@@ -37,22 +41,64 @@ async function loadData(url) {
   };
 }
 
-function confusionMatrix() {
-  const probs = model.predict(data.testX);
+/** Test-set confusion counts (rows = true class) of a model with k softmax outputs, or one sigmoid output (k = 2, threshold 0.5). */
+function confusionMatrix(m, testX, labels, k) {
+  const probs = m.predict(testX);
   const p = probs.dataSync();
   probs.dispose();
-  const m = Array.from({ length: 10 }, () => new Array(10).fill(0));
-  const labels = data.raw.testY;
+  const out = Array.from({ length: k }, () => new Array(k).fill(0));
   for (let i = 0; i < labels.length; i++) {
     let best = 0;
-    for (let c = 1; c < 10; c++) if (p[i * 10 + c] > p[i * 10 + best]) best = c;
-    m[labels[i]][best]++;
+    if (p.length === labels.length) best = p[i] >= 0.5 ? 1 : 0;
+    else for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
+    out[labels[i]][best]++;
   }
-  return m;
+  return out;
 }
 
-function compileModel(m, learningRate) {
-  m.compile({ optimizer: new sinew.optimizers.Adam({ learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+/** The text tasks' data and models (the text-data file made by scripts/make-data.mjs). */
+function prepareText({ female, male, mails }) {
+  const tensors = (x, labels, encode, testX, testLabels) => ({
+    trainX: x, trainY: sinew.tensor(labels, [labels.length, 1]), nTrain: labels.length,
+    testX, testY: sinew.tensor(testLabels, [testLabels.length, 1]), nTest: testLabels.length,
+    testLabels: Int32Array.from(testLabels), encode, model: null,
+  });
+  const n = prepareNames(sinew, female, male, { seed: 1 });
+  const nameIds = (names) => encodeNames(sinew, n.tokenizer, names);
+  text.names = {
+    ...tensors(nameIds(n.train.names), n.train.labels, nameIds, nameIds(n.test.names), n.test.labels),
+    build: (seed) => buildNameModel(sinew, n.tokenizer.vocabularySize, seed),
+  };
+  const SPAM_LEN = 128;
+  const s = prepareMails(sinew, mails.map(([body, label]) => ({ body, label })), { seed: 1 });
+  const mailIds = (bodies) => encodeMails(sinew, s.tokenizer, bodies, SPAM_LEN);
+  text.spam = {
+    ...tensors(mailIds(s.train.bodies), s.train.labels, mailIds, mailIds(s.test.bodies), s.test.labels),
+    build: (seed) => buildSpamLstmModel(sinew, s.tokenizer.vocabularySize, SPAM_LEN, seed),
+  };
+}
+
+/** What `train` needs of a task: data, a fresh model, its loss, where the trained model goes, its confusion matrix. */
+function taskOf(name) {
+  if (name === 'fashion') {
+    return {
+      trainX: data.trainX, trainY: data.trainY, testX: data.testX, testY: data.testY, n: data.raw.nTrain,
+      build: (seed) => buildModel(sinew, seed), loss: 'sparseCategoricalCrossentropy',
+      keep: replaceModel, confusion: (m) => confusionMatrix(m, data.testX, data.raw.testY, 10),
+    };
+  }
+  const t = text[name];
+  if (!t) throw new Error(name in { names: 1, spam: 1 } ? 'the text data is not loaded yet' : `unknown task '${name}'`);
+  return {
+    trainX: t.trainX, trainY: t.trainY, testX: t.testX, testY: t.testY, n: t.nTrain,
+    build: t.build, loss: 'binaryCrossentropy',
+    keep: (m) => { t.model?.dispose(); t.model = m; },
+    confusion: (m) => confusionMatrix(m, t.testX, t.testLabels, 2),
+  };
+}
+
+function compileModel(m, learningRate, loss = 'sparseCategoricalCrossentropy') {
+  m.compile({ optimizer: new sinew.optimizers.Adam({ learningRate }), loss, metrics: ['accuracy'] });
 }
 
 function replaceModel(m) {
@@ -71,11 +117,20 @@ const methods = {
     return { info, poolWorkers, nTrain: data.raw.nTrain, nTest: data.raw.nTest };
   },
 
-  async train({ learningRate = 0.002, batchSize = 32, epochs = 1, seed = 1 }) {
+  /** The text tabs' data: fetched, tokenized and split once (names → gender, spam). */
+  async initText({ dataUrl }) {
+    if (!text.names) prepareText(JSON.parse(new TextDecoder().decode(await fetchGunzipped(dataUrl))));
+    return Object.fromEntries(Object.entries(text).map(([k, t]) => [k, { nTrain: t.nTrain, nTest: t.nTest }]));
+  },
+
+  /** Trains a new model for `task` ('fashion', 'names' or 'spam'), posting progress events. */
+  async train({ task = 'fashion', learningRate = 0.002, batchSize = 32, epochs = 1, seed = 1 }) {
     if (training) throw new Error('already training');
-    replaceModel(buildModel(sinew, seed));
-    compileModel(model, learningRate);
-    const n = data.raw.nTrain;
+    const job = taskOf(task);
+    const model = job.build(seed);
+    job.keep(model);
+    compileModel(model, learningRate, job.loss);
+    const n = job.n;
     const batches = Math.ceil(n / batchSize);
     training = { paused: false, stopped: false, resume: null };
     const t = training;
@@ -85,7 +140,7 @@ const methods = {
     let lastTestAcc = null;
     const epochLog = [];
     try {
-      await model.fit(data.trainX, data.trainY, {
+      await model.fit(job.trainX, job.trainY, {
         epochs, batchSize, seed, yieldEvery: 20,
         callbacks: {
           onBatchEnd: async (batch, logs) => {
@@ -113,7 +168,7 @@ const methods = {
           onEpochEnd: (epoch, logs) => {
             const trainMs = activeMs + performance.now() - t0 - evalMs;
             const e0 = performance.now();
-            const test = model.evaluateLogs(data.testX, data.testY);
+            const test = model.evaluateLogs(job.testX, job.testY);
             evalMs += performance.now() - e0;
             windowStart = performance.now();
             windowSamples = 0;
@@ -130,14 +185,14 @@ const methods = {
       training = null;
     }
     const trainMs = activeMs + performance.now() - t0 - evalMs;
-    const test = lastTestAcc === null || t.stopped ? model.evaluateLogs(data.testX, data.testY) : null;
+    const test = lastTestAcc === null || t.stopped ? model.evaluateLogs(job.testX, job.testY) : null;
     return {
       stopped: t.stopped,
       epochs: epochLog,
       testAcc: test ? test.acc : lastTestAcc,
       samples,
       samplesPerSec: (samples * 1000) / trainMs,
-      confusion: confusionMatrix(),
+      confusion: job.confusion(model),
     };
   },
   pause() {
@@ -158,6 +213,12 @@ const methods = {
   predict(pixels) {
     if (!model) throw new Error('no model yet: train one or load one');
     return sinew.tidy(() => model.predict(sinew.tensor(pixels, [1, 28, 28, 1])).dataSync());
+  },
+  /** P(female) of names or P(spam) of messages ('names' or 'spam' task). */
+  predictText(task, texts) {
+    const m = text[task]?.model;
+    if (!m) throw new Error(`no ${task} model yet: train one`);
+    return sinew.tidy(() => m.predict(text[task].encode(texts)).dataSync());
   },
   /** Test image `index` as uint8 pixels, with its label. */
   sample(index) {
