@@ -249,7 +249,7 @@ test.serial('persistence: IndexedDB save → reload → load, and file export �
   await context.close();
 });
 
-test.serial('text tab: the names → gender GRU trains in the worker (2 epochs, held-out accuracy) and classifies a typed name', async (t) => {
+test.serial('text tabs: the names → gender GRU trains in the worker (2 epochs, held-out accuracy) and classifies a typed name; the spam BiLSTM trains and scores a message', async (t) => {
   const { context, page, errors } = await openApp(isolated);
   await page.click('#tabs button[data-task="names"]');
   await page.waitForFunction(() => sinewApp.textCounts !== null, null, { timeout: 60_000 });
@@ -277,6 +277,20 @@ test.serial('text tab: the names → gender GRU trains in the worker (2 epochs, 
   await page.screenshot({ path: join(OUT, 'web-app-text.png'), fullPage: true });
   results.names = { testAccuracy: r.testAcc, samplesPerSec: r.samplesPerSec, olivia: shown };
   t.log(`names GRU in Chromium (${(await page.evaluate(() => sinewApp.info.threads))} threads): held-out accuracy ${(100 * r.testAcc).toFixed(1)} % after 2 epochs, ${Math.round(r.samplesPerSec)} samples/s; P(female | Olivia) = ${shown.toFixed(3)}`);
+
+  // The spam tab: its BiLSTM trains a few batches, is stopped, and scores a pasted message.
+  await page.click('#tabs button[data-task="spam"]');
+  t.is(await page.textContent('#dataset'), '4,837 train / 1,209 test mails');
+  await page.evaluate(() => { sinewApp.result = null; });
+  await start(page, { epochs: 1, batchSize: 64, learningRate: 0.005 });
+  await waitBatches(page, 10);
+  await page.click('#stop');
+  const s = await waitResult(page);
+  t.true(s.stopped);
+  t.is(s.confusion.flat().reduce((a, b) => a + b, 0), 1209);
+  await page.fill('#text-input', 'CLICK HERE to claim your FREE prize!!!');
+  await page.waitForFunction(() => sinewApp.textProb !== null);
+  t.regex(await page.textContent('#text-result'), /^\d+\.\d % spam: (spam|not spam)$/);
   t.deepEqual(errors, []);
   await context.close();
 });
