@@ -2,28 +2,12 @@
 // imported from plain Node ESM and type-checked from TypeScript; and every
 // js/ts snippet of the README run verbatim against it.
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { installTarball, pkg, repo, run } from './_tarball.mjs';
 
-const run = promisify(execFile);
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const npm = (args, cwd) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, maxBuffer: 1 << 24 });
-const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
 const tsc = join(repo, 'node_modules/.bin/tsc');
 
-/** Packs the repo and installs the tarball into a fresh project; returns the project dir and the packed file list. */
-async function installTarball() {
-  const scratch = await mkdtemp(join(tmpdir(), 'sinew-pkg-'));
-  const { stdout } = await npm(['pack', '--json', '--pack-destination', scratch], repo);
-  const [packed] = JSON.parse(stdout);
-  await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-  await npm(['install', join(scratch, packed.filename)], scratch);
-  return { scratch, files: packed.files.map((f) => f.path) };
-}
 const installed = installTarball();
 test.after.always(async () => rm((await installed).scratch, { recursive: true, force: true }));
 
@@ -104,6 +88,45 @@ export const all = [r];`,
     await typecheck(scratch, ['page.ts'], { dom: true });
     t.pass();
   }
+});
+
+test('chainable tensor methods and the TF.js helpers type-check under strict TypeScript and run from the tarball', async (t) => {
+  const { scratch } = await installed;
+  await writeFile(
+    join(scratch, 'methods.ts'),
+    `import { init, tensor, tensor2d, scalar, stack, where, cast, dispose, util, browser, nextFrame, type Tensor } from 'sinew-nn';
+await init();
+const x: Tensor = tensor2d([[1, 2], [3, 4]]);
+const m: Tensor = x.mean(0);
+const z: Tensor = x.sub(m).div(x.sub(m).square().mean(0).sqrt().add(1e-6));
+const idx: Tensor = z.argMax(-1);
+const parts: Tensor[] = x.split([1, 1], 1);
+const rows: Tensor[] = x.unstack();
+const c: Tensor = x.concat([x, x], 0).reshape([3, 4]).transpose().matMul(tensor([[1], [2], [3]]));
+const i: Tensor = x.cast('int32').cast('float32').relu().sum(undefined, true).expandDims(0).squeeze();
+const w: Tensor = where(scalar(1, 'int32'), stack(rows), cast(x, 'float32'));
+const px: Tensor = browser.fromPixels({ data: new Uint8Array(4), width: 1, height: 1 }, 4);
+const bytes: Uint8ClampedArray = await browser.toPixels(px);
+util.shuffle([1, 2, 3]);
+await nextFrame();
+console.log(JSON.stringify({ idx: idx.arraySync(), c: c.shape, i: i.arraySync(), w: w.shape, bytes: Array.from(bytes), n: parts.length }));
+dispose([x, m, z, idx, parts, rows, c, i, w, px]);
+// Type errors only (never called):
+export function typeErrors(y: Tensor): unknown[] {
+  // @ts-expect-error: reshape takes a shape array
+  y.reshape('2x2');
+  // @ts-expect-error: Sinew's dtypes are float32 and int32
+  y.cast('float64');
+  // @ts-expect-error: softmax's axis is a number
+  y.softmax('last');
+  // @ts-expect-error: a method's result is a Tensor, not a number
+  const wrong: number = y.sum();
+  return [wrong];
+}`,
+  );
+  await typecheck(scratch, ['methods.ts'], { emit: true });
+  const out = JSON.parse((await run(process.execPath, ['out/methods.js'], { cwd: scratch })).stdout);
+  t.deepEqual(out, { idx: [0, 0], c: [4, 1], i: 10, w: [2, 2], bytes: [0, 0, 0, 0], n: 2 });
 });
 
 /** The README's ```js and ```ts blocks, with the line each starts on. */

@@ -9,12 +9,20 @@
 export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool, threadPoolStats } from './engine/backend.js';
 export type { BackendInfo, BuildName, InitOptions, PoolStats, PoolThreadStats } from './engine/backend.js';
 export { Tensor } from './tensor.js';
+// Installs the chainable tensor methods. This module and methods.js are the
+// package's only "sideEffects": Rollup/Vite follow a side-effect import only
+// from a module that has side effects itself.
+import './ops/methods.js';
 export { Variable, variable, trainableVariables } from './variable.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd.js';
-export { tidy, keep } from './engine/scope.js';
+export { tidy, keep, dispose } from './engine/scope.js';
 export type { TensorContainer } from './engine/scope.js';
 export type { DType, Shape, NestedArray } from './tensor.js';
 export * from './ops/index.js';
+export { nextFrame } from './util.js';
+export * as util from './util.js';
+export * as browser from './pixels.js';
+export type { PixelData, CanvasLike } from './pixels.js';
 export * from './errors.js';
 export * as data from './data/index.js';
 export * as text from './text/index.js';

@@ -5,6 +5,7 @@
 import { call, isInitialized } from './engine/backend.js';
 import { DisposedError } from './errors.js';
 import { track } from './engine/scope.js';
+import type { TensorMethods } from './ops/methods.js';
 
 export type DType = 'float32' | 'int32';
 export type Shape = readonly number[];
@@ -24,6 +25,11 @@ const registry = new FinalizationRegistry<number>((id) => {
     }
   }
 });
+
+// The chainable methods (`x.sub(m).div(s)`): typed here from the ops table,
+// installed on the prototype by ops/methods.ts (a type-only import, so no cycle).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends TensorMethods {}
 
 export class Tensor {
   #id: number;

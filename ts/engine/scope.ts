@@ -45,6 +45,13 @@ function collect(value: unknown, into: Set<Disposable>, seen = new Set<unknown>(
   for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, seen);
 }
 
+/** Disposes every tensor in `container`: a tensor, or arrays and plain objects of them, nested (as TF.js's `dispose`). */
+export function dispose(container: TensorContainer): void {
+  const found = new Set<Disposable>();
+  collect(container, found);
+  for (const t of found) t.dispose();
+}
+
 /**
  * Runs `fn` and disposes the tensors it created, except the ones it returns
  * (which move to the enclosing scope). `fn` must be synchronous.

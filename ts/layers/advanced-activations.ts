@@ -1,7 +1,6 @@
 /** Activation layers with parameters: ReLU (maxValue, for ReLU6), LeakyReLU, Softmax (any axis) and PReLU (a learned slope). */
 import { InvalidArgumentError } from '../errors.js';
 import { initializerConfig, type Initializer, type InitializerName } from '../initializers.js';
-import { transpose } from '../ops/layout.js';
 import { add, leakyRelu, minimum, mul, neg, relu, softmax } from '../ops/math.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import type { Tensor } from '../tensor.js';
@@ -85,10 +84,7 @@ export class Softmax extends ElementwiseLayer {
   override call(x: Tensor): Tensor {
     const axis = this.axis < 0 ? x.rank + this.axis : this.axis;
     if (axis < 1 || axis >= x.rank) throw new InvalidArgumentError(`${this.name}: axis ${this.axis} is not a non-batch axis of an input of rank ${x.rank}`);
-    if (axis === x.rank - 1) return softmax(x);
-    // The kernel normalises the last axis: swap `axis` there and back.
-    const perm = x.shape.map((_, i) => (i === axis ? x.rank - 1 : i === x.rank - 1 ? axis : i));
-    return transpose(softmax(transpose(x, perm)), perm);
+    return softmax(x, axis);
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axis: this.axis };

@@ -44,6 +44,35 @@ export function tensor(values: TensorLike, shape?: Shape, dtype: DType = 'float3
   return new Tensor(id, finalShape, dtype);
 }
 
+/** A rank-0 tensor (as TF.js's `scalar`). */
+export function scalar(value: number, dtype?: DType): Tensor {
+  if (typeof value !== 'number') throw new InvalidArgumentError(`scalar: expected a number, got ${typeof value}`);
+  return tensor(value, [], dtype);
+}
+
+/**
+ * A tensor of a known rank (TF.js's `tensor1d` … `tensor4d`): nested arrays
+ * must nest `rank` deep; flat values (a typed array or a flat array) need
+ * `shape` unless the rank is 1.
+ */
+function tensorOfRank(rank: number, values: TensorLike, shape?: Shape, dtype?: DType): Tensor {
+  const op = `tensor${rank}d`;
+  if (typeof values === 'number') throw new InvalidArgumentError(`${op}: expected an array or a typed array, got a number (use scalar())`);
+  if (shape !== undefined && (!Array.isArray(shape) || shape.length !== rank)) throw new InvalidArgumentError(`${op}: shape must have ${rank} dimensions, got ${JSON.stringify(shape)}`);
+  const flat = ArrayBuffer.isView(values) || (Array.isArray(values) && !Array.isArray(values[0]) && values.length > 0);
+  if (flat && rank > 1 && shape === undefined) throw new InvalidArgumentError(`${op}: flat values need a shape of ${rank} dimensions`);
+  if (!flat && Array.isArray(values)) {
+    const inferred = inferShape(values);
+    if (inferred.length !== rank && !(values.length === 0 && shape)) throw new InvalidArgumentError(`${op}: values nest ${inferred.length} deep (shape ${fmtShape(inferred)}), expected ${rank}`);
+  }
+  return tensor(values, shape, dtype);
+}
+
+export const tensor1d = (values: TensorLike, dtype?: DType): Tensor => tensorOfRank(1, values, undefined, dtype);
+export const tensor2d = (values: TensorLike, shape?: readonly [number, number], dtype?: DType): Tensor => tensorOfRank(2, values, shape, dtype);
+export const tensor3d = (values: TensorLike, shape?: readonly [number, number, number], dtype?: DType): Tensor => tensorOfRank(3, values, shape, dtype);
+export const tensor4d = (values: TensorLike, shape?: readonly [number, number, number, number], dtype?: DType): Tensor => tensorOfRank(4, values, shape, dtype);
+
 /** From this many values up, `tensor` checks that engine memory has room before copying. */
 const RESERVE_CHECK_VALUES = 1 << 18;
 
@@ -110,6 +139,22 @@ export function fill(shape: Shape, value: number): Tensor {
 
 export const zeros = (shape: Shape): Tensor => fill(shape, 0);
 export const ones = (shape: Shape): Tensor => fill(shape, 1);
+/** Zeros of `x`'s shape and dtype. */
+export const zerosLike = (x: Tensor): Tensor => fillLike(x, 0);
+/** Ones of `x`'s shape and dtype. */
+export const onesLike = (x: Tensor): Tensor => fillLike(x, 1);
+
+function fillLike(x: Tensor, value: number): Tensor {
+  const d = dims('fill', 'shape', x.shape);
+  const ix = wrap(call((g) => g.tensor_fill(d, value)));
+  if (x.dtype === 'float32') return ix;
+  const id = ix.id;
+  try {
+    return wrap(call((g) => g.op_cast(id, true)));
+  } finally {
+    ix.dispose();
+  }
+}
 
 /** `num` evenly spaced values from `start` to `stop` inclusive. */
 export function linspace(start: number, stop: number, num: number): Tensor {

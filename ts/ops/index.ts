@@ -1,6 +1,11 @@
-export { tensor, memory, fill, zeros, ones, linspace, randomNormal, truncatedNormal, randomUniform, setSeed, clone } from './create.js';
+export { tensor, scalar, tensor1d, tensor2d, tensor3d, tensor4d, memory, fill, zeros, ones, zerosLike, onesLike, linspace, randomNormal, truncatedNormal, randomUniform, setSeed, clone } from './create.js';
 export type { TensorLike, TypedArray } from './create.js';
-export { matmul } from './linalg.js';
+export { matmul, matMul } from './linalg.js';
+export { cast } from './cast.js';
+export { where } from './select.js';
+export { expandDims, squeeze, flatten, stack, unstack, split } from './shape.js';
+export { TENSOR_METHODS } from './methods.js';
+export type { TensorMethods } from './methods.js';
 export * from './math.js';
 export { reshape, transpose, slice, concat, gather, oneHot, pad, reverse } from './layout.js';
 export { dropout } from './nn.js';

@@ -38,8 +38,9 @@ function indexList(op: string, indices: unknown): readonly number[] {
   return indices as number[];
 }
 
-/** Entries of `x` along `axis` at `indices` (int32 tensor or numbers). */
-export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+/** Entries of `x` along `axis` at `indices` (int32 tensor or numbers). TF.js's `batchDims` other than 0 is refused. */
+export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0, batchDims = 0): Tensor {
+  if (batchDims !== 0) throw new InvalidArgumentError(`gather: batchDims ${batchDims} is not supported (only 0)`);
   const ti = indices instanceof Tensor ? indices : tensor([...indexList('gather', indices)], [indices.length], 'int32');
   try {
     const [ix, ii] = [x.id, ti.id];
@@ -70,10 +71,11 @@ export function sliceRows(x: Tensor, start: number, count: number): Tensor {
 
 /**
  * Zero padding: `paddings[i] = [before, after]` zeros along axis `i` (as
- * `tf.pad` with a zero constant). Composed from `concat`, so it is
+ * `tf.pad` with a zero constant; another `constantValue` is refused). Composed from `concat`, so it is
  * differentiable and its gradient is a slice.
  */
-export function pad(x: Tensor, paddings: readonly (readonly [number, number])[]): Tensor {
+export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
+  if (constantValue !== 0) throw new InvalidArgumentError(`pad: only zero padding is supported, got constantValue ${constantValue}`);
   if (paddings.length !== x.rank) throw new InvalidArgumentError(`pad: paddings has ${paddings.length} entries for a tensor of rank ${x.rank}`);
   if (!paddings.every((p) => p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
     throw new InvalidArgumentError(`pad: paddings must be pairs of non-negative integers, got ${JSON.stringify(paddings)}`);

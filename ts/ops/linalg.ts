@@ -12,3 +12,6 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const [ia, ib] = [a.id, b.id];
   return wrap(call((g) => g.op_matmul(ia, ib, transposeA, transposeB)));
 }
+
+/** TF.js's name of `matmul`. */
+export const matMul = matmul;

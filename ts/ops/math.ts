@@ -6,6 +6,7 @@ import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './create.js';
+import { transpose } from './layout.js';
 import { name as nameArg, wrap } from './handle.js';
 import type { ActivationName, BinaryOpName, ReductionName, UnaryOpName } from './names.js';
 
@@ -60,8 +61,11 @@ export const abs = (x: Tensor): Tensor => unary('abs', x);
 export const square = (x: Tensor): Tensor => unary('square', x);
 export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
 export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
-/** 1 where x > 0, else 0 (the perceptron's activation; its gradient is 0). */
-export const step = (x: Tensor): Tensor => unary('step', x);
+/** 1 where x > 0, else 0 (the perceptron's activation; its gradient is 0). TF.js's `alpha` (the value below zero) other than 0 is refused. */
+export function step(x: Tensor, alpha = 0): Tensor {
+  if (alpha !== 0) throw new InvalidArgumentError(`step: alpha ${alpha} is not supported (only 0)`);
+  return unary('step', x);
+}
 /** Values limited to [min, max]. */
 export const clipByValue = (x: Tensor, min: number, max: number): Tensor => unary('clipByValue', x, min, max);
 
@@ -105,22 +109,47 @@ export const mean = (x: Tensor, axis?: number | number[], keepDims = false): Ten
 export const max = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => reduce('max', x, axis, keepDims);
 export const min = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => reduce('min', x, axis, keepDims);
 
-/** Index of the largest value along `axis` (int32; not differentiable). */
-export function argMax(x: Tensor, axis = -1): Tensor {
+/** Index of the largest value along `axis` (default 0, as TF.js; int32; not differentiable). */
+export function argMax(x: Tensor, axis = 0): Tensor {
   const ix = x.id;
   return wrap(call((g) => g.op_argmax(ix, axis)));
 }
 
-/** Softmax along the last axis, stable for large inputs (e.g. [1010, 1000, 990]). */
-export function softmax(logits: Tensor): Tensor {
-  const ix = logits.id;
-  return wrap(call((g) => g.op_softmax(ix, false)));
+/** Index of the smallest value along `axis` (default 0, as TF.js; int32; not differentiable). */
+export function argMin(x: Tensor, axis = 0): Tensor {
+  const n = neg(x);
+  try {
+    return argMax(n, axis);
+  } finally {
+    n.dispose();
+  }
 }
 
-/** log(softmax(x)) along the last axis, computed stably. */
-export function logSoftmax(logits: Tensor): Tensor {
-  const ix = logits.id;
-  return wrap(call((g) => g.op_softmax(ix, true)));
+/**
+ * Softmax along `dim` (default the last axis, as TF.js), stable for large
+ * inputs (e.g. [1010, 1000, 990]).
+ */
+export function softmax(logits: Tensor, dim = -1): Tensor {
+  return alongAxis('softmax', logits, dim, false);
+}
+
+/** log(softmax(x)) along `axis` (default the last), computed stably. */
+export function logSoftmax(logits: Tensor, axis = -1): Tensor {
+  return alongAxis('logSoftmax', logits, axis, true);
+}
+
+/** The kernel normalises the last axis: another axis is swapped there and back. */
+function alongAxis(op: string, x: Tensor, axis: number, log: boolean): Tensor {
+  const last = x.rank - 1;
+  const a = axis < 0 ? x.rank + axis : axis;
+  if (!(Number.isInteger(a) && a >= 0 && a <= Math.max(last, 0))) throw new InvalidArgumentError(`${op}: axis ${axis} is out of range for rank ${x.rank}`);
+  if (a === last || x.rank === 0) {
+    const ix = x.id;
+    return wrap(call((g) => g.op_softmax(ix, log)));
+  }
+  const perm = x.shape.map((_, i) => (i === a ? last : i === last ? a : i));
+  // Intermediates stay for the caller's tidy: the tape may still refer to them.
+  return transpose(alongAxis(op, transpose(x, perm), -1, log), perm);
 }
 
 /**

@@ -22,6 +22,10 @@ pub enum DType {
     I32,
 }
 
+/// Integers up to 2^24 are exact in f32, the store's element type, so int32
+/// tensors hold values in [-2^24, 2^24].
+pub const MAX_EXACT_INT: f32 = (1u32 << f32::MANTISSA_DIGITS) as f32;
+
 impl DType {
     pub fn name(self) -> &'static str {
         match self {

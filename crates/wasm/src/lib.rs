@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use sinew_engine::shape::fmt_shape;
+use sinew_engine::store::MAX_EXACT_INT;
 use sinew_engine::{ops, DType, EngineError, ErrorKind, Store, Tensor, TensorId};
 use wasm_bindgen::prelude::*;
 
@@ -102,10 +103,6 @@ pub fn pool_size() -> usize {
 pub fn set_max_threads(n: usize) {
     sinew_kernels::par::set_max_threads(n)
 }
-
-/// Integers up to 2^24 are exact in f32, the store's element type, so int32
-/// tensors hold values in [-2^24, 2^24].
-const MAX_EXACT_INT: f32 = (1u32 << f32::MANTISSA_DIGITS) as f32;
 
 /// A tensor from values; `int32` marks it as integers (checked).
 #[wasm_bindgen]

@@ -75,3 +75,9 @@ pub fn op_gather(x: TensorId, indices: TensorId, axis: i32) -> Result<TensorId, 
 pub fn op_one_hot(indices: TensorId, depth: u32) -> Result<TensorId, JsError> {
     with_store(|s| ops::one_hot(s, indices, depth as usize))
 }
+
+/// `int32`: to int32 (truncating), else to float32.
+#[wasm_bindgen]
+pub fn op_cast(x: TensorId, int32: bool) -> Result<TensorId, JsError> {
+    with_store(|s| ops::cast(s, x, if int32 { sinew_engine::DType::I32 } else { sinew_engine::DType::F32 }))
+}

@@ -4,9 +4,9 @@
 use sinew_kernels::layout;
 
 use super::{emit, Op};
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, ErrorKind, Result};
 use crate::shape::{fmt_shape, size_of};
-use crate::store::{DType, Store, Tensor, TensorId};
+use crate::store::{DType, Store, Tensor, TensorId, MAX_EXACT_INT};
 
 /// Same values, new shape (one dimension may be -1: inferred).
 pub fn reshape(store: &mut Store, x: TensorId, shape: &[i64]) -> Result<TensorId> {
@@ -175,8 +175,56 @@ pub fn one_hot(store: &mut Store, indices: TensorId, depth: usize) -> Result<Ten
     Ok(store.insert(Tensor::f32(vec![n, depth], data)))
 }
 
+/// The values as `dtype`, as TF.js's `cast`: to int32 truncates toward zero
+/// and refuses values an int32 tensor cannot hold (NaN, ±Inf, beyond ±2^24);
+/// to float32 keeps the values. float32 -> float32 is recorded (identity
+/// gradient); a cast with an int32 side has no gradient, so it is not.
+pub fn cast(store: &mut Store, x: TensorId, dtype: DType) -> Result<TensorId> {
+    const OP: &str = "cast";
+    let t = store.get(OP, x)?;
+    let shape = t.shape.clone();
+    let data = match (t.dtype, dtype) {
+        (DType::F32, DType::I32) => {
+            if let Some(bad) = t.data.iter().find(|v| !(v.abs() <= MAX_EXACT_INT)) {
+                return Err(EngineError::new(ErrorKind::DType, OP, format!("value {bad} cannot be an int32 (Sinew's int32 holds integers in [-2^24, 2^24])")));
+            }
+            // `+ 0.0` turns -0 (from -0.5) into 0, as an integer has no sign of zero.
+            crate::memory::collect(OP, t.data.len(), t.data.iter().map(|v| v.trunc() + 0.0))?
+        }
+        _ => crate::memory::copy(OP, &t.data)?,
+    };
+    let out = Tensor { shape, dtype, data };
+    if t.dtype == DType::F32 && dtype == DType::F32 {
+        return Ok(emit(store, Op::Reshape, &[x], out));
+    }
+    Ok(store.insert(out))
+}
+
 impl Tensor {
     fn clone_meta(&self) -> (Vec<usize>, DType) {
         (self.shape.clone(), self.dtype)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cast_truncates_toward_zero_and_refuses_what_int32_cannot_hold() {
+        let mut s = Store::new();
+        let x = s.insert(Tensor::new("t", vec![4], vec![1.7, -1.7, 0.0, -0.5]).unwrap());
+        let i = cast(&mut s, x, DType::I32).unwrap();
+        let ti = s.get("t", i).unwrap();
+        assert_eq!((ti.dtype, ti.data.clone()), (DType::I32, vec![1.0, -1.0, 0.0, 0.0]));
+        assert!(ti.data[3].is_sign_positive(), "-0.5 truncates to 0, not -0");
+        let f = cast(&mut s, i, DType::F32).unwrap();
+        assert_eq!(s.get("t", f).unwrap().dtype, DType::F32);
+        for bad in [f32::NAN, f32::INFINITY, 16_777_218.0] {
+            let b = s.insert(Tensor::new("t", vec![1], vec![bad]).unwrap());
+            let e = cast(&mut s, b, DType::I32).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::DType, "{bad}");
+            assert!(e.to_string().contains("cannot be an int32"), "{e}");
+        }
     }
 }

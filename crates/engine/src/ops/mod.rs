@@ -12,7 +12,7 @@ pub mod rnn;
 
 pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
 pub use elementwise::{activate, binary, unary};
-pub use layout::{concat, gather, one_hot, reshape, slice, transpose};
+pub use layout::{cast, concat, gather, one_hot, reshape, slice, transpose};
 pub use linalg::{add, add_same_shape, matmul};
 pub use nn::{accuracy, dense, dropout, take_rows, AccuracyKind};
 pub use reduce::{argmax, reduce, softmax, softmax_cross_entropy, ReduceKind};
