@@ -25,8 +25,12 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves `root` on 127.0.0.1; resolves to `{ url, close() }`. */
+/**
+ * Serves `root` on 127.0.0.1; resolves to `{ url, close(), notFound }`:
+ * `notFound` lists the paths answered 404 (Workers' requests included).
+ */
 export async function startServer({ root, port = 0, isolated = true }) {
+  const notFound = [];
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     try {
@@ -42,12 +46,14 @@ export async function startServer({ root, port = 0, isolated = true }) {
       }
       res.writeHead(200, headers).end(body);
     } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'EISDIR') notFound.push(new URL(req.url, 'http://x').pathname);
       res.writeHead(e.code === 'ENOENT' || e.code === 'EISDIR' ? 404 : 500, { 'Content-Type': 'text/plain' }).end(String(e.message));
     }
   });
   await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
+    notFound,
     close: () => new Promise((ok) => server.close(ok)),
   };
 }

@@ -69,3 +69,21 @@ test('the compiled modules import each other without cycles', (t) => {
   t.true(graph.size > 20);
   t.deepEqual(cycles, []);
 });
+
+// Browser bundles swap engine/node.js for engine/node.browser.js (package.json
+// "browser" map): any other module importing a Node built-in would put a
+// `node:` import into every browser bundle.
+test('only engine/node.ts imports Node built-ins, and the browser map replaces it', (t) => {
+  const offenders = [];
+  for (const file of files(path.join(root, 'ts'), '.ts')) {
+    const rel = path.relative(path.join(root, 'ts'), file);
+    if (rel === 'engine/node.ts') continue;
+    const source = fs.readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/(?:from\s+|import\s*\(\s*)['"]((?:node:)?(?:fs|fs\/promises|path|url|os|zlib|worker_threads|child_process|crypto|util))['"]/g)) offenders.push(`${rel}: ${m[1]}`);
+  }
+  t.deepEqual(offenders, []);
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  t.deepEqual(pkg.browser, { './dist/engine/node.js': './dist/engine/node.browser.js' });
+  const exported = (f) => [...fs.readFileSync(path.join(root, 'ts/engine', f), 'utf8').matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+  t.deepEqual(exported('node.browser.ts'), exported('node.ts'), 'the browser twin has the same names');
+});

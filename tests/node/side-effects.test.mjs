@@ -1,5 +1,6 @@
-// The package declares "sideEffects": false, so a bundler keeps only the
-// modules whose exports an app uses. An inference-only app (init,
+// The package declares no side effects but its entry and the tensor methods
+// (index.js, ops/methods.js), so a bundler keeps only the modules whose exports an app
+// uses. An inference-only app (init,
 // loadLayersModel, tensor) never uses the layer factories of layers/index.js;
 // built-in layer classes must still be known when the model is loaded. This
 // imports exactly the modules such an app reaches, in a fresh process, and

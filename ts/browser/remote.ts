@@ -15,6 +15,11 @@ import type { Hello, RemoteTensor, Request, Response } from './protocol.js';
 
 export type { RemoteTensor } from './protocol.js';
 
+/** The engine Worker's script could not be loaded (as opposed to failing while it ran). */
+class WorkerScriptError extends Error {
+  override name = 'WorkerScriptError';
+}
+
 export class RemoteEngine {
   #worker: Worker;
   #next = 1;
@@ -44,16 +49,37 @@ export class RemoteEngine {
     this.#pending.clear();
   }
 
-  /** Starts the engine Worker and loads the best build it supports. */
+  /**
+   * Starts the engine Worker and loads the best build it supports. The Worker
+   * script is engine-worker.js beside this module (bundlers that follow
+   * `new Worker(new URL(…, import.meta.url))`, as Vite does, emit it); when it
+   * does not load and `wasmPaths` points into a copy of the package's `dist/`
+   * (`<copy>/wasm/`), the copy's `browser/engine-worker.js` is used instead.
+   */
   static async create(options: InitOptions = {}): Promise<RemoteEngine> {
-    const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'sinew-engine' });
+    // wasmPaths is resolved against the page (the Worker's own URL is elsewhere), and sent as a string (URLs do not clone).
+    const wasmPaths = options.wasmPaths === undefined ? undefined : new URL(String(options.wasmPaths), location.href).href;
+    const hello: Hello = { init: { ...options, ...(wasmPaths ? { wasmPaths } : {}) } };
+    const bundled = `engine-worker.js beside ${import.meta.url}`;
+    try {
+      return await RemoteEngine.#start(new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'sinew-engine' }), hello, bundled);
+    } catch (e) {
+      if (!(e instanceof WorkerScriptError) || wasmPaths === undefined) throw e;
+      const copy = new URL('../browser/engine-worker.js', wasmPaths.replace(/\/?$/, '/')).href;
+      return RemoteEngine.#start(new Worker(copy, { type: 'module', name: 'sinew-engine' }), hello, `${copy} (after ${bundled} did not load)`);
+    }
+  }
+
+  static async #start(worker: Worker, hello: Hello, script: string): Promise<RemoteEngine> {
     const info = await new Promise<BackendInfo>((resolve, reject) => {
       worker.onmessage = (ev: MessageEvent<Response>) =>
         ev.data.ok ? resolve(ev.data.value as BackendInfo) : reject(typedError(ev.data.error));
-      worker.onerror = (ev) => reject(new Error(`sinew engine worker failed to start: ${ev.message || 'unknown error'}`));
-      // wasmPaths is resolved against the page (the Worker's own URL is elsewhere), and sent as a string (URLs do not clone).
-      const wasmPaths = options.wasmPaths === undefined ? undefined : new URL(String(options.wasmPaths), location.href).href;
-      worker.postMessage({ init: { ...options, ...(wasmPaths ? { wasmPaths } : {}) } } satisfies Hello);
+      worker.onerror = (ev) => {
+        ev.preventDefault?.();
+        // A script that did not load gives an event without a message.
+        reject(ev.message ? new Error(`sinew engine worker failed to start: ${ev.message}`) : new WorkerScriptError(`sinew engine worker failed to start: the script ${script} did not load; with a bundler that does not emit it (esbuild), copy sinew-nn's dist/ beside your page and pass createEngine({ wasmPaths: '<that copy>/wasm/' })`));
+      };
+      worker.postMessage(hello);
     }).catch((e: unknown) => {
       worker.terminate();
       throw e;

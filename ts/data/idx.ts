@@ -19,6 +19,7 @@
  */
 import { environment } from '../engine/detect.js';
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
+import * as node from '../engine/node.js';
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -160,7 +161,7 @@ export function encodeIdx(shape: readonly number[], data: IdxData): Uint8Array {
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   if (!isGzip(bytes)) throw new InvalidArgumentError('gunzip: not gzip data (it does not start with 0x1f 0x8b)');
   if (environment() === 'node') {
-    const zlib = await import('node:zlib');
+    const zlib = await node.zlib();
     try {
       const out = zlib.gunzipSync(bytes);
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
@@ -201,8 +202,8 @@ export async function readBytes(source: string | URL): Promise<Uint8Array> {
   const str = String(source);
   const isHttp = /^https?:/i.test(str);
   if (environment() === 'node' && !isHttp) {
-    const fs = await import('node:fs/promises');
-    const path = /^file:/i.test(str) ? (await import('node:url')).fileURLToPath(str) : str;
+    const fs = await node.fs();
+    const path = /^file:/i.test(str) ? (await node.url()).fileURLToPath(str) : str;
     try {
       const buf = await fs.readFile(path);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

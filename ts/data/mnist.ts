@@ -16,6 +16,7 @@ import { environment } from '../engine/detect.js';
 import { InvalidArgumentError } from '../errors.js';
 import { loadIdx, type IdxTensor } from './idx.js';
 import { mulberry32 } from './split.js';
+import * as node from '../engine/node.js';
 
 /** Images as rows of 784 floats in [0, 1] (row-major 28×28), and their labels. */
 export interface LabeledImages {
@@ -81,9 +82,9 @@ async function loadOne(dir: string | URL, base: string, name: string, hint?: str
   const dirStr = String(dir);
   const isUrl = dir instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(dirStr) && !/^[a-z]:[\\/]/i.test(dirStr);
   if (environment() === 'node' && !(isUrl && /^https?:/i.test(dirStr))) {
-    const path = await import('node:path');
-    const fs = await import('node:fs/promises');
-    const local = /^file:/i.test(dirStr) ? (await import('node:url')).fileURLToPath(dirStr) : dirStr;
+    const path = await node.path();
+    const fs = await node.fs();
+    const local = /^file:/i.test(dirStr) ? (await node.url()).fileURLToPath(dirStr) : dirStr;
     const candidates = [path.join(local, base + '.gz'), path.join(local, base)];
     for (const file of candidates) {
       try {

@@ -142,9 +142,9 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
     const { build, threads, reason } = await choose(options);
     const [glue, module] = await Promise.all([importGlue(build), compileBuild(build, options.wasmPaths)]);
     await glue.default({ module_or_path: module });
-    if (isThreadsBuild(build)) await startPool(glue, build, threads);
+    const pool: { failure?: string } = isThreadsBuild(build) ? await startPool(glue, build, threads) : {};
     const version = (JSON.parse(glue.build_info()) as { version: string }).version;
-    active = { glue, build, reason, version, crashed: null };
+    active = { glue, build, reason: pool.failure ? `${reason}; ${pool.failure}` : reason, version, crashed: null };
     return backendInfo();
   })();
   starting.catch(() => {

@@ -1,4 +1,5 @@
 /** What the host can run. Pure checks, no side effects. */
+import * as node from './node.js';
 
 export type Environment = 'node' | 'browser-main' | 'browser-worker';
 
@@ -52,7 +53,7 @@ export function sharedMemorySupported(): boolean {
 /** Logical cores of the host (at least 1). */
 export async function hardwareThreads(): Promise<number> {
   if (environment() === 'node') {
-    const os = await import('node:os');
+    const os = await node.os();
     return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   }
   return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);

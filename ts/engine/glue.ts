@@ -5,6 +5,7 @@
 import type * as ThreadsGlue from '../wasm/threads/sinew_wasm.js';
 import type { BuildName } from './builds.js';
 import { environment } from './detect.js';
+import * as node from './node.js';
 
 /** The threads glue is a superset of the others (it adds the pool functions). */
 export type Glue = typeof ThreadsGlue;
@@ -59,7 +60,7 @@ export async function compileBuild(build: BuildName, wasmPaths?: string | URL): 
   const fail = (why: string) => new Error(`loading the '${build}' build from ${String(where)}: ${why}` + (wasmPaths === undefined ? '' : ' (check the wasmPaths option)'));
   const failed = (e: Error) => Promise.reject(fail(e.message));
   if (environment() === 'node') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await node.fs();
     return WebAssembly.compile(await readFile(where).catch(failed)).catch(failed);
   }
   const res = await fetch(where).catch(failed);

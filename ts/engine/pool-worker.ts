@@ -5,6 +5,7 @@
 import { environment } from './detect.js';
 import { importGlue } from './glue.js';
 import type { PoolWorkerInit, PoolWorkerMessage } from './pool.js';
+import * as node from './node.js';
 
 async function run(init: PoolWorkerInit, post: (m: PoolWorkerMessage) => void): Promise<void> {
   try {
@@ -17,9 +18,10 @@ async function run(init: PoolWorkerInit, post: (m: PoolWorkerMessage) => void): 
   }
 }
 
+// No top-level await: bundlers build workers as classic scripts (Vite's
+// default worker format is iife), where it is a syntax error.
 if (environment() === 'node') {
-  const { workerData, parentPort } = await import('node:worker_threads');
-  void run(workerData as PoolWorkerInit, (m) => parentPort!.postMessage(m));
+  void node.workerThreads().then(({ workerData, parentPort }) => run(workerData as PoolWorkerInit, (m) => parentPort!.postMessage(m)));
 } else {
   const scope = globalThis as unknown as {
     onmessage: ((ev: MessageEvent<PoolWorkerInit>) => void) | null;

@@ -9,6 +9,7 @@ import { UnsupportedError } from '../errors.js';
 import { environment } from './detect.js';
 import type { BuildName } from './builds.js';
 import type { Glue } from './glue.js';
+import * as node from './node.js';
 
 export interface PoolWorkerInit {
   build: BuildName;
@@ -27,7 +28,7 @@ export type PoolWorkerMessage = { type: 'ready' } | { type: 'error'; message: st
 const NODE_POOL_WORKER = './pool-worker.js';
 
 async function startNodeWorker(init: PoolWorkerInit): Promise<void> {
-  const { Worker: NodeWorker } = await import('node:worker_threads');
+  const { Worker: NodeWorker } = await node.workerThreads();
   // Pool workers start with no Node options: they only load plain ESM, V8
   // flags (e.g. --experimental-wasm-*) are process-wide anyway, and inheriting
   // the parent's would fail on per-process options (--expose-gc, --input-type).
@@ -50,18 +51,35 @@ async function startWebWorker(init: PoolWorkerInit, index: number): Promise<void
   await new Promise<void>((resolve, reject) => {
     w.onmessage = (ev: MessageEvent<PoolWorkerMessage>) =>
       ev.data.type === 'ready' ? resolve() : reject(new UnsupportedError(`thread pool worker failed: ${ev.data.message}`));
-    w.onerror = (ev) => reject(new UnsupportedError(`thread pool worker failed: ${ev.message || 'could not start'}`));
+    w.onerror = (ev) => {
+      ev.preventDefault?.();
+      // The URL a bundler rewrote is not readable here: name the module it is relative to.
+      reject(new UnsupportedError(`thread pool worker (pool-worker.js beside ${import.meta.url}) failed: ${ev.message || 'the script did not load'}`));
+    };
     w.postMessage(init);
   });
 }
 
-export async function startPool(glue: Glue, build: BuildName, threads: number): Promise<void> {
+/**
+ * Starts the pool and returns its size: `threads`, or fewer when workers
+ * could not start (a bundler that did not emit pool-worker.js, a blocked
+ * script URL). The engine then runs on the threads it has (one at least),
+ * with a warning naming why, rather than failing to load.
+ */
+export async function startPool(glue: Glue, build: BuildName, threads: number): Promise<{ size: number; failure?: string }> {
   const init: PoolWorkerInit = {
     build,
     module: glue.wasm_module() as WebAssembly.Module,
     memory: glue.wasm_memory() as WebAssembly.Memory,
   };
   const start = environment() === 'node' ? startNodeWorker : startWebWorker;
-  await Promise.all(Array.from({ length: threads - 1 }, (_, i) => start(init, i)));
-  glue.pool_init(threads);
+  const started = await Promise.allSettled(Array.from({ length: threads - 1 }, (_, i) => start(init, i)));
+  const size = 1 + started.filter((r) => r.status === 'fulfilled').length;
+  // The pool takes the workers that did start (each waits in its loop for it).
+  glue.pool_init(size);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return { size };
+  const failure = `${threads - size} of ${threads - 1} pool workers did not start (${(failed.reason as Error)?.message ?? String(failed.reason)}): running on ${size} thread(s)`;
+  console.warn(`sinew: ${failure}`);
+  return { size, failure };
 }

@@ -22,6 +22,7 @@ import { environment } from '../engine/detect.js';
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import { weightByteLength, type WeightsManifestConfig, type WeightsManifestEntry } from './weights.js';
 import { saveAtomically, serialised, type SaveFs } from './atomic-save.js';
+import * as node from '../engine/node.js';
 
 /** Keras-style training configuration, as TF.js stores it. */
 export interface TrainingConfig {
@@ -297,8 +298,8 @@ export function fileSystem(path: string | URL, options: FileSystemOptions = {}):
   const raw = String(path);
   if (environment() !== 'node') throw new UnsupportedError(`file system handler: ${raw}: only available in Node; in browsers use indexeddb://, downloads:// or http(s)://`);
   const where = async () => {
-    const p = await import('node:path');
-    const url = await import('node:url');
+    const p = await node.path();
+    const url = await node.url();
     const local = raw.startsWith(FILE_SCHEME) ? decodeFileUrl(raw, url.fileURLToPath) : raw;
     if (/\.json$/i.test(local)) {
       const dir = p.dirname(local);
@@ -310,15 +311,15 @@ export function fileSystem(path: string | URL, options: FileSystemOptions = {}):
   return {
     async save(artifacts) {
       validateArtifacts(artifacts, `save to ${raw}`);
-      const fs = options.fs ?? ((await import('node:fs/promises')) as unknown as SaveFs);
+      const fs = options.fs ?? ((await node.fs()) as unknown as SaveFs);
       const target = await where();
-      const { resolve } = await import('node:path');
+      const { resolve } = await node.path();
       const weights = new Uint8Array(artifacts.weightData);
       await serialised(resolve(target.json), () => saveAtomically(fs, target, weights, (name) => JSON.stringify(toModelJson(artifacts, [name]))));
       return { modelArtifactsInfo: artifactsInfo(artifacts) };
     },
     async load() {
-      const fs = await import('node:fs/promises');
+      const fs = await node.fs();
       const { dir, json: jsonPath, join } = await where();
       const readFile = async (file: string, what: string) => {
         try {

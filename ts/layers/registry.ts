@@ -4,7 +4,7 @@
  *
  * The built-in classes are part of the table's initial value rather than
  * registered by a statement run on import: the package declares
- * `"sideEffects": false`, so a bundler may drop a module imported only for
+ *  no side effects beyond the entry and the tensor methods (`"sideEffects"`), so a bundler may drop a module imported only for
  * its side effects (an inference-only app that loads a model and never names
  * a layer factory would then find no layer classes at all).
  */

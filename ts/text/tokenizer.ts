@@ -10,6 +10,7 @@
  *     await tok.save('./model');            // vocabulary.json next to model.json
  */
 import { InvalidArgumentError } from '../errors.js';
+import * as node from '../engine/node.js';
 
 export interface TokenizerArgs {
   /** Keep the `numWords − 1` most frequent tokens (ids 1 .. numWords−1); all when omitted. */
@@ -149,8 +150,8 @@ export class Tokenizer {
 
   /** Writes `vocabulary.json` into directory `dir` (Node), e.g. the model's directory. */
   async save(dir: string): Promise<string> {
-    const { mkdir, writeFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
+    const { mkdir, writeFile } = await node.fs();
+    const { join } = await node.path();
     await mkdir(dir, { recursive: true });
     const path = join(dir, VOCABULARY_FILE);
     await writeFile(path, JSON.stringify(this.toJSON()));
@@ -159,8 +160,8 @@ export class Tokenizer {
 
   /** Reads `vocabulary.json` from directory `dir` (Node). */
   static async load(dir: string): Promise<Tokenizer> {
-    const { readFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
+    const { readFile } = await node.fs();
+    const { join } = await node.path();
     const path = join(dir, VOCABULARY_FILE);
     let text: string;
     try {
