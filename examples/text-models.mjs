@@ -32,17 +32,28 @@ export function encodeNames(sinew, tokenizer, names) {
   return sinew.text.padSequences(tokenizer.textsToSequences(names), { maxLen: NAME_LEN, padding: 'post', truncating: 'post' });
 }
 
-/** Embedding 16 (id 0 masked) → GRU 64 → Dense(1, sigmoid): P(female). */
+/**
+ * Embedding 16 (id 0 masked) → bidirectional GRU 32 (both final states) →
+ * dropout 0.3 → Dense(1, sigmoid): P(female). (A one-way GRU 64, or a
+ * constant learning rate, stays at 85–87 % held-out accuracy.)
+ */
 export function buildNameModel(sinew, vocabularySize, seed = 1) {
   const { layers, initializers } = sinew;
   return sinew.sequential({
     name: 'sinew-name-gender',
     layers: [
       layers.embedding({ inputDim: vocabularySize, outputDim: 16, inputLength: NAME_LEN, maskZero: true, embeddingsInitializer: initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) }),
-      layers.gru({ units: 64, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }),
-      layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 3) }),
+      layers.bidirectional({ layer: layers.gru({ units: 32, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }) }),
+      layers.dropout({ rate: 0.3, seed: seed + 3 }),
+      layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 4) }),
     ],
   });
+}
+
+/** Adam with a cosine decay from `learningRate` to 0 over the whole run (the last epochs settle). */
+export function decayingAdam(sinew, learningRate, epochs, samples, batchSize) {
+  const decaySteps = epochs * Math.ceil(samples / batchSize);
+  return new sinew.optimizers.Adam({ learningRate: sinew.optimizers.cosineDecay({ initialLearningRate: learningRate, decaySteps }) });
 }
 
 // --- the character-level name generator ---------------------------------------

@@ -75,10 +75,10 @@ test('per-step softmax outputs [n, steps, classes]: sparse labels [n, steps] and
   model.dispose();
 });
 
-test.serial('names → gender, character GRU (test mode: 3 epochs) reaches ≥ 78 % on the 1,601 held-out names (majority class: 56.5 %)', async (t) => {
+test.serial('names → gender, character GRU (test mode: 3 epochs) reaches ≥ 82 % on the 1,601 held-out names (majority class: 56.5 %)', async (t) => {
   const r = await trainNameGender({ epochs: 3, verbose: 0 });
   t.log(`held-out accuracy per epoch: ${r.testAcc.map((a) => (100 * a).toFixed(2)).join(', ')} %; ${Math.round(r.samplesPerSec)} samples/s (${threads()})`);
-  t.true(r.testAcc.at(-1) >= 0.78);
+  t.true(r.testAcc.at(-1) >= 0.82);
   const [liam, olivia] = predictNames(r.model, r.tokenizer, ['Liam', 'Olivia']);
   t.true(liam < 0.5 && olivia > 0.5, `P(female): Liam ${liam}, Olivia ${olivia}`);
   r.dispose();
