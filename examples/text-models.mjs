@@ -33,9 +33,9 @@ export function encodeNames(sinew, tokenizer, names) {
 }
 
 /**
- * Embedding 16 (id 0 masked) → bidirectional GRU 32 (both final states) →
- * dropout 0.3 → Dense(1, sigmoid): P(female). (A one-way GRU 64, or a
- * constant learning rate, stays at 85–87 % held-out accuracy.)
+ * Embedding 16 (id 0 masked) → bidirectional GRU 64 (both final states) →
+ * dropout 0.5 → Dense(1, sigmoid): P(female). (A one-way GRU 64 stays at
+ * 85 % held-out accuracy; a bidirectional GRU 32 with dropout 0.3 at 87 %.)
  */
 export function buildNameModel(sinew, vocabularySize, seed = 1) {
   const { layers, initializers } = sinew;
@@ -43,8 +43,8 @@ export function buildNameModel(sinew, vocabularySize, seed = 1) {
     name: 'sinew-name-gender',
     layers: [
       layers.embedding({ inputDim: vocabularySize, outputDim: 16, inputLength: NAME_LEN, maskZero: true, embeddingsInitializer: initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) }),
-      layers.bidirectional({ layer: layers.gru({ units: 32, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }) }),
-      layers.dropout({ rate: 0.3, seed: seed + 3 }),
+      layers.bidirectional({ layer: layers.gru({ units: 64, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }) }),
+      layers.dropout({ rate: 0.5, seed: seed + 3 }),
       layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 4) }),
     ],
   });
