@@ -124,6 +124,11 @@ if (peakBuild) {
   const glue = await import(`../dist/wasm/${peakBuild}/sinew_wasm.js`);
   const iters = 20_000_000;
   result.peakGflops = (await measure(() => glue.bench_simd_peak(iters), { budgetMs })).map((ms) => glue.bench_simd_peak_flops(iters) / (ms * 1e6));
+  // GEMM's micro-kernel alone on L1-resident panels: what the blocked GEMM
+  // could reach without packing and cache misses (the profile between the
+  // register-only peak and a whole product).
+  const tiles = 20_000;
+  result.l1KernelGflops = (await measure(() => glue.bench_gemm_l1_kernel(tiles), { budgetMs })).map((ms) => glue.bench_gemm_l1_kernel_flops(tiles) / (ms * 1e6));
 }
 console.log(JSON.stringify(result));
 process.exit(0); // the Sinew thread pool keeps handles open

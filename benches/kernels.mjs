@@ -56,6 +56,7 @@ for (let r = 0; r < rounds; r++) {
     for (const kind of ['gemm', 'conv'])
       for (const [label, v] of Object.entries(res[kind])) acc[kind][label] = Array.isArray(v) ? [...(acc[kind][label] ?? []), ...v] : v;
     if (res.peakGflops) acc.peakGflops.push(...res.peakGflops);
+    if (res.l1KernelGflops) (acc.l1KernelGflops ??= []).push(...res.l1KernelGflops);
   }
 }
 
@@ -93,6 +94,10 @@ for (const id of present) {
 if (present.includes('tfjs-wasm')) console.log('  † TF.js-wasm 4.22 runs transposed products (transposeA/transposeB) as a scalar loop, not XNNPACK: its slow path, shown as measured.');
 if (peak) console.log(`\nregister-only WASM SIMD128 mul+add peak (Sinew×1): ${fmtSpread(peak)} GFLOPS`);
 if (fmaPeak) console.log(`register-only WASM relaxed-SIMD FMA peak (Sinew-relaxed×1): ${fmtSpread(fmaPeak)} GFLOPS`);
+for (const [id, p] of [['sinew-1t', peak], ['sinew-relaxed-1t', fmaPeak]]) {
+  const l1 = summarize(raw[id]?.l1KernelGflops);
+  if (l1 && p) console.log(`GEMM micro-kernel alone, L1-resident panels (${who(id)}): ${fmtSpread(l1)} GFLOPS, ${((100 * l1.median) / p.median).toFixed(0)}% of that build's peak`);
+}
 for (const c of CONVS) {
   const errs = present.filter((id) => raw[id].conv[c.label]?.error).map((id) => `${id}: ${raw[id].conv[c.label].error}`);
   for (const e of new Set(errs)) console.log(`${c.label}: ${e}`);

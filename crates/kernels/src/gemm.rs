@@ -11,15 +11,28 @@
 //! - `blocked`: cache blocking (NC columns × KC depth × MC rows) over packed
 //!   panels (`pack`), each 5×8 (relaxed SIMD: 6×8) tile of C computed by
 //!   `kernel`.
+//! - `narrow`: when C has few columns (the classifier layer, N = 10), the same
+//!   blocked path computes Cᵀ = op(B)ᵀ·op(A)ᵀ, so the wide side of C runs
+//!   along the kernel's 8-wide vectors, and stores the tiles transposed.
 //! - this file: dispatch, the optional fused epilogue and the thread split.
 //!
 //! Single-thread SIMD128 in V8 (Node 20, Zen 4): ~42-44 GFLOPS from 256² up
 //! and on the MLP training shapes, ~85-89 % of a register-only mul+add loop.
 //! The relaxed-SIMD builds (fused multiply-add, 6×8 tiles): ~48-52 GFLOPS,
 //! ~85 % of the FMA loop.
+//! On an Intel Xeon (KVM, 2026-12, CPU time on a loaded machine) the same
+//! code runs 512² at 60-73 % of the peak loop. The micro-kernel alone on
+//! L1-resident panels (`l1_kernel`, printed by `npm run bench:kernels`)
+//! reaches 87-100 %, and 78 % when its B panels come from L2 (512 KB block):
+//! the loss is data movement (B streamed from L2, packing, tile
+//! hand-over), not the inner loop's instruction count (35 instructions per
+//! 10 mul+adds vs the peak loop's 28 per 12, no spills). Swapping the two
+//! innermost loops (B panel in L1, pre-broadcast A streamed) measured worse
+//! (62 vs 73 %).
 
 mod blocked;
 mod kernel;
+mod narrow;
 mod pack;
 mod small;
 
@@ -72,6 +85,11 @@ pub enum Activation {
 /// job to a spinning pool worker costs ~1 µs (tens of µs if it has parked),
 /// and each task repacks its share of A or B; 2e6 flops is ~50 µs
 /// single-threaded at ~40 GFLOPS, so the split pays from about here.
+/// Measured (benches/results/matmul-threads-2026-12-01.txt, idle machine):
+/// 64² (0.5 MFLOP, one thread by this rule) 1.00×, 128² (4.2 MFLOP) 1.37×
+/// (0.65–1.85), 256² 1.92×: the crossover lies between 0.5 and 4 MFLOP.
+/// `node benches/thresholds.mjs` samples 0.5–8 MFLOP to place it closer (its
+/// run on 2026-12-02 at load average 18 was noise: 0.03–2.4×).
 pub const PAR_MIN_FLOPS: usize = 2_000_000;
 /// Tasks per thread of a parallel product: more than one, so that a worker
 /// arriving late (woken from a park, or descheduled on a busy machine) still
@@ -123,12 +141,34 @@ pub fn gemm_bias_act(
         return;
     }
     let threads = par::threads();
-    if threads > 1 && g.flops() >= PAR_MIN_FLOPS {
+    let threads = if g.flops() >= PAR_MIN_FLOPS { threads } else { 1 };
+    if narrow::prefer(g) {
+        narrow::gemm(g, a, b, c, ep, tasks(g, threads));
+    } else if threads > 1 {
         parallel(g, a, b, c, ep, threads);
     } else {
         let mut rows: Vec<&mut [f32]> = c.chunks_mut(n).collect();
-        blocked::gemm(g, a, b, 0..m, 0..n, &mut rows, ep);
+        blocked::gemm(g, a, b, 0..m, 0..n, &mut rows, ep, Store::Direct);
     }
+}
+
+/// How many independent blocks a product is split into on `threads` threads
+/// (1: run on the calling thread).
+fn tasks(g: &Gemm, threads: usize) -> usize {
+    if threads <= 1 {
+        return 1;
+    }
+    (threads * TASKS_PER_THREAD).min(g.flops() / MIN_TASK_FLOPS).max(threads)
+}
+
+/// How the blocked path writes a finished tile.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Store {
+    /// Tile `(i, j)` is `C[i][j]`.
+    Direct,
+    /// The blocked path computes Cᵀ: tile `(i, j)` is `C[j][i]`, and the bias
+    /// is indexed by the tile row (see `narrow`).
+    Transposed,
 }
 
 /// Splits C into independent blocks (a few per thread, see
@@ -140,14 +180,14 @@ pub fn gemm_bias_act(
 /// arithmetic as single-threaded: results are identical for any split.
 fn parallel(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, threads: usize) {
     let (m, n) = (g.m, g.n);
-    let tasks = (threads * TASKS_PER_THREAD).min(g.flops() / MIN_TASK_FLOPS).max(threads);
+    let tasks = tasks(g, threads);
     if n <= m {
         let chunk = round_up(m.div_ceil(tasks), kernel::MR);
         par::chunks_mut(c, chunk * n, |t, block| {
             let r0 = t * chunk;
             let mut rows: Vec<&mut [f32]> = block.chunks_mut(n).collect();
             let r1 = r0 + rows.len();
-            blocked::gemm(g, a, b, r0..r1, 0..n, &mut rows, ep);
+            blocked::gemm(g, a, b, r0..r1, 0..n, &mut rows, ep, Store::Direct);
         });
     } else {
         let chunk = round_up(n.div_ceil(tasks), kernel::NR);
@@ -166,7 +206,7 @@ fn parallel(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, threads
         par::for_each(parts, |t, mut rows| {
             let j0 = t * chunk;
             let j1 = (j0 + chunk).min(n);
-            blocked::gemm(g, a, b, 0..m, j0..j1, &mut rows, ep.cols(j0..j1));
+            blocked::gemm(g, a, b, 0..m, j0..j1, &mut rows, ep.cols(j0..j1), Store::Direct);
         });
     }
 }
@@ -213,6 +253,18 @@ impl<'a> Epilogue<'a> {
             }
         }
     }
+}
+
+/// Benchmark hook: `reps` micro-kernel tiles on L1-resident packed panels of
+/// depth `blocked::KC` (see `kernel::l1_resident`); returns a result-dependent
+/// value. [`l1_kernel_flops`] gives the flops done.
+pub fn l1_kernel(reps: u32) -> f32 {
+    kernel::l1_resident(reps, blocked::KC)
+}
+
+/// Flops done by [`l1_kernel`]`(reps)`.
+pub fn l1_kernel_flops(reps: u32) -> f64 {
+    reps as f64 * (2 * kernel::MR * kernel::NR * blocked::KC) as f64
 }
 
 /// Reference triple loop, used by tests.

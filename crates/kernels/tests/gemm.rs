@@ -119,6 +119,69 @@ fn fused_bias_relu_matches_separate_pass() {
     }
 }
 
+/// `act(naive + bias)`, the reference for the fused epilogue.
+fn reference_bias_act(g: &Gemm, a: &[f32], b: &[f32], c0: &[f32], bias: &[f32], act: Activation) -> Vec<f32> {
+    let mut want = c0.to_vec();
+    naive(g, a, b, &mut want);
+    for row in want.chunks_mut(g.n) {
+        for (x, bj) in row.iter_mut().zip(bias) {
+            *x += bj;
+            if act == Activation::Relu && *x < 0.0 {
+                *x = 0.0;
+            }
+        }
+    }
+    want
+}
+
+#[test]
+fn narrow_outputs_every_width_layout_and_epilogue() {
+    // The transposed path (C with fewer than 16 columns, at least 16 rows):
+    // every width around the tile sizes, rows ragged against the 8-wide
+    // panels, depth from 1 to several KC blocks, with and without bias/ReLU.
+    let mut rng = Rng(0xC1A55);
+    for n in 1..=17 {
+        for &m in &[16, 23, 128, 300] {
+            for &k in &[1, 5, 256, 600] {
+                for (trans_a, trans_b, accumulate) in layouts() {
+                    let g = Gemm { m, n, k, trans_a, trans_b, accumulate };
+                    check(&mut rng, g);
+                    if k != 256 {
+                        continue;
+                    }
+                    let (a, b, c0, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(m * n), rng.vec(n));
+                    for act in [Activation::None, Activation::Relu] {
+                        let mut got = c0.clone();
+                        gemm_bias_act(&g, &a, &b, &mut got, Some(&bias), act);
+                        assert_close(&g, &got, &reference_bias_act(&g, &a, &b, &c0, &bias, act));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn narrow_outputs_same_for_any_thread_count() {
+    // Batch-1000 classifier layer and its gradients: above the parallel threshold.
+    let mut rng = Rng(1000);
+    for &(m, n, k, trans_a, trans_b) in &[(1000, 10, 128, false, false), (1003, 10, 256, true, false), (777, 13, 300, false, true)] {
+        let g = Gemm { m, n, k, trans_a, trans_b, accumulate: false };
+        assert!(2 * m * n * k >= PAR_MIN_FLOPS);
+        let (a, b, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(n));
+        let run = |threads: usize| {
+            let mut c = vec![0.0; m * n];
+            with_max_threads(threads, || gemm_bias_act(&g, &a, &b, &mut c, Some(&bias), Activation::Relu));
+            c
+        };
+        let single = run(1);
+        for threads in [2, 3, 4] {
+            assert!(single == run(threads), "{g:?}: {threads} threads differ from 1");
+        }
+        assert_close(&g, &single, &reference_bias_act(&g, &a, &b, &vec![0.0; m * n], &bias, Activation::Relu));
+    }
+}
+
 #[test]
 fn several_threads_equal_one_thread() {
     // Training shapes, all above the threshold; n > m splits columns, n <= m rows.

@@ -206,6 +206,19 @@ pub fn bench_simd_peak_flops(iters: u32) -> f64 {
     sinew_kernels::peak::simd_mul_add_flops(iters)
 }
 
+/// Runs GEMM's micro-kernel on L1-resident packed panels (see
+/// `kernels::gemm::l1_kernel`); JS times it against `bench_simd_peak`.
+#[wasm_bindgen]
+pub fn bench_gemm_l1_kernel(reps: u32) -> f32 {
+    sinew_kernels::gemm::l1_kernel(reps)
+}
+
+/// Flops done by `bench_gemm_l1_kernel(reps)`.
+#[wasm_bindgen]
+pub fn bench_gemm_l1_kernel_flops(reps: u32) -> f64 {
+    sinew_kernels::gemm::l1_kernel_flops(reps)
+}
+
 /// A copy of a tensor (same shape, dtype and values), e.g. a Variable's initial value.
 #[wasm_bindgen]
 pub fn tensor_clone(id: TensorId) -> Result<TensorId, JsError> {

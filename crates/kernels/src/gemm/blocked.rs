@@ -14,7 +14,7 @@
 
 use super::kernel::{self, TileOut, A_STEP, MR, NR};
 use super::pack::{pack_a, pack_b};
-use super::{Epilogue, Gemm};
+use super::{Epilogue, Gemm, Store};
 use core::ops::Range;
 use std::cell::RefCell;
 
@@ -54,8 +54,13 @@ fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     &mut buf[start..start + len]
 }
 
-/// Computes rows `rows` × columns `cols` of C. `c[i]` is the part of C row
-/// `rows.start + i` covering `cols`; `ep` is restricted to `cols` too.
+/// Computes rows `rows` × columns `cols` of C. With `Store::Direct`, `c[i]`
+/// is the part of C row `rows.start + i` covering `cols`, and `ep` is
+/// restricted to `cols` too. With `Store::Transposed` the product computed is
+/// the transpose of the caller's C: `c[j]` is the caller's row
+/// `cols.start + j` (all of it), `rows` must start at 0 and `ep` is indexed by
+/// `rows` (see `narrow`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn gemm(
     g: &Gemm,
     a: &[f32],
@@ -64,6 +69,7 @@ pub(super) fn gemm(
     cols: Range<usize>,
     c: &mut [&mut [f32]],
     ep: Epilogue,
+    store: Store,
 ) {
     // Reuse this thread's buffers; fall back to fresh ones if they are
     // unavailable (re-entrancy, thread teardown) rather than panic.
@@ -71,14 +77,14 @@ pub(super) fn gemm(
         .try_with(|cell| {
             let mut bufs = cell.try_borrow_mut().ok()?;
             let (abuf, bbuf) = &mut *bufs;
-            gemm_with(g, a, b, rows.clone(), cols.clone(), c, ep, abuf, bbuf);
+            gemm_with(g, a, b, rows.clone(), cols.clone(), c, ep, store, abuf, bbuf);
             Some(())
         })
         .ok()
         .flatten()
         .is_some();
     if !reused {
-        gemm_with(g, a, b, rows, cols, c, ep, &mut Vec::new(), &mut Vec::new());
+        gemm_with(g, a, b, rows, cols, c, ep, store, &mut Vec::new(), &mut Vec::new());
     }
 }
 
@@ -91,6 +97,7 @@ fn gemm_with(
     cols: Range<usize>,
     c: &mut [&mut [f32]],
     ep: Epilogue,
+    store: Store,
     abuf: &mut Vec<f32>,
     bbuf: &mut Vec<f32>,
 ) {
@@ -130,6 +137,7 @@ fn gemm_with(
                                 nr: NR.min(nc - jp * NR),
                                 load_c: g.accumulate || !first,
                                 ep: if last { ep } else { None },
+                                transposed: store == Store::Transposed,
                             },
                         );
                     }

@@ -53,6 +53,9 @@ pub(super) struct TileOut<'c, 'r, 'e> {
     pub load_c: bool,
     /// Fused epilogue, present only on the last depth block.
     pub ep: Option<Epilogue<'e>>,
+    /// The tile belongs to Cᵀ: element `(i, j)` goes to row `c0 + j`,
+    /// column `r0 + i`, and the epilogue's bias is indexed by `r0 + i`.
+    pub transposed: bool,
 }
 
 /// Computes one tile over the whole packed depth and writes it out.
@@ -98,8 +101,21 @@ fn multiply(pa: &[f32], pb: &[f32]) -> Acc {
 
 #[inline(always)]
 fn store(acc: Acc, out: TileOut) {
-    let TileOut { c, r0, c0, mr, nr, load_c, ep } = out;
-    if mr == MR && nr == NR {
+    let TileOut { c, r0, c0, mr, nr, load_c, ep, transposed } = out;
+    if transposed {
+        // Scalar scatter: a few dozen stores per tile against `kc` steps of
+        // arithmetic (narrow products only, see `narrow`).
+        let tmp = spill(&acc);
+        for (j, dst) in c[c0..c0 + nr].iter_mut().enumerate() {
+            for (i, (d, t)) in dst[r0..r0 + mr].iter_mut().zip(&tmp).enumerate() {
+                let x = if load_c { *d + t[j] } else { t[j] };
+                *d = match ep {
+                    Some(ep) => ep.scalar(x, r0 + i),
+                    None => x,
+                };
+            }
+        }
+    } else if mr == MR && nr == NR {
         for (i, row) in acc.iter().enumerate() {
             let dst = &mut c[r0 + i][c0..c0 + NR];
             for (v, &x) in row.iter().enumerate() {
@@ -120,12 +136,7 @@ fn store(acc: Acc, out: TileOut) {
             }
         }
     } else {
-        let mut tmp = [[0.0f32; NR]; MR];
-        for (t, row) in tmp.iter_mut().zip(&acc) {
-            for (v, x) in row.iter().enumerate() {
-                x.store(&mut t[v * 4..v * 4 + 4]);
-            }
-        }
+        let tmp = spill(&acc);
         for (i, t) in tmp.iter().enumerate().take(mr) {
             let dst = &mut c[r0 + i][c0..c0 + nr];
             for (j, (d, &x)) in dst.iter_mut().zip(t).enumerate() {
@@ -136,5 +147,52 @@ fn store(acc: Acc, out: TileOut) {
                 };
             }
         }
+    }
+}
+
+/// The accumulators as plain values, for the element-wise (ragged or
+/// transposed) stores.
+#[inline(always)]
+fn spill(acc: &Acc) -> [[f32; NR]; MR] {
+    let mut tmp = [[0.0f32; NR]; MR];
+    for (t, row) in tmp.iter_mut().zip(acc) {
+        for (v, x) in row.iter().enumerate() {
+            x.store(&mut t[v * 4..v * 4 + 4]);
+        }
+    }
+    tmp
+}
+
+/// Runs the micro-kernel `reps` times on one packed A panel and one packed B
+/// panel of depth `kc`, both resident in L1 (no packing, no cache misses, a
+/// store per tile): the ceiling of the blocked GEMM, between the
+/// register-only loop of `peak` and a whole product. Returns a value that
+/// depends on the result.
+pub(super) fn l1_resident(reps: u32, kc: usize) -> f32 {
+    let pa: Vec<f32> = (0..A_STEP * kc).map(|i| 1.0 + (i % 7) as f32 * 1e-3).collect();
+    let pb: Vec<f32> = (0..NR * kc).map(|i| 1e-3 * (i % 5) as f32).collect();
+    let mut c = [[0.0f32; NR]; MR];
+    let mut sum = 0.0;
+    for _ in 0..reps {
+        let mut rows: [&mut [f32]; MR] = c.each_mut().map(|r| r.as_mut_slice());
+        let out = TileOut { c: &mut rows, r0: 0, c0: 0, mr: MR, nr: NR, load_c: false, ep: None, transposed: false };
+        tile(core::hint::black_box(&pa), &pb, out);
+        sum += c[0][0];
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn l1_resident_computes_the_tile() {
+        // c[0][0] = Σ_p a(p, row 0) · b(p, col 0), summed over the reps.
+        let kc = 37;
+        let want: f32 = (0..kc).map(|p| (1.0 + ((p * A_STEP) % 7) as f32 * 1e-3) * 1e-3 * ((p * NR) % 5) as f32).sum();
+        let got = l1_resident(3, kc);
+        assert!((got - 3.0 * want).abs() <= 1e-5 * want.abs().max(1.0), "{got} vs {}", 3.0 * want);
+        assert!(want > 0.0);
     }
 }
