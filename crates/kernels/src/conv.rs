@@ -201,14 +201,14 @@ pub fn set_direct_enabled_on_this_thread(on: bool) {
 
 /// Runs a forward-type direct correlation over its fixed task partition,
 /// tasks in parallel when `parallel` (disjoint output rows).
-fn run_direct(d: &Direct, src: &[f32], wt: &[f32], out: &mut [f32], bias: Option<&[f32]>, parallel: bool) {
+fn run_direct(d: &Direct, src: &[f32], wt: &[f32], out: &mut [f32], bias: Option<&[f32]>, relu: bool, parallel: bool) {
     let tasks = d.tasks(usize::MAX);
     let parts = split_lens(out, tasks.iter().map(|r| r.len() * d.ow * d.no));
     if parallel && tasks.len() > 1 {
-        par::for_each(tasks.into_iter().zip(parts).collect(), |_, (rows, o)| d.run(src, wt, rows, o, bias));
+        par::for_each(tasks.into_iter().zip(parts).collect(), |_, (rows, o)| d.run(src, wt, rows, o, bias, relu));
     } else {
         for (rows, o) in tasks.into_iter().zip(parts) {
-            d.run(src, wt, rows, o, bias);
+            d.run(src, wt, rows, o, bias, relu);
         }
     }
 }
@@ -567,6 +567,13 @@ fn split_lens(mut s: &mut [f32], lens: impl Iterator<Item = usize>) -> Vec<&mut 
 /// `y = conv2d(x, w) (+ bias)`. `bias`, if given, has `Cout` values.
 /// Panics if a slice length does not match `p`.
 pub fn conv2d_forward(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Option<&[f32]>) {
+    conv2d_forward_act(p, x, w, y, bias, Activation::None);
+}
+
+/// `y = act(conv2d(x, w) (+ bias))`: the activation is applied as each tile
+/// is stored (direct and GEMM paths alike), so a conv+ReLU layer writes its
+/// output once instead of writing it and then rewriting it in a second pass.
+pub fn conv2d_forward_act(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Option<&[f32]>, act: Activation) {
     const WHAT: &str = "conv2d_forward";
     p.check(WHAT, "x", x.len(), p.x_len());
     p.check(WHAT, "w", w.len(), p.w_len());
@@ -586,18 +593,21 @@ pub fn conv2d_forward(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Opt
                 Some(b) => row.copy_from_slice(b),
                 None => row.fill(0.0),
             }
+            if act == Activation::Relu {
+                row.iter_mut().for_each(|v| *v = crate::simd::relu(*v));
+            }
         }
         return;
     }
     if g.identity() {
         let mm = Gemm::new(g.rows(), cout, p.c_in);
-        gemm_bias_act(&mm, x, w, y, bias, Activation::None);
+        gemm_bias_act(&mm, x, w, y, bias, act);
         return;
     }
     if g.direct_ok(cout) {
         let d = g.direct_fwd();
         let wt = d.pack_weights(|k, n| w[k * cout + n]);
-        run_direct(&d, x, &wt, y, bias, g.parallel());
+        run_direct(&d, x, &wt, y, bias, act == Activation::Relu, g.parallel());
         return;
     }
     let run = |rows: Range<usize>, ys: &mut [f32], cols: &mut Vec<f32>| {
@@ -609,7 +619,7 @@ pub fn conv2d_forward(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias: Opt
         } else {
             g.im2col(x, rows.clone(), cols);
         }
-        gemm_bias_act(&mm, cols, w, ys, bias, Activation::None);
+        gemm_bias_act(&mm, cols, w, ys, bias, act);
     };
     let chunks = g.chunks();
     let parts = split_lens(y, chunks.iter().map(|r| r.len() * cout));
@@ -651,7 +661,7 @@ pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) 
             let (ky, kx) = (kh - 1 - t / kw, kw - 1 - t % kw);
             w[((ky * kw + kx) * cin + ci) * cout + co]
         });
-        run_direct(&d, dy, &wt, dx, None, g.parallel());
+        run_direct(&d, dy, &wt, dx, None, false, g.parallel());
         return;
     }
     dx.fill(0.0);

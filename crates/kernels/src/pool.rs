@@ -148,13 +148,7 @@ impl Geom {
                             }
                         }
                         None if first => best.copy_from_slice(src),
-                        None => {
-                            for (b, &s) in best.iter_mut().zip(src) {
-                                if s > *b {
-                                    *b = s;
-                                }
-                            }
-                        }
+                        None => max_into(best, src),
                     }
                     first = false;
                 }
@@ -179,6 +173,22 @@ impl Geom {
             for v in out.iter_mut() {
                 *v *= inv;
             }
+        }
+    }
+}
+
+/// `best = src > best ? src : best` element-wise (4 lanes at a time; a NaN
+/// already in `best` stays, as in the scalar loop).
+#[inline]
+fn max_into(best: &mut [f32], src: &[f32]) {
+    let mut b4 = best.chunks_exact_mut(4);
+    let mut s4 = src.chunks_exact(4);
+    for (b, x) in (&mut b4).zip(&mut s4) {
+        F32x4::load(b).pmax(F32x4::load(x)).store(b);
+    }
+    for (b, &x) in b4.into_remainder().iter_mut().zip(s4.remainder()) {
+        if x > *b {
+            *b = x;
         }
     }
 }

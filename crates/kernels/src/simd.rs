@@ -75,6 +75,13 @@ mod imp {
         pub fn relu(self) -> Self {
             F32x4(f32x4_pmax(self.0, f32x4_splat(0.0)))
         }
+        /// `self < o ? o : self` lane-wise (wasm `pmax`, one `maxps`): a NaN
+        /// already in `self` stays, a NaN in `o` is ignored, and ties keep
+        /// `self` — the scalar `if o > best { best = o }` of a running max.
+        #[inline(always)]
+        pub fn pmax(self, o: Self) -> Self {
+            F32x4(f32x4_pmax(self.0, o.0))
+        }
     }
 
     // ---- Extensions for element-wise / activation / reduction kernels. ----
@@ -252,6 +259,10 @@ mod imp {
         #[inline(always)]
         pub fn relu(self) -> Self {
             F32x4(self.0.map(super::relu))
+        }
+        #[inline(always)]
+        pub fn pmax(self, o: Self) -> Self {
+            F32x4(core::array::from_fn(|i| if self.0[i] < o.0[i] { o.0[i] } else { self.0[i] }))
         }
     }
 

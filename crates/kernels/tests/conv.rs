@@ -10,7 +10,7 @@
 
 use sinew_kernels::par::with_max_threads;
 use sinew_kernels::conv::{
-    conv2d_backward_filter, conv2d_backward_input, conv2d_forward, out_and_pad,
+    conv2d_backward_filter, conv2d_backward_input, conv2d_forward, conv2d_forward_act, out_and_pad,
     set_direct_enabled_on_this_thread, Conv2d, Padding, IM2COL_CHUNK_FLOATS,
 };
 
@@ -417,6 +417,31 @@ fn gradients_match_finite_differences() {
     }
 }
 
+/// ReLU fused into the store equals a forward pass followed by ReLU, bit for
+/// bit, on every kernel: direct Pixels (Cin = 1), One (Cout = 1), Channels
+/// (full and ragged channel chunks), 1×1 identity GEMM, and im2col + GEMM.
+#[test]
+fn fused_relu_equals_forward_then_relu() {
+    use sinew_kernels::gemm::Activation;
+    let mut rng = Rng(77);
+    let c = |n, h, w, c_in, k, c_out, s| Conv2d { n, h, w, c_in, kh: k, kw: k, c_out, stride_h: s, stride_w: s, pad: Padding::Same };
+    let shapes = [c(3, 11, 9, 1, 3, 8, 1), c(2, 7, 13, 1, 3, 6, 1), c(2, 9, 9, 2, 3, 1, 1), c(2, 9, 8, 3, 3, 12, 2), c(2, 6, 6, 5, 1, 7, 1), c(2, 8, 8, 4, 3, 40, 1)];
+    for p in &shapes {
+        let (x, w, b) = (rng.vec(p.x_len()), rng.vec(p.w_len()), rng.vec(p.c_out));
+        for direct in [true, false] {
+            set_direct_enabled_on_this_thread(direct);
+            for bias in [None, Some(b.as_slice())] {
+                let mut want = vec![0.0; p.y_len()];
+                conv2d_forward(p, &x, &w, &mut want, bias);
+                want.iter_mut().for_each(|v| *v = v.max(0.0));
+                let mut got = vec![f32::NAN; p.y_len()];
+                conv2d_forward_act(p, &x, &w, &mut got, bias, Activation::Relu);
+                assert!(got == want, "{p:?} direct {direct} bias {}", bias.is_some());
+            }
+        }
+        set_direct_enabled_on_this_thread(true);
+    }
+}
 
 fn lenet() -> [Conv2d; 2] {
     [

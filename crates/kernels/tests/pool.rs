@@ -323,3 +323,27 @@ fn two_threads_equal_one_thread() {
         assert_close("threaded avg_pool_forward", p, &two[4], &ref_avg(p, &x));
     }
 }
+
+#[test]
+fn max_pool_nan_and_signed_zero_follow_the_scan_order_rule() {
+    // The vectorised running max (no argmax) must keep the scalar rule: the
+    // first window element wins ties and stays if NaN; a later NaN is skipped.
+    let mut rng = Rng(0x5EED);
+    for c in [1, 3, 4, 8, 9] {
+        let p = Pool2d { n: 2, h: 6, w: 7, c, kh: 2, kw: 3, stride_h: 2, stride_w: 2, pad: Padding::Same };
+        let mut x = rng.vec(p.x_len());
+        for (i, v) in x.iter_mut().enumerate() {
+            match i % 7 {
+                0 => *v = f32::NAN,
+                3 => *v = -0.0,
+                5 => *v = 0.0,
+                _ => {}
+            }
+        }
+        let (want, _) = ref_max(&p, &x);
+        let mut got = vec![1.0; p.y_len()];
+        max_pool_forward(&p, &x, &mut got, None);
+        let bits = |v: &[f32]| v.iter().map(|x| if x.is_nan() { u32::MAX } else { x.to_bits() }).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want), "c = {c}");
+    }
+}

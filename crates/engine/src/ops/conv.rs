@@ -87,8 +87,14 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
         None => None,
     };
     let mut y = crate::memory::zeros(OP, p.y_len())?;
-    k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
-    sinew_kernels::activation::forward_in_place(act, &mut y);
+    // ReLU is applied as the kernel stores each tile (as `dense` does);
+    // other activations take a pass over the output.
+    if act == Activation::Relu {
+        k::conv2d_forward_act(&p, &tx.data, &tw.data, &mut y, tb, sinew_kernels::gemm::Activation::Relu);
+    } else {
+        k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
+        sinew_kernels::activation::forward_in_place(act, &mut y);
+    }
     let out = Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c_out], y);
     let inputs: &[TensorId] = match bias {
         Some(b) => &[x, w, b],

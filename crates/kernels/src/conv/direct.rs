@@ -217,23 +217,25 @@ impl Direct {
 
     /// Forward-type correlation of output rows `rows` into `out` (which holds
     /// exactly those rows, `no` values per pixel). `wt` is packed by
-    /// [`pack_weights`]; `bias` (length `no`) is added if given.
-    pub fn run(&self, src: &[f32], wt: &[f32], rows: Range<usize>, out: &mut [f32], bias: Option<&[f32]>) {
+    /// [`pack_weights`]; `bias` (length `no`) is added if given, then
+    /// `max(·, 0)` with `relu` (fused into the store: no second pass).
+    pub fn run(&self, src: &[f32], wt: &[f32], rows: Range<usize>, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
         with_scratch(|buf| {
             self.segments(rows.clone(), |b, oys, r0| {
                 let xs = self.pad_rows(src, b, &oys, buf);
                 let o = &mut out[(r0 - rows.start) * self.ow * self.no..][..oys.len() * self.ow * self.no];
                 match self.kernel() {
-                    Kernel::One => self.seg_1(xs, wt, oys.len(), o, bias),
-                    Kernel::Channels => self.seg_n(xs, wt, oys.len(), o, bias, 1),
-                    Kernel::Pixels => self.seg_n(xs, wt, oys.len(), o, bias, 4),
+                    Kernel::One => self.seg_1(xs, wt, oys.len(), o, bias, relu),
+                    Kernel::Channels => self.seg_n(xs, wt, oys.len(), o, bias, relu, 1),
+                    Kernel::Pixels => self.seg_n(xs, wt, oys.len(), o, bias, relu, 4),
                 }
             });
         });
     }
 
     /// `rep`: 4 when the packed filter is pre-broadcast (`Kernel::Pixels`).
-    fn seg_n(&self, xs: &[f32], wt: &[f32], nrows: usize, out: &mut [f32], bias: Option<&[f32]>, rep: usize) {
+    #[allow(clippy::too_many_arguments)]
+    fn seg_n(&self, xs: &[f32], wt: &[f32], nrows: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool, rep: usize) {
         let k = self.k() * rep;
         let mut wofs = 0;
         let mut c0 = 0;
@@ -242,7 +244,7 @@ impl Direct {
             let lanes = (self.no - c0).min(if rep == 4 { 4 } else { 8 });
             let nv = if lanes > 4 { 2 } else { 1 };
             let wc = &wt[wofs..wofs + k * 4 * nv];
-            let o = OutChunk { out, no: self.no, c0, lanes, bias };
+            let o = OutChunk { out, no: self.no, c0, lanes, bias, relu };
             // No compile-time unrolling of the 3-tap rows of a 3×3 Cin=1
             // filter: LLVM then hoists all 15 broadcast loads of a row ahead
             // of the mul+adds and V8 spills half the accumulators (measured:
@@ -258,9 +260,9 @@ impl Direct {
         }
     }
 
-    fn seg_1(&self, xs: &[f32], wt: &[f32], nrows: usize, out: &mut [f32], bias: Option<&[f32]>) {
+    fn seg_1(&self, xs: &[f32], wt: &[f32], nrows: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
         let f: Seg1Fn = seg_kernel_1;
-        opaque(f)(self, xs, nrows, wt, out, bias.map_or(0.0, |b| b[0]));
+        opaque(f)(self, xs, nrows, wt, out, bias.map_or(0.0, |b| b[0]), relu);
     }
 
     /// Filter gradient of output rows `rows`: `part[K×no] += Σ src·dy` over
@@ -323,7 +325,7 @@ const TASK_FLOPS: usize = 1_000_000;
 const MIN_TASKS: usize = 16;
 
 type SegFn = fn(&Direct, &[f32], usize, &[f32], OutChunk);
-type Seg1Fn = fn(&Direct, &[f32], usize, &[f32], &mut [f32], f32);
+type Seg1Fn = fn(&Direct, &[f32], usize, &[f32], &mut [f32], f32, bool);
 
 /// Hides a kernel's address so it is called indirectly (once per segment and
 /// filter chunk, i.e. per image: negligible). Why: `wasm-opt -O3` inlines
@@ -431,6 +433,7 @@ fn px_store<const PV: usize>(acc: &[[F32x4; 4]; PV], o: &mut OutChunk, q: usize,
             Some(b) => v.add(b),
             None => v,
         };
+        let v = if o.relu { v.relu() } else { v };
         let at = (q + p) * o.no + o.c0;
         if o.lanes == 4 {
             v.store(&mut o.out[at..at + 4]);
@@ -478,13 +481,14 @@ fn check_segment(g: &Direct, xs: &[f32], nrows: usize) {
 }
 
 /// Output chunk of one segment: channels `c0..c0+lanes` of `out` (`no` per
-/// pixel), plus the optional bias.
+/// pixel), plus the optional bias and ReLU applied on the way out.
 struct OutChunk<'a, 'b> {
     out: &'a mut [f32],
     no: usize,
     c0: usize,
     lanes: usize,
     bias: Option<&'b [f32]>,
+    relu: bool,
 }
 
 /// All pixels of a segment for one packed filter chunk (`4·NV` channels):
@@ -577,6 +581,7 @@ fn store_n<const M: usize, const NV: usize>(acc: &[[F32x4; NV]; M], o: &mut OutC
                     Some(b) => x.add(F32x4::load(&b[c0 + v * 4..c0 + v * 4 + 4])),
                     None => x,
                 };
+                let x = if o.relu { x.relu() } else { x };
                 x.store(d);
             }
         } else {
@@ -585,7 +590,8 @@ fn store_n<const M: usize, const NV: usize>(acc: &[[F32x4; NV]; M], o: &mut OutC
                 x.store(&mut tmp[v * 4..v * 4 + 4]);
             }
             for (j, d) in dst.iter_mut().enumerate() {
-                *d = tmp[j] + o.bias.map_or(0.0, |b| b[c0 + j]);
+                let x = tmp[j] + o.bias.map_or(0.0, |b| b[c0 + j]);
+                *d = if o.relu { crate::simd::relu(x) } else { x };
             }
         }
     }
@@ -600,7 +606,8 @@ const M1: usize = 6;
 /// over the depth (`kh` runs of `KW·C` contiguous values), `M1` pixels at a
 /// time, 4 lanes at a time, then a horizontal sum.
 #[inline(never)]
-fn seg_kernel_1(g: &Direct, xs: &[f32], nrows: usize, w: &[f32], out: &mut [f32], bias: f32) {
+fn seg_kernel_1(g: &Direct, xs: &[f32], nrows: usize, w: &[f32], out: &mut [f32], bias: f32, relu: bool) {
+    let fin = |v: f32| if relu { crate::simd::relu(v + bias) } else { v + bias };
     let pixels = nrows * g.ow;
     if pixels == 0 {
         return;
@@ -615,7 +622,7 @@ fn seg_kernel_1(g: &Direct, xs: &[f32], nrows: usize, w: &[f32], out: &mut [f32]
         // SAFETY: as in `seg_kernel`.
         let s = unsafe { depth_1::<M1>(xs.as_ptr(), &offs, rs, kh, span, w.as_ptr()) };
         for (d, v) in out[q..q + M1].iter_mut().zip(s) {
-            *d = v + bias;
+            *d = fin(v);
         }
         q += M1;
     }
@@ -623,7 +630,7 @@ fn seg_kernel_1(g: &Direct, xs: &[f32], nrows: usize, w: &[f32], out: &mut [f32]
         let offs = walk.next::<1>();
         // SAFETY: as above.
         let s = unsafe { depth_1::<1>(xs.as_ptr(), &offs, rs, kh, span, w.as_ptr()) };
-        out[q] = s[0] + bias;
+        out[q] = fin(s[0]);
         q += 1;
     }
 }
