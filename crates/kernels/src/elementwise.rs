@@ -24,7 +24,12 @@ use crate::simd::{fmax, fmin, F32x4};
 /// Below this many output elements element-wise kernels stay on one thread.
 /// A 64K-element pass is ~10–40 µs; handing work to the pool costs ~1 µs
 /// (tens of µs when a parked worker must be woken), so splitting
-/// only pays above roughly this size. First guess, to be tuned by benchmarks.
+/// only pays above roughly this size. Not yet placed by measurement:
+/// `node benches/thresholds.mjs` times 1 vs 2 threads (add, exp) from 16K to
+/// 1M elements; its only run so far (2026-12-02, load average 18 on 2 cores)
+/// spread 0.05–75× at every size, i.e. said nothing. Re-run it on an idle
+/// machine and move this to the first size whose median ratio is clearly
+/// above 1.
 pub const PAR_MIN_ELEMS: usize = 1 << 16;
 /// Task size for parallel element-wise passes (a multiple of 4).
 pub const PAR_CHUNK: usize = 1 << 15;

@@ -33,7 +33,11 @@ const STRIPE: usize = 512;
 pub const PAR_CHUNK: usize = 1 << 16;
 /// Below this many input elements a reduction stays on one thread (one
 /// pass over 64K floats is ~10–30 µs, comparable to a parked worker's wake-up).
-/// First guess, to be tuned from benchmarks.
+/// Not yet placed by measurement: `node benches/thresholds.mjs` times 1 vs 2
+/// threads from 16K to 1M elements; its only run so far (2026-12-02, load
+/// average 18 on 2 cores) spread 0.03–2.1× at every size, i.e. said nothing.
+/// Re-run it on an idle machine and move this to the first size whose median
+/// ratio is clearly above 1.
 pub const PAR_MIN_ELEMS: usize = 1 << 16;
 
 #[inline]
