@@ -3,10 +3,10 @@
 // on stderr). Called by benches/train.mjs, one process per (contender,
 // workload), so WASM memory, JS heap and peak RSS belong to that run alone.
 //
-//   node benches/train-contender.mjs <contender> <mlp|cnn> [--quick] [--timing-only]
+//   node benches/train-contender.mjs <contender> <mlp|cnn|lstm|conv1d|gru> [--quick] [--timing-only]
 // (--timing-only: the later rounds of an interleaved run, see runWorkload)
 import { createRequire } from 'node:module';
-import { PROFILES, SINEW_THREADS, brainAdapter, convnetAdapter, jsAdapter, runWorkload, sinewAdapter, tfjsAdapter } from './lib/train-contenders.mjs';
+import { PROFILES, SINEW_THREADS, TEXT_MODELS, brainAdapter, convnetAdapter, isText, jsAdapter, runWorkload, sinewAdapter, textData, tfjsAdapter } from './lib/train-contenders.mjs';
 import { loadTfjsNode } from './lib/tfjs-peer.mjs';
 
 const [name, kind] = process.argv.slice(2);
@@ -37,14 +37,20 @@ const contenders = {
   convnetjs: async () => ({ adapter: convnetAdapter(require('convnetjs')), info: { library: `convnetjs ${require('convnetjs/package.json').version}`, threads: 1 } }),
 };
 
-if (!contenders[name] || !['mlp', 'cnn'].includes(kind)) {
-  console.error(`usage: train-contender.mjs <${Object.keys(contenders).join('|')}> <mlp|cnn> [--quick]`);
+const KINDS = ['mlp', 'cnn', ...Object.keys(TEXT_MODELS)];
+if (!contenders[name] || !KINDS.includes(kind)) {
+  console.error(`usage: train-contender.mjs <${Object.keys(contenders).join('|')}> <${KINDS.join('|')}> [--quick]`);
   process.exit(2);
 }
 
-const { loadFashionMnist } = (await import('../dist/index.js')).data;
-const ds = await loadFashionMnist();
-const data = { train: ds.train, test: ds.test };
+let data;
+if (isText(kind)) {
+  data = { train: textData(kind, 16 * profile[kind].batch), test: null };
+} else {
+  const { loadFashionMnist } = (await import('../dist/index.js')).data;
+  const ds = await loadFashionMnist();
+  data = { train: ds.train, test: ds.test };
+}
 let result;
 try {
   const { adapter, info } = await contenders[name]();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // End-to-end training/inference benchmark (`npm run bench`): every contender
-// on the same Fashion-MNIST models, data, batch size and step count — each
+// on the same Fashion-MNIST models, data, batch size and step count, and on
+// three text models (LSTM and Conv1D text classifiers, a character GRU;
+// training speed only, Node only) — each
 // (contender, workload) in its own Node process, then the same workloads in
 // Chromium (a fresh browser per run). Contenders run in interleaved rounds
 // (round r visits every contender in an order rotated by r, so a noisy minute
@@ -13,7 +15,7 @@
 // README.md's Benchmarks table between its markers. Exits non-zero when a
 // peer comes out implausibly slow (benches/lib/floors.mjs).
 //
-//   node benches/train.mjs [--quick] [--rounds N] [--no-browser] [--no-node] [--only id,id] [--merge] [--no-readme]
+//   node benches/train.mjs [--quick] [--rounds N] [--no-browser] [--no-node] [--only id,id] [--kinds mlp,cnn,lstm,conv1d,gru] [--merge] [--no-readme]
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
 import { TRAIN_FLOORS, failOnImplausible, floorViolations } from './lib/floors.mjs';
-import { PROFILES, SINEW_THREADS, WORKLOADS } from './lib/train-contenders.mjs';
+import { PROFILES, SINEW_THREADS, TEXT_MODELS, WORKLOADS, WORKLOADS_TEXT } from './lib/train-contenders.mjs';
 import { fmtNum, fmtSpread, summarize } from './lib/stats.mjs';
 import { barChart } from './lib/svg.mjs';
 import { table } from './lib/timing.mjs';
@@ -36,7 +38,12 @@ const profileName = quick ? 'quick' : 'full';
 const profile = PROFILES[profileName];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
-const KINDS = ['mlp', 'cnn'];
+/** Image workloads run in Node and Chromium; the text workloads in Node. */
+const IMAGE_KINDS = ['mlp', 'cnn'];
+const TEXT_KINDS = Object.keys(TEXT_MODELS);
+const kindsArg = args.includes('--kinds') ? args[args.indexOf('--kinds') + 1].split(',') : null;
+const KINDS = [...IMAGE_KINDS, ...TEXT_KINDS].filter((k) => !kindsArg || kindsArg.includes(k));
+const TITLES = { ...WORKLOADS, ...WORKLOADS_TEXT };
 
 const CONTENDERS = [
   ['sinew-threads', 'Sinew threads+SIMD'],
@@ -50,7 +57,16 @@ const CONTENDERS = [
 ];
 const BROWSER = ['sinew-threads', 'sinew-1t', 'sinew-baseline', 'tfjs-cpu', 'tfjs-wasm'];
 const wanted = (id) => !only || only.includes(id);
-const STATIC = { brainjs: { cnn: 'not run: brain.js NeuralNetwork has no convolution layers' } };
+const STATIC = {
+  brainjs: { cnn: 'not run: brain.js NeuralNetwork has no convolution layers' },
+  js: {},
+  convnetjs: {},
+};
+for (const k of TEXT_KINDS) {
+  STATIC.brainjs[k] = 'not run: brain.js NeuralNetwork has no embedding, recurrent or 1-D convolution layers';
+  STATIC.convnetjs[k] = 'not run: ConvNetJS has no embedding, recurrent or 1-D convolution layers';
+  STATIC.js[k] = 'not run: the plain-JS reference implements the MLP and CNN only';
+}
 /** Round r's visiting order: the list rotated by r. */
 const rotated = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
 
@@ -113,6 +129,8 @@ for (let r = 0; withNode && r < rounds; r++) {
         if (r === 0) put('node', id, kind, { contender: id, kind, skipped: STATIC[id][kind] });
         continue;
       }
+      // Timed on one step in round 1 (too slow to repeat, see PROFILES): not re-run.
+      if (r > 0 && get0('node', id, kind)?.oneStep) continue;
       process.stderr.write(`node, round ${r + 1}/${rounds}: ${id}, ${kind}...\n`);
       addRound('node', id, kind, await runProcess(id, kind, r > 0));
     }
@@ -143,7 +161,7 @@ if (withBrowser) {
   try {
     for (let round = 0; round < rounds; round++) for (const id of rotated(BROWSER.filter(wanted), round)) {
       const timingOnly = round > 0;
-      for (const kind of KINDS) {
+      for (const kind of KINDS.filter((k) => IMAGE_KINDS.includes(k))) {
         process.stderr.write(`chromium, round ${round + 1}/${rounds}: ${id}, ${kind}...\n`);
         const browser = await launchChromium();
         let r;
@@ -230,6 +248,8 @@ const who = (host, id) => `${SHORT[id]}×${threadsOf(host, id)}`;
 const MB = (b) => (b ? (b / 2 ** 20).toFixed(0) : 'n/a');
 const x = (a, b) => (a && b ? `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×` : 'n/a');
 const failure = (r) => r?.skipped ?? r?.error ?? r?.train?.error;
+/** A failure shown in the table cell itself (the full text is in the notes). */
+const failCell = (f) => (f.startsWith('not run') ? f : `fails: ${f.length > 90 ? `${f.slice(0, 87)}…` : f}`);
 
 function workloadTable(host, kind) {
   const ids = Object.keys(results[host]).filter((id) => get(host, id, kind));
@@ -241,7 +261,7 @@ function workloadTable(host, kind) {
     const m = r.memory ?? {};
     return [
       label(host, id),
-      sps ? fmtSpread(trainStat(host, id, kind)) : failure(r) ? 'fails (note)' : 'n/a',
+      sps ? fmtSpread(trainStat(host, id, kind)) : failure(r) ? failCell(failure(r)) : 'n/a',
       r.train?.repsMs ? `${r.steps}×${r.train.repsMs.length}` : 'n/a',
       x(trainSps(host, 'sinew-threads', kind), sps),
       x(trainSps(host, 'sinew-1t', kind), sps),
@@ -281,7 +301,15 @@ for (const host of ['node', 'chromium']) {
   rc('MLP training', trainSps, 'sinew-threads', 'tfjs-cpu', 'mlp', 40);
   rc('MLP training', trainSps, 'sinew-1t', 'tfjs-wasm', 'mlp', 5);
   rc('CNN training', trainSps, 'sinew-threads', 'tfjs-cpu', 'cnn', 100);
-  for (const kind of KINDS) {
+  if (host === 'node') {
+    // Issue 12: text models, Node, 2 threads.
+    for (const [kind, what, min] of [['lstm', 'Text LSTM training', 1500], ['conv1d', 'Text Conv1D training', 5000]]) {
+      const v = trainSps(host, 'sinew-threads', kind);
+      check(`Node: ${what}, ${who(host, 'sinew-threads')} ≥ ${min} samples/s`, v === null ? null : v >= min, v === null ? 'n/a' : fmtSpread(trainStat(host, 'sinew-threads', kind)));
+      rc(what, trainSps, 'sinew-threads', 'sinew-1t', kind, 1.6);
+    }
+  }
+  for (const kind of KINDS.filter((k) => IMAGE_KINDS.includes(k))) {
     rc(`${kind.toUpperCase()} inference batch 1000`, b1000, 'sinew-threads', 'tfjs-wasm', kind, 2);
     const mine = b1(host, 'sinew-threads', kind);
     const others = Object.keys(results[host]).filter((id) => !id.startsWith('sinew') && b1(host, id, kind) != null);
@@ -294,7 +322,7 @@ for (const host of ['node', 'chromium']) {
 if (Object.keys(results.chromium).length) {
   const common = BROWSER.filter((id) => results.node[id] && results.chromium[id]);
   for (const [what, f] of [['training samples/s', trainSps], ['batch-1000 inference', b1000]]) {
-    for (const kind of KINDS) {
+    for (const kind of IMAGE_KINDS) {
       // Pairwise, except Sinew build vs Sinew build (1 vs 2 threads may legitimately swap).
       const ids = common.filter((id) => f('node', id, kind) && f('chromium', id, kind));
       const flips = [];
@@ -312,8 +340,8 @@ if (Object.keys(results.chromium).length) {
 const implausible = floorViolations(
   ['node', 'chromium'].flatMap((host) =>
     KINDS.flatMap((kind) => [
-      ...Object.entries(TRAIN_FLOORS.train[kind]).map(([id, floor]) => ({ what: `${host} ${who(host, id)} ${kind.toUpperCase()} training`, value: trainSps(host, id, kind), floor, unit: 'samples/s' })),
-      ...Object.entries(TRAIN_FLOORS.inferB1000[kind]).map(([id, floor]) => ({ what: `${host} ${who(host, id)} ${kind.toUpperCase()} batch-1000 inference`, value: b1000(host, id, kind), floor, unit: 'samples/s' })),
+      ...Object.entries(TRAIN_FLOORS.train[kind] ?? {}).map(([id, floor]) => ({ what: `${host} ${who(host, id)} ${kind.toUpperCase()} training`, value: trainSps(host, id, kind), floor, unit: 'samples/s' })),
+      ...Object.entries(TRAIN_FLOORS.inferB1000[kind] ?? {}).map(([id, floor]) => ({ what: `${host} ${who(host, id)} ${kind.toUpperCase()} batch-1000 inference`, value: b1000(host, id, kind), floor, unit: 'samples/s' })),
     ]),
   ),
 );
@@ -329,6 +357,7 @@ const intro = [
   `Peak memory: sampled after every step of an untimed 10-step pass over the same slice (after the timed runs, first round), so every contender holds the same data; "peak WASM" is Sinew's WebAssembly memory / TF.js wasm's heap (both include the training slice: Sinew and TF.js wasm copy tensors into WASM memory), JS heap and RSS are the process's (Node).`,
   `"1 epoch" = one shuffled pass from a fresh model over the 60,000 training images, or over the first N when that does not fit in ${profile.mlp.epochBudgetS} s (N shown); test accuracy on the 10,000 test images (or the first ones shown).`,
   `TF.js: in Node tfjs-backend-wasm is single-threaded (it forces threads off there) and loads its SIMD binary; in Chromium the page is cross-origin isolated and TF.js-wasm gets its threaded SIMD binary with ${SINEW_THREADS} threads, as many as Sinew's threaded run (TF.js caps its threads at navigator.hardwareConcurrency / 2, assuming two hardware threads per core, so its page reports ${2 * SINEW_THREADS}). The notes under each table name the .wasm file each TF.js run loaded.`,
+  `Text workloads (Node only): training speed on synthetic token ids (the rate does not depend on them), Adam 1e-3, binary cross-entropy, batch ${profile.lstm.batch}, ${profile.lstm.warmup + 1} warm-up + ${profile.lstm.steps} timed steps per repetition; a contender whose first step takes over ${profile.lstm.oneStepAboveS} s is timed on ${profile.lstm.slowFirstStepTimed ? 'that first step (warm-up included)' : 'ONE further step'}, in the first round only (its notes say so). Plain JS, brain.js and ConvNetJS have no such models.`,
   `Host: ${cpu}, ${cpus().length} cores, Node ${nodeInfo}${chromeInfo ? `, Chromium ${chromeInfo} (cross-origin isolated page; Sinew in its engine Worker, TF.js on the page)` : ''}; load average ${load0[0].toFixed(2)} at start, ${load1[0].toFixed(2)} at end. Each Node run is its own process; each Chromium run its own browser. Total ${(elapsed / 60).toFixed(1)} min${merged.length ? ` for this re-run (${[...new Set(Object.keys(results.node).concat(Object.keys(results.chromium)).filter((id) => !merged.some((m) => m.includes(`/${id}/`))))].join(', ')}); the rest is from the day's earlier run` : ''}.`,
 ];
 const md = [`# Sinew end-to-end benchmark, ${day}${quick ? ' (--quick: indicative only)' : ''}`, '', ...intro.map((l) => `${l}\n`)];
@@ -338,7 +367,7 @@ for (const host of ['node', 'chromium']) {
   for (const kind of KINDS) {
     if (!Object.keys(results[host]).some((id) => get(host, id, kind))) continue;
     const t = workloadTable(host, kind);
-    const title = `${host === 'node' ? 'Node' : 'Chromium'} — ${WORKLOADS[kind]}`;
+    const title = `${host === 'node' ? 'Node' : 'Chromium'} — ${TITLES[kind]}`;
     text.push(`\n${title}\n${table(t.header, t.rows)}${t.notes.length ? `\n  ${t.notes.join('\n  ')}` : ''}`);
     md.push(`## ${title}`, '', `| ${t.header.join(' | ')} |`, `|${t.header.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...t.rows.map((r) => `| ${r.join(' | ')} |`), '');
     if (t.notes.length) md.push(...t.notes.map((n) => `- ${n}`), '');
@@ -356,14 +385,14 @@ for (const host of ['node', 'chromium']) {
   for (const id of Object.keys(results[host])) {
     series.push({
       name: `${label(host, id)} (${host === 'node' ? 'Node' : 'Chromium'})`,
-      values: [trainSps(host, id, 'mlp'), trainSps(host, id, 'cnn'), b1000(host, id, 'mlp'), b1000(host, id, 'cnn')],
+      values: [trainSps(host, id, 'mlp'), trainSps(host, id, 'cnn'), b1000(host, id, 'mlp'), b1000(host, id, 'cnn'), ...TEXT_KINDS.map((k) => trainSps(host, id, k))],
     });
   }
 }
 const svg = barChart({
-  title: `Sinew vs plain JS, TF.js, brain.js, ConvNetJS — Fashion-MNIST samples/s (log scale), ${day}${quick ? ' (quick)' : ''}`,
+  title: `Sinew vs plain JS, TF.js, brain.js, ConvNetJS — Fashion-MNIST and text models, samples/s (log scale), ${day}${quick ? ' (quick)' : ''}`,
   unit: 'samples/s',
-  groups: ['MLP training', 'CNN training', 'MLP inference (batch 1000)', 'CNN inference (batch 1000)'],
+  groups: ['MLP training', 'CNN training', 'MLP inference (batch 1000)', 'CNN inference (batch 1000)', 'Text LSTM training', 'Text Conv1D training', 'Char GRU training'],
   series,
 });
 await writeFile(join(here, 'results', `${stem}.svg`), svg);

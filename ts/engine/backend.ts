@@ -193,6 +193,18 @@ function need(): Active {
   return active;
 }
 
+let engineCalls = 0;
+
+/**
+ * How many engine calls went through {@link call} so far: tests check that a
+ * layer's cost in calls does not grow with its input (a recurrent layer is
+ * one call per sequence, not one per step).
+ * @internal
+ */
+export function engineCallCount(): number {
+  return engineCalls;
+}
+
 /**
  * Runs one engine call, turning its errors into typed errors. A trap (a bug in
  * Sinew) marks the engine as crashed so later calls say so instead of failing
@@ -201,6 +213,7 @@ function need(): Active {
  */
 export function call<T>(fn: (glue: Glue) => T): T {
   const a = need();
+  engineCalls++;
   try {
     return fn(a.glue);
   } catch (e) {

@@ -18,6 +18,9 @@ pub struct Node {
     pub op: Op,
     pub inputs: Vec<TensorId>,
     pub output: TensorId,
+    /// Intermediate values the op's gradient reads, kept only while a tape
+    /// records (a recurrent layer's gate activations); owned by the tape.
+    pub saved: Option<TensorId>,
 }
 
 #[derive(Default)]
@@ -29,14 +32,20 @@ impl Store {
     /// Appends an op to the tape, if one records. Called by every
     /// differentiable op after it stored its output.
     pub fn record(&mut self, op: Op, inputs: &[TensorId], output: TensorId) {
+        self.record_saving(op, inputs, output, None);
+    }
+
+    /// [`record`](Self::record) that also keeps `saved` for the op's gradient.
+    pub fn record_saving(&mut self, op: Op, inputs: &[TensorId], output: TensorId, saved: Option<Tensor>) {
         if self.tape.is_none() {
             return;
         }
         for &id in inputs.iter().chain(std::iter::once(&output)) {
             self.retain(id);
         }
+        let saved = saved.map(|t| self.insert(t));
         if let Some(tape) = self.tape.as_mut() {
-            tape.nodes.push(Node { op, inputs: inputs.to_vec(), output });
+            tape.nodes.push(Node { op, inputs: inputs.to_vec(), output, saved });
         }
     }
 }
@@ -54,7 +63,7 @@ pub fn tape_start(store: &mut Store) -> Result<()> {
 pub fn tape_end(store: &mut Store) {
     if let Some(tape) = store.tape.take() {
         for n in tape.nodes {
-            for id in n.inputs.into_iter().chain(std::iter::once(n.output)) {
+            for id in n.inputs.into_iter().chain(std::iter::once(n.output)).chain(n.saved) {
                 store.release(id);
             }
         }

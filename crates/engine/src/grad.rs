@@ -51,7 +51,14 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             let (g, r, dx, dw, shapes) = {
                 let o = ops::rnn::operands(store, args, x)?;
                 let (d, y) = (store.get("grad", dy)?, store.get("grad", n.output)?);
-                let g = sinew_kernels::rnn::backward(&o.r, &o.projection()?, o.u, o.h0, o.c0, o.mask, &y.data, &d.data);
+                let acts: &[f32] = match n.saved {
+                    Some(id) => &store.get("grad", id)?.data,
+                    None => &[],
+                };
+                if acts.len() != o.r.acts_len() {
+                    return Err(EngineError::invalid("grad", "rnn: the forward's gate activations were not kept (recorded without a tape?)"));
+                }
+                let g = sinew_kernels::rnn::backward(&o.r, o.u, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
                 let (bt, gu, din) = (o.r.batch * o.r.steps, args.cell.gates() * o.r.units, o.input_dim);
                 let mut dx = memory::zeros("grad", if need[0] { bt * din } else { 0 })?;
                 if need[0] {

@@ -10,7 +10,8 @@
 //! Every cell × gate × with/without mask × batch 1 and 3 is covered, and
 //! masked steps must copy the previous state exactly.
 
-use sinew_kernels::rnn::{backward, forward, Cell, Gate, Rnn};
+use sinew_kernels::par;
+use sinew_kernels::rnn::{backward, forward, Cell, Gate, Rnn, RnnGrads, MAX_ROWS};
 
 mod common;
 use common::Rng;
@@ -87,7 +88,8 @@ fn reference(r: &Rnn, xw: &[f64], u: &[f64], h0: &[f64], c0: &[f64], mask: Optio
 }
 
 fn case(cell: Cell, gate: Gate, batch: usize, masked: bool, seed: u32) -> Case {
-    let (steps, units) = (6, 4);
+    // 5 units: SIMD groups of 4 plus a tail.
+    let (steps, units) = (6, if batch == 3 { 5 } else { 4 });
     let r = Rnn { cell, gate, batch, steps, units };
     let mut rng = Rng(seed);
     let gu = cell.gates() * units;
@@ -123,7 +125,8 @@ fn for_all(mut f: impl FnMut(&Case, &str)) {
     let mut seed = 7;
     for cell in CELLS {
         for g in GATES {
-            for batch in [1, 3] {
+            // MAX_ROWS + 3: two blocks of rows (see `rnn::block_rows`).
+            for batch in [1, 3, MAX_ROWS + 3] {
                 for masked in [false, true] {
                     seed += 1;
                     let c = case(cell, g, batch, masked, seed);
@@ -134,11 +137,22 @@ fn for_all(mut f: impl FnMut(&Case, &str)) {
     }
 }
 
+/// `out` and the saved gate activations.
+fn run(c: &Case) -> (Vec<f32>, Vec<f32>) {
+    let mut out = vec![0.0; c.r.batch * c.r.steps * c.r.cell.state() * c.r.units];
+    let mut acts = vec![0.0; c.r.acts_len()];
+    forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut acts);
+    (out, acts)
+}
+
+fn grads(c: &Case, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
+    backward(&c.r, &c.u, &c.h0, &c.c0, c.mask.as_deref(), out, acts, dout)
+}
+
 #[test]
 fn forward_matches_the_naive_reference() {
     for_all(|c, name| {
-        let mut out = vec![0.0; c.r.batch * c.r.steps * c.r.cell.state() * c.r.units];
-        forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &mut out);
+        let (out, _) = run(c);
         let want = reference(&c.r, &f64s(&c.xw), &f64s(&c.u), &f64s(&c.h0), &f64s(&c.c0), c.mask.as_deref());
         for (i, (&g, &w)) in out.iter().zip(&want).enumerate() {
             assert!((g as f64 - w).abs() <= 2e-5, "{name}: out[{i}] = {g}, reference {w}");
@@ -151,8 +165,7 @@ fn masked_steps_copy_the_previous_state_exactly() {
     for_all(|c, name| {
         let Some(mask) = &c.mask else { return };
         let (n, su, steps) = (c.r.units, c.r.cell.state() * c.r.units, c.r.steps);
-        let mut out = vec![0.0; c.r.batch * steps * su];
-        forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, Some(mask), &mut out);
+        let (out, _) = run(c);
         for b in 0..c.r.batch {
             for t in 0..steps {
                 if mask[b * steps + t] != 0.0 {
@@ -172,10 +185,9 @@ fn backward_matches_central_differences_of_the_reference() {
         let su = c.r.cell.state() * c.r.units;
         let len = c.r.batch * c.r.steps * su;
         let weights = f64s(&Rng(99).vec(len));
-        let mut out = vec![0.0; len];
-        forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &mut out);
+        let (out, acts) = run(c);
         let dout: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
-        let g = backward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &out, &dout);
+        let g = grads(c, &out, &acts, &dout);
         let base = [f64s(&c.xw), f64s(&c.u), f64s(&c.h0), f64s(&c.c0)];
         let loss = |v: &[Vec<f64>; 4]| -> f64 { reference(&c.r, &v[0], &v[1], &v[2], &v[3], c.mask.as_deref()).iter().zip(&weights).map(|(a, b)| a * b).sum() };
         let grads = [&g.dxw, &g.du, &g.dh0, &g.dc0];
@@ -191,5 +203,26 @@ fn backward_matches_central_differences_of_the_reference() {
                 assert!((got - fd).abs() <= 2e-4 * (1.0 + fd.abs()), "{name}: d{label}[{i}] = {got}, central difference {fd}");
             }
         }
+    });
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count_and_inference_may_skip_the_saved_gates() {
+    for_all(|c, name| {
+        let dout = Rng(5).vec(c.r.batch * c.r.steps * c.r.cell.state() * c.r.units);
+        let one = par::with_max_threads(1, || {
+            let (out, acts) = run(c);
+            let g = grads(c, &out, &acts, &dout);
+            (out, g.dxw, g.du, g.dh0, g.dc0)
+        });
+        let many = par::with_max_threads(4, || {
+            let (out, acts) = run(c);
+            let g = grads(c, &out, &acts, &dout);
+            (out, g.dxw, g.du, g.dh0, g.dc0)
+        });
+        assert!(one == many, "{name}: 1 thread and 4 threads differ");
+        let mut out = vec![0.0; one.0.len()];
+        forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut []);
+        assert_eq!(out, one.0, "{name}: forward without saving the gates");
     });
 }

@@ -1,12 +1,13 @@
 //! Recurrent layers' op: a whole sequence through a SimpleRNN, LSTM or GRU
 //! cell in one call (and one tape node), forward here and backward through
 //! time in `grad.rs`. The input projection of all steps is one GEMM; the
-//! recurrence is `sinew_kernels::rnn`.
+//! recurrence is `sinew_kernels::rnn`, whose gate activations the tape keeps
+//! (`Node::saved`) so the backward recomputes neither them nor `x·W`.
 
 use sinew_kernels::gemm::{gemm_bias_act, Activation as Epilogue, Gemm};
 use sinew_kernels::rnn::{self, Cell, Gate, Rnn};
 
-use super::{emit, expect_rank, Op};
+use super::{expect_rank, Op};
 use crate::error::{EngineError, Result};
 use crate::memory;
 use crate::shape::{fmt_shape, size_of};
@@ -123,6 +124,11 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     let xw = o.projection()?;
     let shape = vec![o.r.batch, o.r.steps, cell.state() * o.r.units];
     let mut out = memory::zeros(OP, shape.iter().product())?;
-    rnn::forward(&o.r, &xw, o.u, o.h0, o.c0, o.mask, &mut out);
-    Ok(emit(store, Op::Rnn(args), &inputs, Tensor::f32(shape, out)))
+    // The gate activations are kept for the backward only while a tape records.
+    let mut acts = memory::zeros(OP, if store.tape.is_some() { o.r.acts_len() } else { 0 })?;
+    rnn::forward(&o.r, &xw, o.u, o.h0, o.c0, o.mask, &mut out, &mut acts);
+    let saved = (!acts.is_empty()).then(|| Tensor::f32(vec![acts.len()], acts));
+    let id = store.insert(Tensor::f32(shape, out));
+    store.record_saving(Op::Rnn(args), &inputs, id, saved);
+    Ok(id)
 }
