@@ -40,7 +40,7 @@ export type { CompileArgs, SequentialArgs } from './models/sequential.js';
 export type { FitArgs } from './models/fit.js';
 export { loadSequential, loadLayersModel, modelFromTopology } from './models/serialization.js';
 export * as callbacks from './callbacks/index.js';
-export { Callback, History, EarlyStopping, ModelCheckpoint, TerminateOnNaN } from './callbacks/index.js';
+export { Callback, History, EarlyStopping, ModelCheckpoint, TerminateOnNaN, ReduceLROnPlateau } from './callbacks/index.js';
 export type { Logs, CallbackHandlers } from './callbacks/index.js';
 export * as losses from './losses.js';
 export * as metrics from './metrics.js';

@@ -4,12 +4,16 @@
  * computed stably (log-sum-exp / softplus forms).
  *
  * The names TF.js's `tf.losses` also has (`meanSquaredError`,
- * `absoluteDifference`, `softmaxCrossEntropy`, `sigmoidCrossEntropy`) take its
- * argument order and optional arguments; per-sample `weights` and reductions
- * other than the mean are rejected rather than ignored.
+ * `absoluteDifference`, `softmaxCrossEntropy`, `sigmoidCrossEntropy`,
+ * `huberLoss`, `hingeLoss`, `cosineDistance`) take its argument order and
+ * optional arguments; per-sample `weights` and reductions other than the mean
+ * are rejected rather than ignored. The names of TF.js's layers losses
+ * (`hinge`, `logcosh`, `kullbackLeiblerDivergence`, `cosineProximity`, the
+ * strings `compile` takes) compute what TF.js computes per sample, averaged
+ * over the batch.
  */
 import { InvalidArgumentError } from './errors.js';
-import { abs, add, clipByValue, div, log, mean, mul, neg, relu, softmaxCrossEntropy as fusedSoftmaxCrossEntropy, softplus, square, sub, sum } from './ops/math.js';
+import { abs, add, clipByValue, div, log, maximum, mean, minimum, mul, neg, relu, softmaxCrossEntropy as fusedSoftmaxCrossEntropy, softplus, sqrt, square, sub, sum } from './ops/math.js';
 import { oneHot, reshape } from './ops/layout.js';
 import type { Tensor } from './tensor.js';
 
@@ -73,6 +77,72 @@ export function sigmoidCrossEntropy(multiClassLabels: Tensor, logits: Tensor, we
   return binaryCrossentropy(smooth(multiClassLabels, labelSmoothing, 2), logits, true);
 }
 
+/**
+ * TF.js's `losses.huberLoss(labels, predictions, weights?, delta = 1)`: per
+ * element `0.5·e²` where |e| ≤ delta, else `delta·(|e| − 0.5·delta)`, averaged.
+ */
+export function huberLoss(labels: Tensor, predictions: Tensor, weights?: Tensor, delta = 1, reduction?: Reduction): Tensor {
+  meanOnly('huberLoss', weights, reduction);
+  if (!(delta > 0)) throw new InvalidArgumentError(`losses.huberLoss: delta must be a positive number, got ${delta}`);
+  const err = abs(sub(predictions, labels));
+  const quadratic = minimum(err, delta);
+  return mean(add(mul(square(quadratic), 0.5), mul(sub(err, quadratic), delta)));
+}
+
+/** Keras's `huber(yTrue, yPred)` (delta 1): the same value as `huberLoss`. */
+export function huber(yTrue: Tensor, yPred: Tensor): Tensor {
+  return huberLoss(yTrue, yPred);
+}
+
+/**
+ * TF.js's `losses.hingeLoss(labels, predictions)`: labels in {0, 1} are
+ * mapped to {−1, 1}, then `mean(max(0, 1 − labels·predictions))`.
+ */
+export function hingeLoss(labels: Tensor, predictions: Tensor, weights?: Tensor, reduction?: Reduction): Tensor {
+  meanOnly('hingeLoss', weights, reduction);
+  return hinge(sub(mul(labels, 2), 1), predictions);
+}
+
+/** TF.js's layers `hinge` (the `'hinge'` loss): labels are −1 or 1 (not mapped), `mean(max(0, 1 − yTrue·yPred))`. */
+export function hinge(yTrue: Tensor, yPred: Tensor): Tensor {
+  return mean(relu(sub(1, mul(yTrue, yPred))));
+}
+
+/**
+ * TF.js's `losses.cosineDistance(labels, predictions, axis)`: `1 − Σ labels·predictions`
+ * along `axis`, averaged over the rest. The inputs are not normalised (TF.js expects unit vectors).
+ */
+export function cosineDistance(labels: Tensor, predictions: Tensor, axis: number, weights?: Tensor, reduction?: Reduction): Tensor {
+  meanOnly('cosineDistance', weights, reduction);
+  if (!Number.isInteger(axis)) throw new InvalidArgumentError(`losses.cosineDistance: axis must be an integer, got ${String(axis)}`);
+  return mean(sub(1, sum(mul(labels, predictions), axis, true)));
+}
+
+/** log(cosh(yPred − yTrue)) averaged, computed as TF.js does: `e + softplus(−2e) − log 2` (no overflow for large |e|). */
+export function logcosh(yTrue: Tensor, yPred: Tensor): Tensor {
+  const e = sub(yPred, yTrue);
+  return mean(sub(add(e, softplus(mul(e, -2))), Math.LN2));
+}
+
+/**
+ * Σ yTrue·log(yTrue / yPred) over the last axis, averaged over the batch; both
+ * clipped to [1e-7, 1] inside the log (TF.js and Keras).
+ */
+export function kullbackLeiblerDivergence(yTrue: Tensor, yPred: Tensor): Tensor {
+  const ratio = div(clipByValue(yTrue, EPS, 1), clipByValue(yPred, EPS, 1));
+  return mean(sum(mul(yTrue, log(ratio)), -1));
+}
+
+/** `x / sqrt(max(Σx², 1e-7))` along the last axis (TF.js's `l2Normalize` inside `cosineProximity`). */
+function l2Normalize(x: Tensor): Tensor {
+  return div(x, sqrt(maximum(sum(square(x), -1, true), EPS)));
+}
+
+/** −cos(yTrue, yPred) along the last axis, averaged over the batch (TF.js's `cosineProximity`; Keras's `cosine_similarity` loss). */
+export function cosineProximity(yTrue: Tensor, yPred: Tensor): Tensor {
+  return neg(mean(sum(mul(l2Normalize(yTrue), l2Normalize(yPred)), -1)));
+}
+
 /** Labels in {0, 1} (or soft); predictions are probabilities unless `fromLogits`. */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
   if (fromLogits) {
@@ -100,21 +170,35 @@ export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, from
   return categoricalCrossentropy(yPred.rank > 2 ? reshape(hot, yPred.shape) : hot, yPred, fromLogits);
 }
 
-/** Loss names accepted by `compile` (camelCase, or Keras snake_case / short names). */
+/** Keras's short names for TF.js's. */
+export const kld = kullbackLeiblerDivergence;
+/** Keras 3's spelling of `logcosh`. */
+export const logCosh = logcosh;
+
+/** Loss names `compile` takes, as TF.js spells them (Keras's snake_case and short names are accepted too, see `lossName`). */
 export type LossName =
   | 'meanSquaredError' | 'mse' | 'meanAbsoluteError' | 'mae'
-  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy'
+  | 'hinge' | 'logcosh' | 'kullbackLeiblerDivergence' | 'kld' | 'cosineProximity' | 'huber';
 
+/** The losses `compile` takes by name (canonical names: TF.js's layers spelling, or Keras's for `huber`). */
 const LOSSES: Record<string, LossFn> = {
-  meanSquaredError, mse: meanSquaredError, meanAbsoluteError, mae: meanAbsoluteError,
-  binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy,
+  meanSquaredError, meanAbsoluteError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy,
+  hinge, logcosh, kullbackLeiblerDivergence, cosineProximity, huber,
+};
+
+/** Other spellings (camelCased first): short names, Keras 2 / Keras 3 names of the same losses. */
+const LOSS_ALIASES: Record<string, string> = {
+  mse: 'meanSquaredError', MSE: 'meanSquaredError', mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError',
+  kld: 'kullbackLeiblerDivergence', KLD: 'kullbackLeiblerDivergence', klDivergence: 'kullbackLeiblerDivergence',
+  logCosh: 'logcosh', huberLoss: 'huber', cosineSimilarity: 'cosineProximity', cosine: 'cosineProximity',
 };
 
 /** Canonical camelCase name of a loss. */
 export function lossName(name: string): LossName {
   const key = name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
-  const canon = key === 'mse' ? 'meanSquaredError' : key === 'mae' ? 'meanAbsoluteError' : key;
-  if (!(canon in LOSSES)) throw new InvalidArgumentError(`unknown loss '${name}' (expected one of ${Object.keys(LOSSES).join(', ')})`);
+  const canon = LOSS_ALIASES[key] ?? key;
+  if (!Object.hasOwn(LOSSES, canon)) throw new InvalidArgumentError(`unknown loss '${name}' (expected one of ${[...Object.keys(LOSSES), ...Object.keys(LOSS_ALIASES)].join(', ')})`);
   return canon as LossName;
 }
 

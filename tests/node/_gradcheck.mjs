@@ -219,6 +219,11 @@ export function gradcheckSuite(build) {
     ["activation('gelu') by name", (x) => sinew.activation('gelu', x), uniform([2, 4], 309, -3, 3)],
     ["activation('linear') by name", (x) => sinew.activation('linear', x), uniform([2, 4], 310, -3, 3)],
     ['swish', sinew.swish, uniform([3, 5], 311, -4, 4)],
+    ['selu (|x| ≥ 0.1)', sinew.selu, awayFromZero([3, 5], 312)],
+    // Both sides of both kinks (0 and 6), each value ≥ 0.2 from them.
+    ['relu6', sinew.relu6, { shape: [3, 5], data: Float32Array.of(-2, -1, -0.5, 0.3, 1, 2, 3, 4, 5, 5.5, 6.5, 7, 8, -0.2, 0.2) }],
+    // Inside and outside the linear part (|x| < 2.5), ≥ 0.2 from its ends.
+    ['hardSigmoid', sinew.hardSigmoid, { shape: [3, 5], data: Float32Array.of(-4, -3, -2.2, -1, -0.5, 0, 0.5, 1, 2, 2.2, 3, 4, -1.7, 1.3, 0.1) }],
   ];
   for (const [name, f, x] of acts) check(name, f, [x]);
 

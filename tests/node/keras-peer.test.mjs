@@ -197,12 +197,16 @@ for (const kind of ['classification', 'binary', 'regression']) {
   }
 }
 
-test.serial('Dense with swish (Keras 3 spelling silu) matches the TF.js layer: outputs, then weights after one SGD step', async (t) => {
-  const x = randomMatrix(16, 5, 21), y = randomMatrix(16, 3, 24), k = randomMatrix(5, 3, 22), b = randomMatrix(1, 3, 23);
-  const tm = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'swish', inputShape: [5] })] });
+// [TF.js name, the spelling given to Sinew]: swish as Keras 3 spells it; the
+// kernel scaled ×3 so relu6 and hardSigmoid reach both of their flat parts.
+for (const [act, spelled] of [['swish', 'silu'], ['selu', 'selu'], ['relu6', 'relu6'], ['hardSigmoid', 'hard_sigmoid']]) {
+test.serial(`Dense with ${act} (spelled '${spelled}') matches the TF.js layer: outputs, then weights after one SGD step`, async (t) => {
+  const x = randomMatrix(16, 5, 21), y = randomMatrix(16, 3, 24), b = randomMatrix(1, 3, 23);
+  const k = randomMatrix(5, 3, 22).map((v) => (act === 'swish' ? v : 3 * v));
+  const tm = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: act, inputShape: [5] })] });
   tm.setWeights([tf.tensor(k, [5, 3]), tf.tensor(b, [3])]);
-  const sm = sinew.sequential({ layers: [sinew.layers.dense({ units: 3, activation: 'silu', inputShape: [5] })] });
-  t.is(sm.layers[0].activation, 'swish');
+  const sm = sinew.sequential({ layers: [sinew.layers.dense({ units: 3, activation: spelled, inputShape: [5] })] });
+  t.is(sm.layers[0].activation, act);
   sm.setWeights([sinew.tensor(k, [5, 3]), sinew.tensor(b, [3])]);
   const [tx, ty, sx, sy] = [tf.tensor(x, [16, 5]), tf.tensor(y, [16, 3]), sinew.tensor(x, [16, 5]), sinew.tensor(y, [16, 3])];
   const e0 = worst(sm.predict(sx).dataSync(), tm.predict(tx).dataSync());
@@ -221,3 +225,4 @@ test.serial('Dense with swish (Keras 3 spelling silu) matches the TF.js layer: o
   sm.dispose();
   tm.dispose();
 });
+}

@@ -12,9 +12,9 @@ import type { ResolvedMetric } from '../metrics.js';
 import { deserialize as deserializeOptimizer } from '../optimizers/index.js';
 import type { CompileArgs, Compiled } from './compile.js';
 
-/** `learningRate` → `learning_rate`, `beta1` → `beta_1`, `sparseCategoricalCrossentropy` → `sparse_categorical_crossentropy`. */
+/** `learningRate` → `learning_rate`, `beta1` → `beta_1`, `sparseCategoricalCrossentropy` → `sparse_categorical_crossentropy`, `topKCategoricalAccuracy` → `top_k_categorical_accuracy`. */
 export function snake(name: string): string {
-  return name.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/([a-z])([0-9])/g, '$1_$2').toLowerCase();
+  return name.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').replace(/([a-z])([0-9])/g, '$1_$2').toLowerCase();
 }
 
 /** Keras's spellings of Sinew's optimizer class names (only where they differ). */

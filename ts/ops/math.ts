@@ -90,6 +90,12 @@ export const gelu = (x: Tensor): Tensor => activation('gelu', x);
 export const swish = (x: Tensor): Tensor => activation('swish', x);
 /** Another name of `swish` (Keras 3, PyTorch). */
 export const silu = swish;
+/** Scaled ELU: `1.0507·(x > 0 ? x : 1.67326·(e^x − 1))` (TF.js `tf.selu`). */
+export const selu = (x: Tensor): Tensor => activation('selu', x);
+/** `min(max(x, 0), 6)` (TF.js `tf.relu6`). */
+export const relu6 = (x: Tensor): Tensor => activation('relu6', x);
+/** `clamp(0.2·x + 0.5, 0, 1)` (TF.js's `'hardSigmoid'` layer activation; Keras 3's differs: `relu6(x + 3) / 6`). */
+export const hardSigmoid = (x: Tensor): Tensor => activation('hardSigmoid', x);
 
 function axesArg(op: string, axis: number | number[] | undefined): Int32Array {
   const list = axis === undefined ? [] : Array.isArray(axis) ? axis : [axis];

@@ -6,7 +6,7 @@
  */
 
 /** Activations the engine computes (`activation`, and fused into `dense`/`conv2d`). */
-export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'gelu', 'swish'] as const;
+export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softplus', 'gelu', 'swish', 'selu', 'relu6', 'hardSigmoid'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** Broadcasting binary ops. */

@@ -87,6 +87,9 @@ impl Named for Activation {
         Activation::Softplus,
         Activation::Gelu,
         Activation::Silu,
+        Activation::Selu,
+        Activation::Relu6,
+        Activation::HardSigmoid,
     ];
     fn name(self) -> &'static str {
         match self {
@@ -100,6 +103,9 @@ impl Named for Activation {
             Activation::Gelu => "gelu",
             // TensorFlow.js's (and Keras's) name, so saved models load there.
             Activation::Silu => "swish",
+            Activation::Selu => "selu",
+            Activation::Relu6 => "relu6",
+            Activation::HardSigmoid => "hardSigmoid",
         }
     }
 }

@@ -10,6 +10,9 @@
 //! | Tanh | odd poly for \|x\| < 0.625, else `±(1 - 2/(e^{2|x|}+1))` | `y` |
 //! | Softplus | `max(x, 0) + ln_1p(e^-\|x\|)` | `x` |
 //! | Silu | `x·sigmoid(x)` (SiLU, "swish"); 0 where the sigmoid underflows | `x` |
+//! | Selu | `scale·(x > 0 ? x : alpha·expm1(x))`, Klambauer et al.'s constants (as TF.js) | `x`, `y` |
+//! | Relu6 | `min(max(x, 0), 6)` | `x` |
+//! | HardSigmoid | `clamp(0.2·x + 0.5, 0, 1)` (TF.js's and Keras 2's slope, not Keras 3's `relu6(x+3)/6`) | `x` |
 //! | Gelu | tanh approximation (Keras `gelu(approximate=True)`, TF.js): `0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))`, computed as `x·sigmoid(2u)` (no cancellation for x ≪ 0) | `x` |
 //!
 //! The exact erf GELU is available separately as [`gelu_erf`] / [`gelu_erf_backward`]
@@ -38,7 +41,17 @@ pub enum Activation {
     Gelu,
     /// `x·sigmoid(x)`: SiLU, called swish in TensorFlow.js and Keras.
     Silu,
+    /// Scaled ELU with fixed [`SELU_ALPHA`] and [`SELU_SCALE`].
+    Selu,
+    /// ReLU capped at 6.
+    Relu6,
+    /// `clamp(0.2·x + 0.5, 0, 1)`.
+    HardSigmoid,
 }
+
+/// SELU's constants (Klambauer et al. 2017), the values TF.js and Keras use.
+pub const SELU_ALPHA: f32 = 1.673_263_2;
+pub const SELU_SCALE: f32 = 1.050_701;
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_C: f32 = 0.044_715;
@@ -55,11 +68,14 @@ impl Activation {
                 | Activation::Softplus
                 | Activation::Gelu
                 | Activation::Silu
+                | Activation::Selu
+                | Activation::Relu6
+                | Activation::HardSigmoid
         )
     }
     /// Whether [`backward`] reads `y`.
     pub fn needs_output(self) -> bool {
-        matches!(self, Activation::Elu(_) | Activation::Sigmoid | Activation::Tanh)
+        matches!(self, Activation::Elu(_) | Activation::Selu | Activation::Sigmoid | Activation::Tanh)
     }
     /// Whether `act'(x)` is a function of the output `y` alone, so an op that
     /// fuses the activation need not keep the pre-activation values (see
@@ -111,6 +127,25 @@ macro_rules! with_forward {
             }
             Activation::Silu => {
                 let ($fv, $fs) = (silu_v, silu);
+                $body
+            }
+            Activation::Selu => {
+                let (av, sv) = (F32x4::splat(SELU_ALPHA), F32x4::splat(SELU_SCALE));
+                let $fv = move |v: F32x4| sv.mul(F32x4::select(v.gt(zero), v, av.mul(expm1_v(v))));
+                let $fs = |v: f32| SELU_SCALE * if v > 0.0 { v } else { SELU_ALPHA * expm1(v) };
+                $body
+            }
+            Activation::Relu6 => {
+                let six = F32x4::splat(6.0);
+                // relu passes NaN; min keeps it (as relu6(NaN) = NaN in TF.js).
+                let $fv = move |v: F32x4| F32x4::select(v.gt(six), six, v.relu());
+                let $fs = |v: f32| if v > 6.0 { 6.0 } else { crate::simd::relu(v) };
+                $body
+            }
+            Activation::HardSigmoid => {
+                let (k, h, one) = (F32x4::splat(0.2), F32x4::splat(0.5), F32x4::splat(1.0));
+                let $fv = move |v: F32x4| hard_sigmoid_v(v, k, h, zero, one);
+                let $fs = hard_sigmoid;
                 $body
             }
         }
@@ -190,6 +225,40 @@ pub fn backward(act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32
         Activation::Softplus => map2(x, dy, dx, |x, g| g.mul(sigmoid_v(x)), |x, g| g * sigmoid(x)),
         Activation::Gelu => map2(x, dy, dx, |x, g| g.mul(gelu_grad_v(x)), |x, g| g * gelu_grad(x)),
         Activation::Silu => map2(x, dy, dx, |x, g| g.mul(silu_grad_v(x)), |x, g| g * silu_grad(x)),
+        Activation::Selu => {
+            // For x <= 0: y = s·α(e^x − 1) so dy/dx = s·α·e^x = y + s·α.
+            let (sv, sav) = (F32x4::splat(SELU_SCALE), F32x4::splat(SELU_SCALE * SELU_ALPHA));
+            map3(
+                x,
+                y,
+                dy,
+                dx,
+                move |x, y, g| g.mul(F32x4::select(x.gt(zero), sv, y.add(sav))),
+                |x, y, g| g * if x > 0.0 { SELU_SCALE } else { y + SELU_SCALE * SELU_ALPHA },
+            )
+        }
+        // 1 strictly inside (0, 6), 0 outside (the kinks get 0, as TF.js's step).
+        Activation::Relu6 => {
+            let six = F32x4::splat(6.0);
+            map2(
+                x,
+                dy,
+                dx,
+                move |x, g| x.gt(zero).and(six.gt(x)).and(g),
+                |x, g| if x > 0.0 && x < 6.0 { g } else { 0.0 },
+            )
+        }
+        // 0.2 where 0 < 0.2·x + 0.5 < 1, i.e. |x| < 2.5.
+        Activation::HardSigmoid => {
+            let (lim, k) = (F32x4::splat(2.5), F32x4::splat(0.2));
+            map2(
+                x,
+                dy,
+                dx,
+                move |x, g| F32x4::select(x.abs().lt(lim), g.mul(k), zero),
+                |x, g| if x.abs() < 2.5 { 0.2 * g } else { 0.0 },
+            )
+        }
     }
 }
 
@@ -269,6 +338,25 @@ fn gelu_grad(x: f32) -> f32 {
     let x = crate::simd::fmin(crate::simd::fmax(x, -GELU_CLAMP), GELU_CLAMP);
     let du = (2.0 * SQRT_2_OVER_PI) * (1.0 + (3.0 * GELU_C) * (x * x));
     s + x * (s * (1.0 - s)) * du
+}
+
+/// `clamp(0.2·x + 0.5, 0, 1)`; NaN stays NaN.
+#[inline(always)]
+pub fn hard_sigmoid(x: f32) -> f32 {
+    let t = 0.2 * x + 0.5;
+    if t < 0.0 {
+        0.0
+    } else if t > 1.0 {
+        1.0
+    } else {
+        t
+    }
+}
+
+#[inline(always)]
+fn hard_sigmoid_v(x: F32x4, k: F32x4, h: F32x4, zero: F32x4, one: F32x4) -> F32x4 {
+    let t = k.mul(x).add(h);
+    F32x4::select(t.lt(zero), zero, F32x4::select(t.gt(one), one, t))
 }
 
 /// `x·s(x)`; 0 where the sigmoid underflows (so `silu(-inf) = 0`, not NaN).

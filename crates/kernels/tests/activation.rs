@@ -53,10 +53,14 @@ fn ref_f(act: Activation, x: f64) -> f64 {
             x / (1.0 + (-2.0 * u).exp())
         }
         Activation::Silu => x / (1.0 + (-x).exp()),
+        // Full-precision constants, so the f32 ones are checked too.
+        Activation::Selu => 1.0507009873554804934193349852946 * if x > 0.0 { x } else { 1.6732632423543772848170429916717 * x.exp_m1() },
+        Activation::Relu6 => x.clamp(0.0, 6.0),
+        Activation::HardSigmoid => (0.2 * x + 0.5).clamp(0.0, 1.0),
     }
 }
 
-const ACTS: [Activation; 10] = [
+const ACTS: [Activation; 13] = [
     Activation::Linear,
     Activation::Relu,
     Activation::LeakyRelu(0.1),
@@ -67,6 +71,9 @@ const ACTS: [Activation; 10] = [
     Activation::Softplus,
     Activation::Gelu,
     Activation::Silu,
+    Activation::Selu,
+    Activation::Relu6,
+    Activation::HardSigmoid,
 ];
 
 #[test]
@@ -81,7 +88,9 @@ fn forward_matches_reference() {
                 for i in 0..n {
                     let w = ref_f(act, x[i] as f64);
                     let err = (y[i] as f64 - w).abs();
-                    assert!(err <= rel_tol(act, x[i] as f64) * w.abs() + 1e-37,
+                    // hardSigmoid's 0.2·x + 0.5 cancels near x = -2.5: its error is absolute (ulp of 0.5).
+                    let abs_tol = if act == Activation::HardSigmoid { 1.2e-7 } else { 1e-37 };
+                    assert!(err <= rel_tol(act, x[i] as f64) * w.abs() + abs_tol,
                         "{act:?}({}) = {}, want {w} (err {err:e})", x[i], y[i]);
                 }
             }
@@ -130,6 +139,13 @@ fn special_values() {
     assert!(dx[0] == 0.0 && dx[1] == 0.0 && dx[2] == 1.0 && dx[3] == 1.0 && dx[5] == 0.5);
     forward(Activation::Relu, &x, &mut y);
     assert!(y[0] == 0.0 && y[3] == f32::INFINITY && y[4].is_nan());
+    forward(Activation::Relu6, &x, &mut y);
+    assert!(y[..4] == [0.0, 0.0, 6.0, 6.0] && y[4].is_nan() && y[5] == 0.0, "{y:?}");
+    forward(Activation::HardSigmoid, &x, &mut y);
+    assert!(y[..4] == [0.0, 0.0, 1.0, 1.0] && y[4].is_nan() && y[5] == 0.5, "{y:?}");
+    // selu(-inf) = -scale·alpha, the limit (TF.js: -1.7580993).
+    forward(Activation::Selu, &x, &mut y);
+    assert!((y[0] + 1.758_099_3).abs() < 1e-6 && y[1] == y[0] && y[2] == 105.070_1 && y[3] == f32::INFINITY && y[4].is_nan() && y[5] == 0.0, "{y:?}");
 }
 
 #[test]
@@ -147,8 +163,13 @@ fn backward_matches_finite_differences() {
             backward(act, xs, ys, &dy, &mut dx);
             for i in 0..n {
                 let xi = x[i] as f64;
-                let kinked = matches!(act, Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_));
-                if kinked && xi.abs() < 1e-3 {
+                let kinks: &[f64] = match act {
+                    Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu(_) | Activation::Selu => &[0.0],
+                    Activation::Relu6 => &[0.0, 6.0],
+                    Activation::HardSigmoid => &[-2.5, 2.5],
+                    _ => &[],
+                };
+                if kinks.iter().any(|k| (xi - k).abs() < 1e-3) {
                     continue;
                 }
                 let h = 1e-4 * xi.abs().max(1.0);
