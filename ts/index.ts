@@ -38,6 +38,7 @@ export type { InputArgs } from './layers/input-layer.js';
 export { SymbolicTensor } from './layers/symbolic.js';
 export type { CompileArgs, SequentialArgs } from './models/sequential.js';
 export type { FitArgs } from './models/fit.js';
+export type { FitDatasetArgs, EvaluateDatasetArgs } from './models/fit-dataset.js';
 export { loadSequential, loadLayersModel, modelFromTopology } from './models/serialization.js';
 export * as callbacks from './callbacks/index.js';
 export { Callback, History, EarlyStopping, ModelCheckpoint, TerminateOnNaN, ReduceLROnPlateau } from './callbacks/index.js';

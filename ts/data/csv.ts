@@ -43,17 +43,17 @@ export interface CsvTable<T> {
   categories: Record<string, string[]>;
 }
 
-interface Field {
+export interface Field {
   value: string;
   quoted: boolean;
 }
-interface Record_ {
+export interface Record_ {
   line: number;
   fields: Field[];
 }
 
-/** Splits CSV text into records of fields, remembering each record's line number. */
-function tokenize(text: string, delimiter: string, comment: string | undefined): Record_[] {
+/** Splits CSV text into records of fields, remembering each record's line number (`csv-dataset.ts` feeds it whole records of a stream). */
+export function tokenize(text: string, delimiter: string, comment: string | undefined): Record_[] {
   const records: Record_[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;

@@ -5,7 +5,14 @@
  *     const { train, test } = await sinew.data.loadFashionMnist();
  *     const x = sinew.tensor(train.images, [train.count, 784]);
  *     const y = sinew.tensor(sinew.data.oneHot(train.labels, 10), [train.count, 10]);
+ *
+ * Streaming datasets (TF.js's `tf.data`): `array`, `generator`, `csv`, `zip`
+ * make a `Dataset`; `model.fitDataset` trains from one without loading it whole.
  */
+export { Dataset, array, generator, zip } from './dataset.js';
+export type { DatasetIterator, Batched } from './dataset.js';
+export { csv, CSVDataset } from './csv-dataset.js';
+export type { CSVConfig, ColumnConfig, CsvRow } from './csv-dataset.js';
 export { parseIdx, encodeIdx, loadIdx, gunzip, isGzip, readBytes } from './idx.js';
 export type { IdxTensor, IdxData } from './idx.js';
 export { loadMnistIdx, fromMnistPackage, MNIST_CLASS_NAMES, MNIST_FILES } from './mnist.js';

@@ -51,7 +51,7 @@ export interface FitArgs {
 const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'seed', 'initialEpoch', 'yieldEvery'] satisfies (keyof FitArgs)[];
 
 /** Milliseconds between yields for a `yieldEvery` option. */
-function yieldInterval(where: string, v: FitArgs['yieldEvery']): number {
+export function yieldInterval(where: string, v: FitArgs['yieldEvery']): number {
   if (v === undefined || v === 'auto') return environment() === 'node' ? Infinity : 100;
   if (v === 'batch') return 0;
   if (v === 'epoch' || v === 'never') return Infinity;
@@ -60,7 +60,7 @@ function yieldInterval(where: string, v: FitArgs['yieldEvery']): number {
 }
 
 /** A model's data as lists: inputs in input order, targets in output order (the form the loss needs). */
-interface Data {
+export interface Data {
   xs: Tensor[];
   ys: Tensor[];
 }
@@ -94,7 +94,7 @@ function perStepRows(y: Tensor, logits: Tensor): [Tensor, Tensor] {
   return [y.dtype === 'int32' ? reshape(y, [-1]) : reshape(y, [-1, classes]), reshape(logits, [-1, classes])];
 }
 
-function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): StepResult {
+export function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): StepResult {
   const outs = model.runForLoss(d.xs, training, c.outputs.map((o) => fusedLossActivation(o.lossName)));
   const outputs = outs.map((r, i) => {
     const o = c.outputs[i]!;
@@ -112,7 +112,7 @@ function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): S
 }
 
 /** Loss and metric values of one batch (numbers), keyed as in History. */
-function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
+export function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
   const logs: Logs = { loss: r.loss.dataSync()[0]! };
   c.outputs.forEach((o, i) => {
     const out = r.outputs[i]!;
@@ -191,7 +191,7 @@ function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tens
  * Inputs and labels as lists, checked (shapes, sample counts, no NaN) and
  * converted for the losses. Label copies it makes are pushed to `owned`.
  */
-function prepareData(model: LayersModel, c: Compiled, op: string, x: TensorsArg, y: TensorsArg, owned: Tensor[]): Data {
+export function prepareData(model: LayersModel, c: Compiled, op: string, x: TensorsArg, y: TensorsArg, owned: Tensor[]): Data {
   const xs = model.normalizeInputs(op, x);
   const ysIn = model.normalizeTargets(op, y);
   const n = xs[0]!.shape[0];
@@ -239,7 +239,7 @@ export function evaluateBatches(model: LayersModel, x: TensorsArg, y: TensorsArg
   }
 }
 
-function evaluateData(model: LayersModel, c: Compiled, d: Data, batchSize: number): Record<string, number> {
+export function evaluateData(model: LayersModel, c: Compiled, d: Data, batchSize: number): Record<string, number> {
   const n = d.xs[0]!.shape[0]!;
   const sums: Logs = {};
   for (let s = 0; s < n; s += batchSize) {
@@ -253,7 +253,7 @@ function evaluateData(model: LayersModel, c: Compiled, d: Data, batchSize: numbe
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
 }
 
-const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
+export const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
 
 export async function fit(model: LayersModel, xIn: TensorsArg, yIn: TensorsArg, args: FitArgs): Promise<History> {
   const c = model.compiled;
@@ -304,11 +304,7 @@ async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yI
   const batches = Math.ceil(n / batchSize);
   const history = new History();
   const verbose = args.verbose ?? (environment() === 'node' ? 1 : 0);
-  const cbs: Callback[] = [history];
-  if (verbose) cbs.push(new ProgressBar({ epochs, batches, samples: n }));
-  const user = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  for (const cb of user) cbs.push(cb instanceof Callback ? cb : new CustomCallback(cb));
-  for (const cb of cbs) cb.setModel(model);
+  const cbs = callbackList(model, history, args.callbacks, verbose ? new ProgressBar({ epochs, batches, samples: n }) : null);
 
   const vars = model.trainableWeights;
   model.stopTraining = false;
@@ -333,10 +329,7 @@ async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yI
             // The step was not applied. A callback such as TerminateOnNaN may
             // stop training here; otherwise this is an error.
             if (model.stopTraining) break;
-            const what = Number.isFinite(logs.loss!) ? 'a gradient became NaN or infinite' : `the loss became ${logs.loss}`;
-            throw new InvalidArgumentError(
-              `${model.name}.fit: ${what} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data. That step was not applied: the weights are those before it (the TerminateOnNaN callback stops training here instead of throwing)`,
-            );
+            throw notApplied(model, 'fit', logs, epoch, b);
           }
           if (performance.now() - lastYield >= yieldEvery) {
             await nextTick();
@@ -360,10 +353,32 @@ async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yI
   return history;
 }
 
-/** One step; a step whose loss or gradients are not finite is not applied. */
+/** History, the progress bar if any, then the user's callbacks (objects of functions wrapped), each given the model. */
+export function callbackList(model: LayersModel, history: History, user: FitArgs['callbacks'], progress: Callback | null): Callback[] {
+  const cbs: Callback[] = [history];
+  if (progress) cbs.push(progress);
+  const list = user === undefined ? [] : Array.isArray(user) ? user : [user];
+  for (const cb of list) cbs.push(cb instanceof Callback ? cb : new CustomCallback(cb));
+  for (const cb of cbs) cb.setModel(model);
+  return cbs;
+}
+
+/** The error for a step that was not applied (non-finite loss or gradients). */
+export function notApplied(model: LayersModel, op: string, logs: Logs, epoch: number, batch: number): InvalidArgumentError {
+  const what = Number.isFinite(logs.loss!) ? 'a gradient became NaN or infinite' : `the loss became ${logs.loss}`;
+  return new InvalidArgumentError(
+    `${model.name}.${op}: ${what} at epoch ${epoch + 1}, batch ${batch + 1}; lower the learning rate or check the data. That step was not applied: the weights are those before it (the TerminateOnNaN callback stops training here instead of throwing)`,
+  );
+}
+
+/** One step on rows `perm[start .. start+count]` of `d`. */
 function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[]): { logs: Logs; applied: boolean } {
   const take = (t: Tensor) => takeRows(t, perm, start, count);
-  const batch: Data = { xs: d.xs.map(take), ys: d.ys.map(take) };
+  return trainBatch(model, c, { xs: d.xs.map(take), ys: d.ys.map(take) }, vars);
+}
+
+/** One step on `batch`; a step whose loss or gradients are not finite is not applied. */
+export function trainBatch(model: LayersModel, c: Compiled, batch: Data, vars: Variable[]): { logs: Logs; applied: boolean } {
   const { result: r, grads } = recordGradients(() => forward(model, c, batch, true), (r) => r.loss, vars);
   const used = vars.filter((_, i) => grads[i] !== null);
   const present = grads.filter((g): g is Tensor => g !== null);

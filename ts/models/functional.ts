@@ -24,6 +24,8 @@ import type { Variable } from '../variable.js';
 import type { History } from '../callbacks/callback.js';
 import { resolveCompile, type CompileArgs, type Compiled } from './compile.js';
 import { checkBatchSize, evaluateBatches, fit, type FitArgs } from './fit.js';
+import { evaluateDatasetLogs, fitDataset, type EvaluateDatasetArgs, type FitDatasetArgs } from './fit-dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { saveModel } from './save.js';
 import { formatSummary } from './summary.js';
 
@@ -427,6 +429,31 @@ export class LayersModel extends Layer {
       return Promise.reject(e);
     }
     return fit(this, x, y, args);
+  }
+
+  /**
+   * Trains from a `sinew.data` dataset of batches (`{ xs, ys }` or `[xs, ys]`
+   * elements), pulling one batch per step: data larger than memory streams
+   * through (TF.js `fitDataset`).
+   */
+  fitDataset(dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
+    try {
+      this.alive('fitDataset');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return fitDataset(this, dataset, args);
+  }
+
+  /** Loss and metrics over a dataset of batches, returned as `evaluate` returns them (TF.js `evaluateDataset`). */
+  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+    this.alive('evaluateDataset');
+    checkOptions(`${this.name}.evaluateDataset`, args, ['batches'], { verbose: [0] });
+    if (args.batches !== undefined && !(Number.isInteger(args.batches) && args.batches >= 1)) {
+      throw new InvalidArgumentError(`${this.name}.evaluateDataset: batches must be a positive integer, got ${String(args.batches)}`);
+    }
+    const values = Object.values(await evaluateDatasetLogs(this, dataset, args.batches)).map((v) => tensor(v));
+    return values.length === 1 ? values[0]! : values;
   }
 
   /**
