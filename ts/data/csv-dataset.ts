@@ -1,12 +1,14 @@
 /**
  * `data.csv(source, config)`: TF.js's `tf.data.csv`, a dataset of the rows of
- * a CSV file (Node: a path or `file:` URL) or URL (fetched; Node and
+ * a CSV file (Node: a path or `file:` URL, through `engine/node.ts`, so
+ * browser bundles carry no `node:` import) or URL (fetched; Node and
  * browsers), read as a stream: records are parsed as chunks arrive, so the
  * file is never held whole. Values and elements follow TF.js: a number where
  * the field parses as one (unless `dtype` says otherwise), else the string;
  * with any `isLabel` column each element is `{ xs: {...}, ys: {...} }`.
  */
 import { environment } from '../engine/detect.js';
+import * as node from '../engine/node.js';
 import { InvalidArgumentError } from '../errors.js';
 import { tokenize, type Record_ } from './csv.js';
 import { Dataset } from './dataset.js';
@@ -41,10 +43,35 @@ export interface CSVConfig {
 type Value = number | string | undefined;
 export type CsvRow = Record<string, Value> | { xs: Record<string, Value>; ys: Record<string, Value> };
 
-/** Chunks of text from a file (Node) or a URL (fetch). */
+/** Node only: the UTF-8 file at `source` (a path or a `file:` URL) in 64 KiB chunks, never held whole. */
+async function* fileChunks(source: string): AsyncGenerator<string, void, undefined> {
+  const fs = await node.fs();
+  const path = /^file:/i.test(source) ? (await node.url()).fileURLToPath(source) : source;
+  let file;
+  try {
+    file = await fs.open(path, 'r');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new InvalidArgumentError(`data.csv: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  try {
+    const buf = new Uint8Array(1 << 16);
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { bytesRead } = await file.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      yield decoder.decode(buf.subarray(0, bytesRead), { stream: true });
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Chunks of text from a file (Node) or a URL (fetch; Node and browsers). */
 async function* chunksOf(source: string): AsyncGenerator<string, void, undefined> {
   if (environment() === 'node' && !/^(https?|blob|data):/i.test(source)) {
-    const { fileChunks } = await import('./file-chunks-node.js');
     yield* fileChunks(source);
     return;
   }
