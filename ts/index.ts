@@ -6,7 +6,7 @@
  *     const c = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]]));
  *     console.log(c.dataSync());                // Float32Array [ 11 ]
  */
-export { init, backendInfo, setNumThreads, isInitialized, probeThreadPool, threadPoolStats } from './engine/backend.js';
+export { init, ready, backendInfo, setNumThreads, isInitialized, probeThreadPool, threadPoolStats } from './engine/backend.js';
 export type { BackendInfo, BuildName, InitOptions, PoolStats, PoolThreadStats } from './engine/backend.js';
 export { Tensor } from './tensor.js';
 // Installs the chainable tensor methods. This module and methods.js are the

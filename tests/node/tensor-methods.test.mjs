@@ -20,7 +20,7 @@ const CASES = {
   pow: [P, [3]], maximum: [X, [0.3]], minimum: [X, [() => tensor(0.3)]],
   neg: [X, []], exp: [X, []], log: [P, []], sqrt: [P, []], abs: [X, []], square: [X, []], expm1: [X, []],
   reciprocal: [P, []], step: [X, []], clipByValue: [X, [-1, 1]],
-  relu: [X, []], leakyRelu: [X, [0.1]], elu: [X, [0.5]], sigmoid: [X, []], tanh: [X, []], softplus: [X, []],
+  relu: [X, []], leakyRelu: [X, [0.1]], elu: [X, [0.5]], selu: [X, []], relu6: [() => tensor([[-1, 3, 7]]), []], sigmoid: [X, []], tanh: [X, []], softplus: [X, []],
   sum: [X, [1, true]], mean: [X, [0]], max: [X, [-1]], min: [X, []], argMax: [X, [-1]], argMin: [X, []],
   softmax: [X, [0]], logSoftmax: [X, []],
   matMul: [X, [() => tensor([[1], [2], [3]])]],

@@ -154,6 +154,11 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
 }
 
 /** True once `init()` has finished. */
+/** TF.js's `tf.ready()`: resolves once the engine is initialised, starting it (as `init()` with defaults) if it is not. */
+export async function ready(): Promise<void> {
+  await init();
+}
+
 export function isInitialized(): boolean {
   return active !== null;
 }

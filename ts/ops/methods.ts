@@ -22,7 +22,7 @@ const METHODS = {
   add: m.add, sub: m.sub, mul: m.mul, div: m.div, pow: m.pow, maximum: m.maximum, minimum: m.minimum,
   neg: m.neg, exp: m.exp, log: m.log, sqrt: m.sqrt, abs: m.abs, square: m.square, expm1: m.expm1,
   reciprocal: m.reciprocal, step: m.step, clipByValue: m.clipByValue,
-  relu: m.relu, leakyRelu: m.leakyRelu, elu: m.elu, sigmoid: m.sigmoid, tanh: m.tanh, softplus: m.softplus,
+  relu: m.relu, leakyRelu: m.leakyRelu, elu: m.elu, selu: m.selu, relu6: m.relu6, sigmoid: m.sigmoid, tanh: m.tanh, softplus: m.softplus,
   sum: m.sum, mean: m.mean, max: m.max, min: m.min, argMax: m.argMax, argMin: m.argMin,
   softmax: m.softmax, logSoftmax: m.logSoftmax,
   matMul,
