@@ -22,17 +22,6 @@ const packageAlias = Object.entries(pkg.exports)
     replacement: resolve(repo, target.default),
   }));
 
-/**
- * Sinew loads `node:*` modules only when it runs in Node (behind
- * `environment() === 'node'` checks). Leave those imports as they are instead
- * of replacing them with Vite's warning stubs: they never run in a browser.
- */
-const nodeBuiltinsExternal = () => ({
-  name: 'sinew-node-builtins-external',
-  enforce: 'pre',
-  resolveId: (id) => (id.startsWith('node:') ? { id, external: true } : null),
-});
-
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -53,12 +42,11 @@ export default defineConfig({
   },
   // The pool workers that Sinew starts from the app's training worker are
   // nested module workers: the worker bundles must be ES modules too.
-  worker: { format: 'es', plugins: () => [nodeBuiltinsExternal()], rolldownOptions: { output: { keepNames: true } } },
+  worker: { format: 'es', rolldownOptions: { output: { keepNames: true } } },
   optimizeDeps: { exclude: [pkg.name, `${pkg.name}/browser`] },
   server: { headers: isolationHeaders, fs: { allow: [repo] } },
   preview: { headers: isolationHeaders },
   plugins: [
-    nodeBuiltinsExternal(),
     {
       name: 'sinew-example-data',
       async buildStart() {
