@@ -36,11 +36,13 @@ use crate::par;
 use crate::simd::F32x4;
 
 /// Most batch rows per task. Each step's GEMM repacks `U` (`units ×
-/// gates·units` copies against `rows` times as many multiply-adds) and pads
-/// the rows to whole micro-tiles: measured on the LSTM 64 text model (1
-/// thread, steady state), blocks of 16 rows spent ~15 % of the time packing;
-/// 32 halves that and still gives 2 threads a block each at batch 64.
-pub const MAX_ROWS: usize = 32;
+/// gates·units` copies against `rows` times as many multiply-adds), so
+/// bigger blocks pack less; but a batch of 64 must still make a few tasks
+/// per thread: with 2 blocks of 32, a descheduled worker (shared machine)
+/// left the engine thread waiting for the whole of its block (pool stats:
+/// 228 ms of join against 253 ms of work per epoch), 2 threads no faster
+/// than 1. 16 rows gives 2 threads 2 blocks each.
+pub const MAX_ROWS: usize = 16;
 
 /// Rows per block for `batch` (the last block may have fewer): as even as
 /// possible, at most [`MAX_ROWS`]. Depends on the batch size only, so the
