@@ -7,7 +7,7 @@ await sinew.init({ backend: 'threads' });
 const m = sinew.sequential({ layers: [sinew.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }), sinew.layers.dense({ units: 128, activation: 'relu' }), sinew.layers.dense({ units: 10, activation: 'softmax' })] });
 m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
 const n = 128 * 40;
-const x = sinew.randomUniform([n, 784], 0, 1, 1);
+const x = sinew.randomUniform([n, 784], 0, 1, 'float32', 1);
 const y = sinew.oneHot(sinew.tensor(Int32Array.from({ length: n }, (_, i) => i % 10), [n], 'int32'), 10);
 const { call } = await import('../dist/engine/backend.js');
 const ids = Uint32Array.from(m.trainableWeights.map((w) => w.id));

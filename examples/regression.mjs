@@ -11,7 +11,7 @@ import { lineChart } from '../benches/lib/svg.mjs';
 export async function fitParabola({ epochs = 500, seed = 3 } = {}) {
   const n = 300;
   const x = sinew.tidy(() => sinew.reshape(sinew.linspace(-1, 1, n), [n, 1]));
-  const y = sinew.tidy(() => sinew.add(sinew.sub(sinew.square(x), 0.5), sinew.randomNormal([n, 1], 0, 0.05, seed)));
+  const y = sinew.tidy(() => sinew.add(sinew.sub(sinew.square(x), 0.5), sinew.randomNormal([n, 1], 0, 0.05, 'float32', seed)));
   const model = sinew.sequential({
     layers: [
       sinew.layers.dense({ units: 10, activation: 'relu', inputShape: [1], kernelInitializer: sinew.initializers.heNormal(seed) }),

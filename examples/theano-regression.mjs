@@ -10,7 +10,7 @@ import * as sinew from '../dist/index.js';
 /** A fully connected layer: W ~ N(0, 1) of shape [in, out], b = 0.1. */
 export class Layer {
   constructor(inSize, outSize, activation, seed) {
-    this.W = sinew.variable(sinew.randomNormal([inSize, outSize], 0, 1, seed));
+    this.W = sinew.variable(sinew.randomNormal([inSize, outSize], 0, 1, 'float32', seed));
     this.b = sinew.variable(sinew.fill([outSize], 0.1));
     this.activation = activation;
   }
@@ -27,7 +27,7 @@ export class Layer {
 export function makeData(n = 300, seed = 1) {
   return sinew.tidy(() => {
     const x = sinew.reshape(sinew.linspace(-1, 1, n), [n, 1]);
-    const noise = sinew.randomNormal([n, 1], 0, 0.05, seed);
+    const noise = sinew.randomNormal([n, 1], 0, 0.05, 'float32', seed);
     const y = sinew.add(sinew.sub(sinew.square(x), 0.5), noise);
     return { x, y };
   });

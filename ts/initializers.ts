@@ -62,10 +62,10 @@ export function varianceScaling(args: VarianceScalingArgs = {}): Initializer {
     const s = scale / Math.max(1, n);
     if (distribution === 'uniform') {
       const limit = Math.sqrt(3 * s);
-      return randomUniformTensor(shape, -limit, limit, seed);
+      return randomUniformTensor(shape, -limit, limit, 'float32', seed);
     }
     // Keras and TF.js divide by the stddev of a standard normal truncated at ±2.
-    return truncatedNormalTensor(shape, 0, Math.sqrt(s) / 0.8796256610342398, seed);
+    return truncatedNormalTensor(shape, 0, Math.sqrt(s) / 0.8796256610342398, 'float32', seed);
   };
   return make(fn, 'VarianceScaling', { scale, mode: pyMode[mode], distribution: pyDist[distribution], seed: seed ?? null });
 }
@@ -88,18 +88,18 @@ export function constant(args: { value: number } | number): Initializer {
 export function randomNormal(args: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
   const { mean = 0, stddev = 0.05 } = args;
   const seed = seedOf('randomNormal', args);
-  return make((shape) => randomNormalTensor(shape, mean, stddev, seed), 'RandomNormal', { mean, stddev, seed: seed ?? null });
+  return make((shape) => randomNormalTensor(shape, mean, stddev, 'float32', seed), 'RandomNormal', { mean, stddev, seed: seed ?? null });
 }
 export function randomUniform(args: { minval?: number; maxval?: number; seed?: number } = {}): Initializer {
   const { minval = -0.05, maxval = 0.05 } = args;
   const seed = seedOf('randomUniform', args);
-  return make((shape) => randomUniformTensor(shape, minval, maxval, seed), 'RandomUniform', { minval, maxval, seed: seed ?? null });
+  return make((shape) => randomUniformTensor(shape, minval, maxval, 'float32', seed), 'RandomUniform', { minval, maxval, seed: seed ?? null });
 }
 /** Normal values beyond two standard deviations redrawn (TF.js and Keras `truncatedNormal`). */
 export function truncatedNormal(args: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
   const { mean = 0, stddev = 0.05 } = args;
   const seed = seedOf('truncatedNormal', args);
-  return make((shape) => truncatedNormalTensor(shape, mean, stddev, seed), 'TruncatedNormal', { mean, stddev, seed: seed ?? null });
+  return make((shape) => truncatedNormalTensor(shape, mean, stddev, 'float32', seed), 'TruncatedNormal', { mean, stddev, seed: seed ?? null });
 }
 
 /**
@@ -118,7 +118,7 @@ export function orthogonal(args: { gain?: number; seed?: number } = {}): Initial
     const rows = shape.reduce((a, b) => a * b, 1) / cols;
     // Orthonormal columns of a tall [m, k] matrix, transposed back when wide.
     const [m, k] = rows >= cols ? [rows, cols] : [cols, rows];
-    const g = randomNormalTensor([m, k], 0, 1, seed);
+    const g = randomNormalTensor([m, k], 0, 1, 'float32', seed);
     const a = Float64Array.from(g.dataSync());
     g.dispose();
     for (let j = 0; j < k; j++) {

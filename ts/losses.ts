@@ -14,7 +14,8 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import { abs, add, clipByValue, div, log, maximum, mean, minimum, mul, neg, relu, softmaxCrossEntropy as fusedSoftmaxCrossEntropy, softplus, sqrt, square, sub, sum } from './ops/math.js';
-import { oneHot, reshape } from './ops/layout.js';
+import { reshape } from './ops/layout.js';
+import { oneHot } from './ops/one-hot.js';
 import type { Tensor } from './tensor.js';
 
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;

@@ -37,7 +37,7 @@ export function fuzzOps(sinew, { seed, ms }) {
   const pick = (a) => a[Math.floor(rnd() * a.length)];
   const gone = sinew.tensor([1, 2]);
   gone.dispose();
-  const tensors = [sinew.tensor(3), sinew.tensor([1, 2, 3]), sinew.tensor([[1, 2, 3], [4, 5, 6]]), sinew.randomNormal([1, 4, 4, 2], 0, 1, 1), sinew.randomNormal([2, 2, 2, 3], 0, 1, 2), sinew.zeros([0, 3]), sinew.tensor([0, 1, 2], [3], 'int32'), gone];
+  const tensors = [sinew.tensor(3), sinew.tensor([1, 2, 3]), sinew.tensor([[1, 2, 3], [4, 5, 6]]), sinew.randomNormal([1, 4, 4, 2], 0, 1, 'float32', 1), sinew.randomNormal([2, 2, 2, 3], 0, 1, 'float32', 2), sinew.zeros([0, 3]), sinew.tensor([0, 1, 2], [3], 'int32'), gone];
   // [name, number of tensor operands]; a list operand is 'list'.
   const ops = [
     ['matmul', 2], ['add', 2], ['sub', 2], ['mul', 2], ['div', 2], ['pow', 2], ['maximum', 2], ['conv2d', 2], ['maxPool', 1], ['avgPool', 1],

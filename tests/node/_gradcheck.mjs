@@ -329,7 +329,7 @@ export function gradcheckSuite(build) {
     if (bias) inputs.push(uniform([fs[3]], 720 + c));
     check(
       `conv2d x[${xs}] filter[${fs}] strides ${JSON.stringify(s)} ${pad}${bias ? ' with bias' : ''} w.r.t. x, filter${bias ? ', bias' : ''}`,
-      bias ? (x, w, b) => sinew.conv2d(x, w, s, pad, b) : (x, w) => sinew.conv2d(x, w, s, pad),
+      bias ? (x, w, b) => sinew.fused.conv2d({ x, filter: w, strides: s, pad, bias: b }) : (x, w) => sinew.conv2d(x, w, s, pad),
       inputs,
     );
   });

@@ -56,7 +56,7 @@ export function cases() {
   convs.forEach(([xs, fs, s, pad], c) => {
     const label = `[${xs}]*[${fs}] stride ${s} ${pad}`;
     add(`conv2d ${label}`, 'conv', () => sinew.conv2d(T(xs, 10 + c), T(fs, 20 + c), s, pad));
-    add(`conv2d ${label} with bias`, 'conv', () => sinew.conv2d(T(xs, 10 + c), T(fs, 20 + c), s, pad, T([fs[3]], 30 + c)));
+    add(`conv2d ${label} with bias`, 'conv', () => sinew.fused.conv2d({ x: T(xs, 10 + c), filter: T(fs, 20 + c), strides: s, pad, bias: T([fs[3]], 30 + c) }));
     add(`conv2dBackpropInput ${label}`, 'conv', () => {
       const y = sinew.conv2d(T(xs, 10 + c), T(fs, 20 + c), s, pad);
       return sinew.conv2dBackpropInput(xs, T(y.shape, 40 + c), T(fs, 20 + c), s, pad);

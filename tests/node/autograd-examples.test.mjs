@@ -66,8 +66,8 @@ test('Theano-style regression of y = x² − 0.5: cost < 0.01 within 1000 full-b
 });
 
 test('10,000 tidy-wrapped training steps leave live tensors and WASM memory flat', (t) => {
-  const w = sinew.variable(sinew.randomNormal([8, 4], 0, 0.1, 3));
-  const x = sinew.randomNormal([32, 8], 0, 1, 4), y = sinew.randomNormal([32, 4], 0, 1, 5);
+  const w = sinew.variable(sinew.randomNormal([8, 4], 0, 0.1, 'float32', 3));
+  const x = sinew.randomNormal([32, 8], 0, 1, 'float32', 4), y = sinew.randomNormal([32, 4], 0, 1, 'float32', 5);
   const step = () =>
     sinew.tidy(() => {
       const { grads } = sinew.variableGrads(() => sinew.mean(sinew.square(sinew.sub(sinew.tanh(sinew.matmul(x, w)), y))), [w]);

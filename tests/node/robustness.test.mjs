@@ -13,7 +13,7 @@ test('ops reject bad arguments with typed errors and the engine survives', (t) =
   const m = s.tensor([[1, 2], [3, 4]]);
   const v = s.tensor([1, 2, 3]);
   const scalar = s.tensor(5);
-  const img = s.randomNormal([1, 4, 4, 2], 0, 1, 1);
+  const img = s.randomNormal([1, 4, 4, 2], 0, 1, 'float32', 1);
   const ints = s.tensor([0, 1], [2], 'int32');
   const gone = s.tensor([1]);
   gone.dispose();
@@ -60,7 +60,7 @@ test('ops reject bad arguments with typed errors and the engine survives', (t) =
     'tensor huge': () => s.zeros([1 << 20, 1 << 20]),
     'fused dense shape': () => s.fused.matMul({ a: m, b: v }),
     'fused activation': () => s.fused.matMul({ a: m, b: m, activation: 'softmax' }),
-    'seed': () => s.randomNormal([2], 0, 1, -3),
+    'seed': () => s.randomNormal([2], 0, 1, 'float32', -3),
     'setNumThreads': () => s.setNumThreads(-1),
     'grad non-scalar': () => s.grad((x) => s.mul(x, 2))(m),
     'grad not a tensor': () => s.grad(() => 3)(m),

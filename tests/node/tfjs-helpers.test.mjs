@@ -169,3 +169,28 @@ test('TF.js arguments Sinew does not implement are refused, not ignored: gather 
   t.throws(() => x.step(0.5), { name: 'InvalidArgumentError', message: 'step: alpha 0.5 is not supported (only 0)' });
   x.dispose();
 });
+
+test('oneHot(indices, depth, onValue, offValue, dtype): TF.js values; float32 unless int32 is asked for', (t) => {
+  const idx = (l) => l.tensor1d([2, 0, 1, 2], 'int32');
+  same(t, 'oneHot int32', (l) => l.oneHot(idx(l), 3, 1, 0, 'int32'));
+  same(t, 'oneHot on 5 off -1 int32', (l) => l.oneHot(idx(l), 4, 5, -1, 'int32'));
+  same(t, 'oneHot on 0.9 off 0.05 float32', (l) => l.oneHot(idx(l), 3, 0.9, 0.05, 'float32'));
+  // Sinew's default dtype is float32 (the losses' input); the values are TF.js's
+  const d = sinew.tidy(() => read(sinew.oneHot(idx(sinew), 3)));
+  const want = tf.tidy(() => read(tf.oneHot(idx(tf), 3)));
+  t.is(d.dtype, 'float32');
+  t.deepEqual(d.values, want.values);
+  t.throws(() => sinew.oneHot([0, 1], 2, NaN), { name: 'InvalidArgumentError', message: /onValue and offValue must be finite/ });
+  t.throws(() => sinew.oneHot([0, 1], 2, 1, 0, 'bool'), { name: 'DTypeError', message: /oneHot: dtype must be 'float32' or 'int32', got "bool"/ });
+});
+
+test('random ops take TF.js order (shape, a, b, dtype, seed): the seed reproduces, a seed put 4th is refused', (t) => {
+  for (const op of ['randomNormal', 'randomUniform', 'truncatedNormal']) {
+    const a = sinew.tidy(() => Array.from(sinew[op]([64], 0, 1, 'float32', 11).dataSync()));
+    const b = sinew.tidy(() => Array.from(sinew[op]([64], 0, 1, undefined, 11).dataSync()));
+    const c = sinew.tidy(() => Array.from(sinew[op]([64], 0, 1, 'float32', 12).dataSync()));
+    t.deepEqual(a, b, `${op}: dtype omitted = 'float32'`);
+    t.notDeepEqual(a, c, `${op}: the seed (5th) matters`);
+    t.throws(() => sinew[op]([2], 0, 1, 11), { name: 'InvalidArgumentError', message: new RegExp(`${op}: the 4th argument is dtype, as in TF.js \\(got the number 11\\)`) });
+  }
+});

@@ -1,6 +1,6 @@
 /** Conv2D (NHWC, channels last, as TF.js and Keras). */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { conv2d, type Padding } from '../ops/conv.js';
+import { conv2dFused as conv2d, type Padding } from '../ops/conv.js';
 import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { withActivation } from './activations.js';

@@ -3,6 +3,7 @@
  * `[batch, height, width, channels]`, filters `[kh, kw, inChannels, outChannels]`.
  */
 import { call } from '../engine/backend.js';
+import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { dims, name, padding, pair, wrap, type Padding } from './handle.js';
 import type { ActivationName, PoolName } from './names.js';
@@ -15,14 +16,29 @@ export type FusedActivation = ActivationName;
 /**
  * `activation(conv2d(x, filter) + bias)`: bias (per output channel) and
  * activation are optional and applied in the one engine call; `alpha`
- * parameterises leakyRelu / elu.
+ * parameterises leakyRelu / elu. The door the layers and `fused.conv2d` use.
  */
-export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear', alpha?: number): Tensor {
+export function conv2dFused(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear', alpha?: number): Tensor {
   const [sh, sw] = pair('conv2d', 'strides', strides);
   padding('conv2d', pad);
   name('conv2d', 'activation', activation);
   const [ix, iw, ib] = [x.id, filter.id, bias?.id];
   return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation, alpha)));
+}
+
+/**
+ * TF.js's `conv2d(x, filter, strides, pad, dataFormat, dilations)`. Only NHWC
+ * and dilation 1 are computed; anything else is refused by name, never
+ * silently computed as NHWC / undilated. Bias and activation: `fused.conv2d`.
+ */
+export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', dataFormat: 'NHWC' | 'NCHW' = 'NHWC', dilations: number | [number, number] = 1): Tensor {
+  if (dataFormat !== 'NHWC') {
+    if (dataFormat === 'NCHW') throw new UnsupportedError("conv2d: dataFormat 'NCHW' is not supported (Sinew is NHWC; transpose the input to [batch, height, width, channels])");
+    throw new InvalidArgumentError(`conv2d: dataFormat must be 'NHWC', got ${typeof dataFormat === 'string' ? `'${dataFormat}'` : `a value of type ${typeof dataFormat}`} (bias and activation go through fused.conv2d)`);
+  }
+  const [dh, dw] = pair('conv2d', 'dilations', dilations);
+  if (dh !== 1 || dw !== 1) throw new UnsupportedError(`conv2d: dilations other than 1 are not supported, got [${dh}, ${dw}]`);
+  return conv2dFused(x, filter, strides, pad);
 }
 
 /** Gradient of `conv2d` with respect to its input (of shape `xShape`), given `dy`. */

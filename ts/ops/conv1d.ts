@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { conv2d, type FusedActivation } from './conv.js';
+import { conv2dFused as conv2d, type FusedActivation } from './conv.js';
 import { pad, reshape, slice, transpose } from './layout.js';
 
 /** `'causal'` pads only on the left, so output t sees inputs ≤ t (as Keras / TF.js). */

@@ -163,16 +163,29 @@ export function linspace(start: number, stop: number, num: number): Tensor {
   return tensor(Float32Array.from({ length: num }, (_, i) => start + i * step));
 }
 
-/** Normal(mean, stdDev) values; the same `seed` gives the same values on every build. */
-export function randomNormal(shape: Shape, mean = 0, stdDev = 1, seed?: number): Tensor {
+/**
+ * The `dtype` argument of the random ops, in TF.js's place (4th, before the seed).
+ * Only float32 is drawn; a number there is a seed written in the wrong place
+ * (an older Sinew signature), refused rather than silently ignored.
+ */
+function randomDType(op: string, dtype: unknown): void {
+  if (dtype === undefined || dtype === 'float32') return;
+  if (typeof dtype === 'number') throw new InvalidArgumentError(`${op}: the 4th argument is dtype, as in TF.js (got the number ${dtype}); pass the seed 5th: ${op}(shape, a, b, 'float32', seed)`);
+  throw new DTypeError(`${op}: dtype must be 'float32', got ${JSON.stringify(dtype)}`);
+}
+
+/** Normal(mean, stdDev) values, as TF.js's `randomNormal`; the same `seed` gives the same values on every build. */
+export function randomNormal(shape: Shape, mean = 0, stdDev = 1, dtype?: 'float32', seed?: number): Tensor {
   const d = dims('randomNormal', 'shape', shape);
+  randomDType('randomNormal', dtype);
   const s = seedArg('randomNormal', seed);
   return wrap(call((g) => g.random_normal(d, mean, stdDev, false, s)));
 }
 
 /** Normal values redrawn beyond two standard deviations (Keras' truncated normal). */
-export function truncatedNormal(shape: Shape, mean = 0, stdDev = 1, seed?: number): Tensor {
+export function truncatedNormal(shape: Shape, mean = 0, stdDev = 1, dtype?: 'float32', seed?: number): Tensor {
   const d = dims('truncatedNormal', 'shape', shape);
+  randomDType('truncatedNormal', dtype);
   const s = seedArg('truncatedNormal', seed);
   return wrap(call((g) => g.random_normal(d, mean, stdDev, true, s)));
 }
@@ -184,9 +197,10 @@ export function randomPermutation(n: number, seed?: number): Tensor {
   return wrap(call((g) => g.random_permutation(n, s)));
 }
 
-/** Uniform values on [minval, maxval). */
-export function randomUniform(shape: Shape, minval = 0, maxval = 1, seed?: number): Tensor {
+/** Uniform values on [minval, maxval), as TF.js's `randomUniform`. */
+export function randomUniform(shape: Shape, minval = 0, maxval = 1, dtype?: 'float32', seed?: number): Tensor {
   const d = dims('randomUniform', 'shape', shape);
+  randomDType('randomUniform', dtype);
   const s = seedArg('randomUniform', seed);
   return wrap(call((g) => g.random_uniform(d, minval, maxval, s)));
 }

@@ -5,7 +5,7 @@
  */
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
-import { conv2d as convOp, type FusedActivation, type Padding } from './conv.js';
+import { conv2dFused as convOp, type FusedActivation, type Padding } from './conv.js';
 import { name, wrap } from './handle.js';
 
 export type { FusedActivation } from './conv.js';

@@ -7,7 +7,8 @@ export { expandDims, squeeze, flatten, stack, unstack, split } from './shape.js'
 export { TENSOR_METHODS } from './methods.js';
 export type { TensorMethods } from './methods.js';
 export * from './math.js';
-export { reshape, transpose, slice, concat, gather, oneHot, pad, reverse } from './layout.js';
+export { reshape, transpose, slice, concat, gather, pad, reverse } from './layout.js';
+export { oneHot } from './one-hot.js';
 export { dropout } from './nn.js';
 export { conv1d } from './conv1d.js';
 export type { Padding1D } from './conv1d.js';

@@ -33,7 +33,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return wrap(call((g) => g.op_concat(ids, axis)));
 }
 
-function indexList(op: string, indices: unknown): readonly number[] {
+export function indexList(op: string, indices: unknown): readonly number[] {
   if (!Array.isArray(indices)) throw new InvalidArgumentError(`${op}: indices must be an int32 tensor or an array of integers, got ${JSON.stringify(indices) ?? String(indices)}`);
   return indices as number[];
 }
@@ -45,18 +45,6 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0,
   try {
     const [ix, ii] = [x.id, ti.id];
     return wrap(call((g) => g.op_gather(ix, ii, axis)));
-  } finally {
-    if (ti !== indices) ti.dispose();
-  }
-}
-
-/** int32 class indices `[n]` → float32 one-hot rows `[n, depth]`. */
-export function oneHot(indices: Tensor | readonly number[], depth: number): Tensor {
-  if (!(Number.isInteger(depth) && depth >= 1)) throw new InvalidArgumentError(`oneHot: depth must be a positive integer, got ${depth}`);
-  const ti = indices instanceof Tensor ? indices : tensor([...indexList('oneHot', indices)], [indices.length], 'int32');
-  try {
-    const ii = ti.id;
-    return wrap(call((g) => g.op_one_hot(ii, depth)));
   } finally {
     if (ti !== indices) ti.dispose();
   }

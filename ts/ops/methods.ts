@@ -11,7 +11,8 @@
 import { Tensor } from '../tensor.js';
 import { cast } from './cast.js';
 import { clone, onesLike, zerosLike } from './create.js';
-import { concat, gather, oneHot, pad, reshape, reverse, slice, transpose } from './layout.js';
+import { concat, gather, pad, reshape, reverse, slice, transpose } from './layout.js';
+import { oneHot } from './one-hot.js';
 import { matMul } from './linalg.js';
 import * as m from './math.js';
 import { expandDims, flatten, split, squeeze, stack, unstack } from './shape.js';
