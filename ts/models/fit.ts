@@ -94,6 +94,7 @@ function perStepRows(y: Tensor, logits: Tensor): [Tensor, Tensor] {
   return [y.dtype === 'int32' ? reshape(y, [-1]) : reshape(y, [-1, classes]), reshape(logits, [-1, classes])];
 }
 
+/** @internal Every output's loss (and metrics) for one batch, on the gradient tape when training. */
 export function forward(model: LayersModel, c: Compiled, d: Data, training: boolean): StepResult {
   const outs = model.runForLoss(d.xs, training, c.outputs.map((o) => fusedLossActivation(o.lossName)));
   const outputs = outs.map((r, i) => {
@@ -111,7 +112,7 @@ export function forward(model: LayersModel, c: Compiled, d: Data, training: bool
   return { loss: total, outputs };
 }
 
-/** Loss and metric values of one batch (numbers), keyed as in History. */
+/** @internal Loss and metric values of one batch (numbers), keyed as in History. */
 export function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
   const logs: Logs = { loss: r.loss.dataSync()[0]! };
   c.outputs.forEach((o, i) => {
@@ -188,7 +189,7 @@ function prepareLabels(model: LayersModel, o: CompiledOutput, i: number, y: Tens
 }
 
 /**
- * Inputs and labels as lists, checked (shapes, sample counts, no NaN) and
+ * @internal Inputs and labels as lists, checked (shapes, sample counts, no NaN) and
  * converted for the losses. Label copies it makes are pushed to `owned`.
  */
 export function prepareData(model: LayersModel, c: Compiled, op: string, x: TensorsArg, y: TensorsArg, owned: Tensor[]): Data {
@@ -239,6 +240,7 @@ export function evaluateBatches(model: LayersModel, x: TensorsArg, y: TensorsArg
   }
 }
 
+/** @internal Mean loss and metrics over `d`, in batches of `batchSize`. */
 export function evaluateData(model: LayersModel, c: Compiled, d: Data, batchSize: number): Record<string, number> {
   const n = d.xs[0]!.shape[0]!;
   const sums: Logs = {};
@@ -377,7 +379,7 @@ function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start
   return trainBatch(model, c, { xs: d.xs.map(take), ys: d.ys.map(take) }, vars);
 }
 
-/** One step on `batch`; a step whose loss or gradients are not finite is not applied. */
+/** @internal One step on `batch`; a step whose loss or gradients are not finite is not applied. */
 export function trainBatch(model: LayersModel, c: Compiled, batch: Data, vars: Variable[]): { logs: Logs; applied: boolean } {
   const { result: r, grads } = recordGradients(() => forward(model, c, batch, true), (r) => r.loss, vars);
   const used = vars.filter((_, i) => grads[i] !== null);
