@@ -6,7 +6,7 @@
 //   node benches/train-contender.mjs <contender> <mlp|cnn|lstm|conv1d|gru> [--quick] [--timing-only]
 // (--timing-only: the later rounds of an interleaved run, see runWorkload)
 import { createRequire } from 'node:module';
-import { PROFILES, SINEW_THREADS, TEXT_MODELS, brainAdapter, convnetAdapter, isText, jsAdapter, runWorkload, sinewAdapter, textData, tfjsAdapter } from './lib/train-contenders.mjs';
+import { PROFILES, SINEW_THREADS, TEXT_MODELS, brainAdapter, convnetAdapter, isText, jsAdapter, runWorkload, sinewAdapter, textWorkloadData, tfjsAdapter } from './lib/train-contenders.mjs';
 import { loadTfjsNode } from './lib/tfjs-peer.mjs';
 
 const [name, kind] = process.argv.slice(2);
@@ -45,7 +45,7 @@ if (!contenders[name] || !KINDS.includes(kind)) {
 
 let data;
 if (isText(kind)) {
-  data = { train: textData(kind, 16 * profile[kind].batch), test: null };
+  data = textWorkloadData(kind, profile);
 } else {
   const { loadFashionMnist } = (await import('../dist/index.js')).data;
   const ds = await loadFashionMnist();

@@ -2,8 +2,9 @@
 // through playwright-core). Sinew runs inside its engine Worker via
 // `engine.run(...)` (the synchronous API needs a Worker); TF.js runs on the
 // page with its UMD bundles. Both read Fashion-MNIST from one raw file the
-// bench server serves: u8 train images | train labels | test images | test labels.
-import { PROFILES, runWorkload, sinewAdapter, tfjsAdapter } from './train-contenders.mjs';
+// bench server serves: u8 train images | train labels | test images | test labels;
+// the text workloads train on the same synthetic ids as in Node.
+import { PROFILES, isText, runWorkload, sinewAdapter, textWorkloadData, tfjsAdapter } from './train-contenders.mjs';
 
 export async function loadData(url) {
   const res = await fetch(url);
@@ -17,12 +18,15 @@ export async function loadData(url) {
   return { train: part(0, 60000), test: part(60000 * 785, 10000) };
 }
 
+/** A workload's data: Fashion-MNIST from `dataUrl`, or a text workload's synthetic ids. */
+const workloadData = (kind, profile, dataUrl) => (isText(kind) ? textWorkloadData(kind, PROFILES[profile]) : loadData(dataUrl));
+
 const pageMemory = () => ({ heapUsed: globalThis.performance?.memory?.usedJSHeapSize });
 
 /** Called in the Sinew engine Worker: `engine.run(url, 'sinewInWorker', opts)`. */
 export async function sinewInWorker(sinew, { kind, threads, profile, dataUrl, timingOnly }) {
   sinew.setNumThreads(threads);
-  const data = await loadData(dataUrl);
+  const data = await workloadData(kind, profile, dataUrl);
   const info = sinew.backendInfo();
   const r = await runWorkload(sinewAdapter(sinew), kind, data, PROFILES[profile], { procMemory: pageMemory }, { timingOnly });
   return { info: { library: `sinew ${info.version}`, build: info.build, threads: info.threads, poolSize: info.poolSize }, ...r };
@@ -43,7 +47,7 @@ export async function tfjsInPage({ kind, backend, threads, profile, dataUrl, was
   if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`TF.js backend '${backend}' did not initialise`);
   await tf.ready();
   const wasmFiles = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.endsWith('.wasm')).map((u) => u.slice(u.lastIndexOf('/') + 1));
-  const data = await loadData(dataUrl);
+  const data = await workloadData(kind, profile, dataUrl);
   const r = await runWorkload(tfjsAdapter(tf), kind, data, PROFILES[profile], { procMemory: pageMemory }, { timingOnly });
   const threaded = backend === 'wasm' && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
   const info = {

@@ -77,6 +77,14 @@ export function textData(kind, n) {
   return { images, labels };
 }
 
+/**
+ * The training data of a text workload, as `runWorkload` takes it: 16
+ * batches of synthetic ids (Node and Chromium train on the same ones).
+ */
+export function textWorkloadData(kind, profile) {
+  return { train: textData(kind, 16 * profile[kind].batch), test: null };
+}
+
 export function textModel(lib, kind) {
   const m = TEXT_MODELS[kind];
   const L = lib.layers;
