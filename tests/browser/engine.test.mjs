@@ -124,3 +124,49 @@ test.serial('the engine Worker failing mid-run: the pending call and every later
   t.regex(r.outcome.message, /the engine Worker failed: .*worker died mid-training/);
   t.true(r.later);
 });
+
+// The page's own Worker objects (recorded by an init script), so a test can
+// terminate the engine Worker behind RemoteEngine's back, as the browser does
+// when it kills one.
+function recordWorkers() {
+  const Native = globalThis.Worker;
+  globalThis.__workers = [];
+  globalThis.Worker = class extends Native {
+    constructor(...a) {
+      super(...a);
+      globalThis.__workers.push(this);
+    }
+  };
+}
+
+// Runs in the page: starts an engine, makes `kill(engine)` end its Worker
+// while a call is pending, and reports how the pending and a later call end.
+async function pendingCallWhenWorkerEnds(how) {
+  const { createEngine, EngineCrashedError } = await import('/dist/browser/index.js');
+  const engine = await createEngine();
+  const pending = engine.run('/tests/browser/worker-closes.mjs', how === 'close' ? 'train' : 'waitForever');
+  // The engine Worker is the page's only Worker (its pool workers are the engine Worker's own).
+  if (how === 'terminate') setTimeout(() => globalThis.__workers[0].terminate(), 50);
+  const outcome = await Promise.race([
+    pending.then(() => 'resolved', (e) => ({ name: e.name, crashed: e instanceof EngineCrashedError, message: e.message })),
+    new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+  ]);
+  const later = await Promise.race([
+    engine.backendInfo().then(() => 'answered', (e) => e.name),
+    new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+  ]);
+  return { outcome, later };
+}
+
+for (const [how, what] of [['close', 'closes itself (no error event)'], ['terminate', 'is terminated from outside (as the browser kills one)']]) {
+  test.serial(`the engine Worker ${what} mid-call: the pending call and every later one reject with EngineCrashedError`, async (t) => {
+    const page = await browser.newPage();
+    await page.addInitScript(recordWorkers);
+    await page.goto(`${isolated.url}tests/browser/blank.html`);
+    const r = await page.evaluate(pendingCallWhenWorkerEnds, how);
+    t.true(r.outcome.crashed, JSON.stringify(r.outcome));
+    t.regex(r.outcome.message, /the engine Worker stopped without an error/);
+    t.is(r.later, 'EngineCrashedError');
+    await page.close();
+  });
+}

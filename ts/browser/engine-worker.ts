@@ -5,7 +5,7 @@
  */
 import * as sinew from '../index.js';
 import type { Tensor } from '../tensor.js';
-import type { Hello, RemoteTensor, Request, Response } from './protocol.js';
+import { webLocks, type Hello, type Holding, type RemoteTensor, type Request, type Response } from './protocol.js';
 
 const scope = globalThis as unknown as {
   onmessage: ((ev: MessageEvent) => void) | null;
@@ -61,9 +61,17 @@ async function serve(req: Request): Promise<void> {
   }
 }
 
+/** Takes the page's life lock and never lets go: it is released when this Worker ends. */
+async function holdLifeLock(name: string): Promise<void> {
+  const locks = webLocks();
+  if (!locks) return;
+  await new Promise<void>((held) => void locks.request(name, () => (held(), new Promise<never>(() => {}))));
+  scope.postMessage({ holding: name } satisfies Holding);
+}
+
 scope.onmessage = (ev: MessageEvent<Hello>) => {
   scope.onmessage = (ev2: MessageEvent<Request>) => void serve(ev2.data);
-  sinew.init(ev.data.init).then(
+  holdLifeLock(ev.data.lifeLock).then(() => sinew.init(ev.data.init)).then(
     (info) => scope.postMessage({ id: 0, ok: true, value: info } satisfies Response),
     (e: Error) => scope.postMessage({ id: 0, ok: false, error: { name: e.name, message: e.message } } satisfies Response),
   );

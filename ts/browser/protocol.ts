@@ -20,4 +20,21 @@ export type Response =
 /** First message to the worker. */
 export interface Hello {
   init: InitOptions;
+  /**
+   * A Web Lock the Worker takes before anything else and holds for its whole
+   * life. Locks are released when their holder ends however it ends (closed,
+   * terminated, killed by the browser), with or without an error event, so
+   * the page learns of it by asking for the same lock.
+   */
+  lifeLock: string;
+}
+
+/** Sent by the Worker once it holds `Hello.lifeLock` (not sent where there are no Web Locks). */
+export interface Holding {
+  holding: string;
+}
+
+/** The Web Locks API, where the host has it (secure contexts: https, localhost). */
+export function webLocks(): { request(name: string, callback: () => unknown): Promise<unknown> } | undefined {
+  return (globalThis as { navigator?: { locks?: ReturnType<typeof webLocks> } }).navigator?.locks;
 }

@@ -11,7 +11,7 @@
 import type { BackendInfo, InitOptions } from '../engine/backend.js';
 import { DisposedError, EngineCrashedError, typedError } from '../errors.js';
 import type { TensorLike } from '../ops/index.js';
-import type { Hello, RemoteTensor, Request, Response } from './protocol.js';
+import { webLocks, type Hello, type Holding, type RemoteTensor, type Request, type Response } from './protocol.js';
 
 export type { RemoteTensor } from './protocol.js';
 
@@ -29,9 +29,12 @@ export class RemoteEngine {
   /** Build and threads the engine Worker runs. */
   readonly info: BackendInfo;
 
-  private constructor(worker: Worker, info: BackendInfo) {
+  private constructor(worker: Worker, info: BackendInfo, ended: Promise<void> | null) {
     this.#worker = worker;
     this.info = info;
+    // A Worker that ends without an error event (closed, terminated or
+    // killed by the browser, out of memory) would leave calls waiting forever.
+    void ended?.then(() => this.#fail(new EngineCrashedError(`the engine Worker stopped without an error (it closed, or the browser ended it, e.g. out of memory); start a new engine with createEngine()`)));
     worker.onmessage = (ev: MessageEvent<Response>) => this.#settle(ev.data);
     // An uncaught error in the Worker (e.g. in code a `run` module scheduled)
     // may leave requests unanswered forever: fail them, and every later call.
@@ -59,7 +62,7 @@ export class RemoteEngine {
   static async create(options: InitOptions = {}): Promise<RemoteEngine> {
     // wasmPaths is resolved against the page (the Worker's own URL is elsewhere), and sent as a string (URLs do not clone).
     const wasmPaths = options.wasmPaths === undefined ? undefined : new URL(String(options.wasmPaths), location.href).href;
-    const hello: Hello = { init: { ...options, ...(wasmPaths ? { wasmPaths } : {}) } };
+    const hello: Hello = { init: { ...options, ...(wasmPaths ? { wasmPaths } : {}) }, lifeLock: lifeLockName() };
     const bundled = `engine-worker.js beside ${import.meta.url}`;
     try {
       return await RemoteEngine.#start(new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module', name: 'sinew-engine' }), hello, bundled);
@@ -71,9 +74,19 @@ export class RemoteEngine {
   }
 
   static async #start(worker: Worker, hello: Hello, script: string): Promise<RemoteEngine> {
+    let ended: Promise<void> | null = null;
     const info = await new Promise<BackendInfo>((resolve, reject) => {
-      worker.onmessage = (ev: MessageEvent<Response>) =>
-        ev.data.ok ? resolve(ev.data.value as BackendInfo) : reject(typedError(ev.data.error));
+      worker.onmessage = (ev: MessageEvent<Response | Holding>) => {
+        const m = ev.data;
+        if ('holding' in m) {
+          // The Worker holds its life lock: asking for it resolves when the Worker ends.
+          ended = new Promise<void>((done) => void webLocks()?.request(m.holding, () => done()));
+          void ended.then(() => reject(new EngineCrashedError('sinew engine worker stopped while starting, without an error (it closed, or the browser ended it, e.g. out of memory)')));
+          return;
+        }
+        if (m.ok) resolve(m.value as BackendInfo);
+        else reject(typedError(m.error));
+      };
       worker.onerror = (ev) => {
         ev.preventDefault?.();
         // A script that did not load gives an event without a message.
@@ -84,7 +97,7 @@ export class RemoteEngine {
       worker.terminate();
       throw e;
     });
-    return new RemoteEngine(worker, info);
+    return new RemoteEngine(worker, info, ended);
   }
 
   #settle(r: Response): void {
@@ -143,6 +156,12 @@ export class RemoteEngine {
   terminate(): void {
     this.#fail(new DisposedError('the sinew engine was terminated'));
   }
+}
+
+/** A lock name no other engine (in any tab of the origin) uses. */
+function lifeLockName(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return `sinew-engine-${c?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`}`;
 }
 
 /** Starts an engine in a Worker; see `RemoteEngine`. */
