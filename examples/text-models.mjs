@@ -5,6 +5,10 @@
 // ../dist, the web app imports 'sinew-nn'); nothing here touches Node or the
 // DOM.
 
+/** Model names (what `save` writes; the web app's IndexedDB keys and file names). */
+export const NAME_MODEL = 'sinew-name-gender';
+export const SPAM_MODEL = 'sinew-spam-bilstm';
+
 /** Names are at most 15 characters in the data set; longer input is cut. */
 export const NAME_LEN = 15;
 
@@ -40,7 +44,7 @@ export function encodeNames(sinew, tokenizer, names) {
 export function buildNameModel(sinew, vocabularySize, seed = 1) {
   const { layers, initializers } = sinew;
   return sinew.sequential({
-    name: 'sinew-name-gender',
+    name: NAME_MODEL,
     layers: [
       layers.embedding({ inputDim: vocabularySize, outputDim: 16, inputLength: NAME_LEN, maskZero: true, embeddingsInitializer: initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) }),
       layers.bidirectional({ layer: layers.gru({ units: 64, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }) }),
@@ -191,7 +195,7 @@ export function encodeMails(sinew, tokenizer, bodies, maxLen) {
 export function buildSpamLstmModel(sinew, vocabularySize, maxLen, seed = 1) {
   const { layers, initializers } = sinew;
   return sinew.sequential({
-    name: 'sinew-spam-bilstm',
+    name: SPAM_MODEL,
     layers: [
       layers.embedding({ inputDim: vocabularySize, outputDim: 32, inputLength: maxLen, maskZero: true, embeddingsInitializer: initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) }),
       layers.bidirectional({ layer: layers.lstm({ units: 32, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }) }),

@@ -295,6 +295,76 @@ test.serial('text tabs: the names → gender GRU trains in the worker (2 epochs,
   await context.close();
 });
 
+test.serial('text tab persistence: the names model (with its vocabulary) survives IndexedDB save → reload → load and file export → import; a text model without a vocabulary is refused', async (t) => {
+  const openNames = async (page) => {
+    await page.click('#tabs button[data-task="names"]');
+    await page.waitForFunction(() => sinewApp.textCounts !== null && !document.getElementById('load').disabled, null, { timeout: 60_000 });
+  };
+  const { context, page, errors } = await openApp(isolated);
+  await openNames(page);
+  t.true(await page.isVisible('#model-panel'));
+  t.true(await page.isDisabled('#save'), 'nothing to save before training');
+  await start(page, { epochs: 1, batchSize: 32, learningRate: 0.01 });
+  await waitBatches(page, 40);
+  await page.click('#stop');
+  await waitResult(page);
+  const probe = ['Olivia', 'Liam', 'Zelda'];
+  const before = await page.evaluate(async (names) => { const out = []; for (const n of names) out.push(await sinewApp.predictText(n)); return out; }, probe);
+
+  await page.click('#save');
+  await page.waitForFunction(() => /^Saved to indexeddb:\/\/sinew-name-gender /.test(document.getElementById('model-status').textContent));
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.click('#export');
+  await page.waitForFunction(() => /^Exported/.test(document.getElementById('model-status').textContent));
+  for (let i = 0; i < 50 && downloads.length < 2; i++) await page.waitForTimeout(100);
+  t.deepEqual(downloads.map((d) => d.suggestedFilename()).sort(), ['sinew-name-gender.json', 'sinew-name-gender.weights.bin']);
+  const dir = join(OUT, 'web-export-names');
+  const paths = {};
+  for (const d of downloads) await d.saveAs((paths[d.suggestedFilename()] = join(dir, d.suggestedFilename())));
+  const json = JSON.parse(await readFile(paths['sinew-name-gender.json'], 'utf8'));
+  const vocab = json.userDefinedMetadata?.vocabulary;
+  t.is(vocab?.format, 'sinew-tokenizer');
+  t.is(vocab.config.level, 'char');
+  t.true(vocab.vocabulary.includes('o') && vocab.vocabulary[0] === '?', 'the character vocabulary, OOV token first');
+
+  // A fresh page: the Fashion tab's status is not the names tab's; the names tab finds its saved model.
+  await page.reload();
+  await waitReady(page);
+  await openNames(page);
+  t.regex(await page.textContent('#model-status'), /A model is saved in IndexedDB/);
+  await page.click('#load');
+  await page.waitForFunction(() => /^Loaded indexeddb:\/\/sinew-name-gender \(\d/.test(document.getElementById('model-status').textContent));
+  const loaded = await page.evaluate(async (names) => { const out = []; for (const n of names) out.push(await sinewApp.predictText(n)); return out; }, probe);
+  t.true(maxDiff(before, loaded) <= 1e-6, `IndexedDB round trip: max |Δp| ${maxDiff(before, loaded)}`);
+  await page.fill('#text-input', 'Olivia');
+  await page.waitForFunction(() => sinewApp.textProb !== null);
+  t.true(Math.abs((await page.evaluate(() => sinewApp.textProb)) - before[0]) <= 1e-6, 'the text box uses the loaded model');
+
+  // Files into another fresh page.
+  await page.reload();
+  await waitReady(page);
+  await openNames(page);
+  await page.setInputFiles('#import', [paths['sinew-name-gender.json'], paths['sinew-name-gender.weights.bin']]);
+  await page.waitForFunction(() => /^Imported/.test(document.getElementById('model-status').textContent));
+  const imported = await page.evaluate(async (names) => { const out = []; for (const n of names) out.push(await sinewApp.predictText(n)); return out; }, probe);
+  t.true(maxDiff(before, imported) <= 1e-6, `file round trip: max |Δp| ${maxDiff(before, imported)}`);
+
+  // The same files without the vocabulary: refused with a typed error, the imported model stays.
+  const bare = { ...json };
+  delete bare.userDefinedMetadata;
+  await page.setInputFiles('#import', [
+    { name: 'sinew-name-gender.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bare)) },
+    { name: 'sinew-name-gender.weights.bin', mimeType: 'application/octet-stream', buffer: await readFile(paths['sinew-name-gender.weights.bin']) },
+  ]);
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  t.regex(await page.textContent('#error span'), /^InvalidArgumentError: this model has no vocabulary/);
+  t.true(maxDiff([before[0]], [await page.evaluate(() => sinewApp.predictText('Olivia'))]) <= 1e-6, 'the imported model still answers');
+  t.log(`names model: P(female) of ${probe.join(', ')} = ${before.map((p) => p.toFixed(3)).join(', ')}, the same after IndexedDB and file round trips`);
+  t.deepEqual(errors, []);
+  await context.close();
+});
+
 test.serial('bad input: a corrupt model file shows an error and the app keeps working', async (t) => {
   const { context, page, errors } = await openApp(isolated);
   const errorText = () => page.evaluate(() => (document.getElementById('error').hidden ? null : document.querySelector('#error span').textContent));

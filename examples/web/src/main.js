@@ -4,7 +4,7 @@
 import { io } from 'sinew-nn';
 import { LineChart, drawConfusion } from './charts.js';
 import { DrawingPad } from './draw.js';
-import { CLASS_NAMES, MODEL_NAME } from './model.js';
+import { CLASS_NAMES } from './model.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -59,6 +59,8 @@ const app = {
   info: null,
   poolWorkers: 0,
   hasModel: false,
+  /** The model panel's line per task (each tab has its own model). */
+  modelStatus: {},
   result: null,
   probs: null,
   epochs: [],
@@ -95,8 +97,9 @@ function refreshButtons() {
   $('pause').textContent = app.state === 'paused' ? 'Resume' : 'Pause';
   $('stop').disabled = !busy;
   $('sample').disabled = !ready;
-  $('save').disabled = !app.hasModel || busy;
-  $('export').disabled = !app.hasModel || busy;
+  const hasModel = app.task === 'fashion' ? app.hasModel : app.textModels.has(app.task);
+  $('save').disabled = !hasModel || busy;
+  $('export').disabled = !hasModel || busy;
   $('load').disabled = !ready || busy;
   $('import').disabled = !ready || busy;
   for (const id of ['lr', 'batch', 'epochs']) $(id).disabled = busy;
@@ -224,8 +227,8 @@ $('start').onclick = guard(async () => {
     $('progress-bar').style.width = r.stopped ? $('progress-bar').style.width : '100%';
     $('train-status').textContent = `${r.stopped ? 'stopped' : 'done'}: test accuracy ${pct(r.testAcc)}, ${Math.round(r.samplesPerSec).toLocaleString('en-US')} samples/s`;
     app.state = 'done';
+    setModelStatus(task, `Trained model (${r.samples.toLocaleString('en-US')} samples seen).`);
     if (task === 'fashion') {
-      $('model-status').textContent = `Trained model (${r.samples.toLocaleString('en-US')} samples seen).`;
       await predictNow();
     } else {
       app.textModels.add(task);
@@ -320,7 +323,6 @@ function selectTask(task) {
   for (const b of document.querySelectorAll('#tabs button')) b.setAttribute('aria-selected', String(b.dataset.task === task));
   const t = TASKS[task], isText = task !== 'fashion';
   $('draw-panel').hidden = isText;
-  $('model-panel').hidden = isText;
   $('text-panel').hidden = !isText;
   $('lr').value = t.defaults.lr;
   $('batch').value = t.defaults.batch;
@@ -343,6 +345,8 @@ function selectTask(task) {
     }
   }
   $('dataset').textContent = datasetPill();
+  $('model-status').textContent = app.modelStatus[task] ?? 'No model yet.';
+  if (app.modelStatus[task] === undefined) showSaved(task).catch(showError);
   refreshButtons();
 }
 for (const b of document.querySelectorAll('#tabs button')) b.onclick = guard(() => selectTask(b.dataset.task));
@@ -376,31 +380,51 @@ $('text-input').oninput = () => predictTextNow().catch(showError);
 app.predictText = async (s) => (await call('predictText', [app.task, [s]]))[0];
 app.selectTask = selectTask;
 
-// --- saving and loading ------------------------------------------------------
+// --- saving and loading: the current tab's model ------------------------------
+function setModelStatus(task, text) {
+  app.modelStatus[task] = text;
+  if (app.task === task) $('model-status').textContent = text;
+}
+/** Says whether IndexedDB holds a model for `task` (until the tab has a model of its own). */
+async function showSaved(task) {
+  const { info } = await call('saved', [task]);
+  if (info && app.modelStatus[task] === undefined) setModelStatus(task, `A model is saved in IndexedDB (${new Date(info.dateSaved).toLocaleString()}).`);
+}
+/** After a load or import: the tab has a model; show what it predicts. */
+async function modelArrived(task, status) {
+  setModelStatus(task, status);
+  if (task === 'fashion') {
+    app.hasModel = true;
+    if (app.task === task) await predictNow();
+  } else {
+    app.textModels.add(task);
+    if (app.task === task) await predictTextNow();
+  }
+}
 $('save').onclick = guard(async () => {
-  const info = await call('save');
-  $('model-status').textContent = `Saved to indexeddb://${MODEL_NAME} (${(info.weightDataBytes / 1024).toFixed(0)} KiB of weights).`;
+  const task = app.task;
+  const { name, info } = await call('save', [task]);
+  setModelStatus(task, `Saved to indexeddb://${name} (${(info.weightDataBytes / 1024).toFixed(0)} KiB of weights).`);
 });
 $('load').onclick = guard(async () => {
-  const params = await call('load');
-  app.hasModel = true;
-  $('model-status').textContent = `Loaded indexeddb://${MODEL_NAME} (${params.toLocaleString('en-US')} parameters).`;
-  await predictNow();
+  const task = app.task;
+  const { name, params } = await call('load', [task]);
+  await modelArrived(task, `Loaded indexeddb://${name} (${params.toLocaleString('en-US')} parameters).`);
 });
 $('export').onclick = guard(async () => {
-  const artifacts = await call('exportArtifacts');
-  await io.downloads(MODEL_NAME).save(artifacts);
-  $('model-status').textContent = `Exported ${MODEL_NAME}.json and ${MODEL_NAME}.weights.bin.`;
+  const task = app.task;
+  const { name, artifacts } = await call('exportArtifacts', [task]);
+  await io.downloads(name).save(artifacts);
+  setModelStatus(task, `Exported ${name}.json and ${name}.weights.bin.`);
 });
 $('import').onchange = guard(async (ev) => {
+  const task = app.task;
   const files = [...ev.target.files].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
   ev.target.value = '';
   if (!files.length) return;
   const artifacts = await io.browserFiles(files).load();
-  const params = await call('importArtifacts', [artifacts], [artifacts.weightData]);
-  app.hasModel = true;
-  $('model-status').textContent = `Imported ${files.map((f) => f.name).join(' + ')} (${params.toLocaleString('en-US')} parameters).`;
-  await predictNow();
+  const params = await call('importArtifacts', [task, artifacts], [artifacts.weightData]);
+  await modelArrived(task, `Imported ${files.map((f) => f.name).join(' + ')} (${params.toLocaleString('en-US')} parameters).`);
 });
 
 // --- start-up ----------------------------------------------------------------
@@ -419,8 +443,7 @@ app.ready = (async () => {
     $('dataset').textContent = datasetPill();
     $('train-status').textContent = 'Ready: press Start.';
     app.state = 'ready';
-    const saved = await call('saved');
-    if (saved) $('model-status').textContent = `A model is saved in IndexedDB (${new Date(saved.dateSaved).toLocaleString()}).`;
+    await showSaved('fashion');
   } catch (e) {
     showError(e);
     $('train-status').textContent = 'The engine failed to start.';

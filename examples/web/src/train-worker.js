@@ -5,11 +5,16 @@
 // { event, ... } messages.
 import * as sinew from 'sinew-nn';
 import { buildModel, parseDataset, MODEL_NAME } from './model.js';
-import { prepareNames, encodeNames, buildNameModel, prepareMails, encodeMails, buildSpamLstmModel } from '../../text-models.mjs';
+import { prepareNames, encodeNames, buildNameModel, prepareMails, encodeMails, buildSpamLstmModel, NAME_LEN, NAME_MODEL, SPAM_MODEL } from '../../text-models.mjs';
 
 let data = null; // { trainX, trainY, testX, testY, raw }
 let model = null; // the Fashion-MNIST model (saved, exported, imported)
-/** The text tasks, once initText has loaded their data: name → { trainX, trainY, testX, testY, testLabels, nTrain, nTest, build, encode, model }. */
+/**
+ * The text tasks, once initText has loaded their data: name → { trainX, trainY, testX, testY,
+ * testLabels, nTrain, nTest, build, tokenizer, encodeWith, inputLength, model, modelTokenizer }.
+ * `modelTokenizer` is the vocabulary `model` reads text with: the data's tokenizer for a model
+ * trained here, the saved one for a loaded model.
+ */
 const text = {};
 let training = null; // { paused, stopped, resume }
 const post = (m, transfer = []) => self.postMessage(m, transfer);
@@ -58,22 +63,24 @@ function confusionMatrix(m, testX, labels, k) {
 
 /** The text tasks' data and models (the text-data file made by scripts/make-data.mjs). */
 function prepareText({ female, male, mails }) {
-  const tensors = (x, labels, encode, testX, testLabels) => ({
+  const tensors = (x, labels, testX, testLabels) => ({
     trainX: x, trainY: sinew.tensor(labels, [labels.length, 1]), nTrain: labels.length,
     testX, testY: sinew.tensor(testLabels, [testLabels.length, 1]), nTest: testLabels.length,
-    testLabels: Int32Array.from(testLabels), encode, model: null,
+    testLabels: Int32Array.from(testLabels), model: null, modelTokenizer: null,
   });
   const n = prepareNames(sinew, female, male, { seed: 1 });
-  const nameIds = (names) => encodeNames(sinew, n.tokenizer, names);
+  const nameIds = (tok, names) => encodeNames(sinew, tok, names);
   text.names = {
-    ...tensors(nameIds(n.train.names), n.train.labels, nameIds, nameIds(n.test.names), n.test.labels),
+    ...tensors(nameIds(n.tokenizer, n.train.names), n.train.labels, nameIds(n.tokenizer, n.test.names), n.test.labels),
+    tokenizer: n.tokenizer, encodeWith: nameIds, inputLength: NAME_LEN,
     build: (seed) => buildNameModel(sinew, n.tokenizer.vocabularySize, seed),
   };
   const SPAM_LEN = 128;
   const s = prepareMails(sinew, mails.map(([body, label]) => ({ body, label })), { seed: 1 });
-  const mailIds = (bodies) => encodeMails(sinew, s.tokenizer, bodies, SPAM_LEN);
+  const mailIds = (tok, bodies) => encodeMails(sinew, tok, bodies, SPAM_LEN);
   text.spam = {
-    ...tensors(mailIds(s.train.bodies), s.train.labels, mailIds, mailIds(s.test.bodies), s.test.labels),
+    ...tensors(mailIds(s.tokenizer, s.train.bodies), s.train.labels, mailIds(s.tokenizer, s.test.bodies), s.test.labels),
+    tokenizer: s.tokenizer, encodeWith: mailIds, inputLength: SPAM_LEN,
     build: (seed) => buildSpamLstmModel(sinew, s.tokenizer.vocabularySize, SPAM_LEN, seed),
   };
 }
@@ -92,7 +99,7 @@ function taskOf(name) {
   return {
     trainX: t.trainX, trainY: t.trainY, testX: t.testX, testY: t.testY, n: t.nTrain,
     build: t.build, loss: 'binaryCrossentropy',
-    keep: (m) => { t.model?.dispose(); t.model = m; },
+    keep: (m) => installText(t, m, t.tokenizer),
     confusion: (m) => confusionMatrix(m, t.testX, t.testLabels, 2),
   };
 }
@@ -104,6 +111,74 @@ function compileModel(m, learningRate, loss = 'sparseCategoricalCrossentropy') {
 function replaceModel(m) {
   model?.dispose();
   model = m;
+}
+
+function installText(t, m, tokenizer) {
+  t.model?.dispose();
+  t.model = m;
+  t.modelTokenizer = tokenizer;
+}
+
+// --- saving and loading: every tab's model, to IndexedDB or files ---------------
+
+/** What each task's model is saved as: indexeddb://<name>, or <name>.json + <name>.weights.bin. */
+const SAVE_NAMES = { fashion: MODEL_NAME, names: NAME_MODEL, spam: SPAM_MODEL };
+
+/** Throws (and disposes `m`) unless `m` takes `input` and gives [null, units]. */
+function checkShapes(m, input, units) {
+  const got = m.inputShape, out = m.outputShape;
+  if (got.length !== input.length || got.some((d, i) => d !== input[i]) || out.length !== 2 || out[1] !== units) {
+    m.dispose();
+    throw new sinew.ShapeError(`this model takes [${got}] and gives [${out}]; this tab needs [${input}] → [null,${units}]`);
+  }
+}
+
+/**
+ * A task's model for saving, and how a loaded one is installed. A text model
+ * is saved with the vocabulary it reads text with (model.json's
+ * userDefinedMetadata.vocabulary, the ids below the tokenizer's numWords: the
+ * only ones the model sees), so a saved model classifies text the same way
+ * whatever vocabulary the app fits later; a text model without one is refused.
+ */
+function slotOf(task) {
+  const name = SAVE_NAMES[task];
+  if (!name) throw new Error(`unknown task '${task}'`);
+  if (task === 'fashion') {
+    return { name, model, metadata: undefined, install: (m) => (checkShapes(m, [null, 28, 28, 1], 10), replaceModel(m)) };
+  }
+  const t = text[task];
+  if (!t) throw new Error('the text data is not loaded yet');
+  const vocabulary = (tok) => {
+    const j = tok.toJSON(), kept = tok.vocabularySize - 1;
+    return { ...j, vocabulary: j.vocabulary.slice(0, kept), counts: j.counts.slice(0, kept) };
+  };
+  return {
+    name,
+    model: t.model,
+    metadata: t.model ? { vocabulary: vocabulary(t.modelTokenizer) } : undefined,
+    install(m, metadata) {
+      checkShapes(m, [null, t.inputLength], 1);
+      let tok;
+      try {
+        if (metadata?.vocabulary === undefined) throw new sinew.InvalidArgumentError(`this model has no vocabulary (model.json's userDefinedMetadata.vocabulary); the text tabs save their models with one`);
+        tok = sinew.text.Tokenizer.fromJSON(metadata.vocabulary);
+      } catch (e) {
+        m.dispose();
+        throw e;
+      }
+      installText(t, m, tok);
+    },
+  };
+}
+
+/** `handler` saving the artifacts with `metadata` as their userDefinedMetadata (when there is any). */
+const withMetadata = (handler, metadata) => (metadata ? { save: (a) => handler.save({ ...a, userDefinedMetadata: metadata }) } : handler);
+
+/** Builds the model in `artifacts` and installs it in `slot`; returns its parameter count. */
+async function installArtifacts(slot, artifacts) {
+  const m = await sinew.loadLayersModel({ load: async () => artifacts });
+  slot.install(m, artifacts.userDefinedMetadata);
+  return m.countParams();
 }
 
 const methods = {
@@ -216,9 +291,9 @@ const methods = {
   },
   /** P(female) of names or P(spam) of messages ('names' or 'spam' task). */
   predictText(task, texts) {
-    const m = text[task]?.model;
-    if (!m) throw new Error(`no ${task} model yet: train one`);
-    return sinew.tidy(() => m.predict(text[task].encode(texts)).dataSync());
+    const t = text[task];
+    if (!t?.model) throw new Error(`no ${task} model yet: train or load one`);
+    return sinew.tidy(() => t.model.predict(t.encodeWith(t.modelTokenizer, texts)).dataSync());
   },
   /** Test image `index` as uint8 pixels, with its label. */
   sample(index) {
@@ -227,41 +302,39 @@ const methods = {
     return { index: i, pixels: testX.slice(i * rows * cols, (i + 1) * rows * cols), label: testY[i] };
   },
 
-  async save() {
-    if (!model) throw new Error('no model to save: train one first');
-    const r = await model.save(`indexeddb://${MODEL_NAME}`);
-    return r.modelArtifactsInfo;
+  /** Saves `task`'s model to indexeddb://<its name>. */
+  async save(task = 'fashion') {
+    const slot = slotOf(task);
+    if (!slot.model) throw new Error('no model to save: train one first');
+    const r = await slot.model.save(withMetadata(sinew.io.indexedDB(slot.name), slot.metadata));
+    return { name: slot.name, info: r.modelArtifactsInfo };
   },
-  async saved() {
+  /** What IndexedDB holds for `task` ({ name, info }, info null when nothing is saved). */
+  async saved(task = 'fashion') {
+    const name = SAVE_NAMES[task];
     const all = await sinew.io.listModels();
-    return all[`indexeddb://${MODEL_NAME}`] ?? null;
+    return { name, info: all[`indexeddb://${name}`] ?? null };
   },
-  async load() {
-    replaceModel(await sinew.loadLayersModel(`indexeddb://${MODEL_NAME}`));
-    return model.countParams();
+  async load(task = 'fashion') {
+    const slot = slotOf(task);
+    return { name: slot.name, params: await installArtifacts(slot, await sinew.io.indexedDB(slot.name).load()) };
   },
-  /** The model's TF.js layers-format artifacts (the page downloads them: downloads:// needs a document). */
-  async exportArtifacts() {
-    if (!model) throw new Error('no model to export: train one first');
+  /** `task`'s model as TF.js layers-format artifacts, with its name (the page downloads them: downloads:// needs a document). */
+  async exportArtifacts(task = 'fashion') {
+    const slot = slotOf(task);
+    if (!slot.model) throw new Error('no model to export: train one first');
     let artifacts = null;
-    await model.save({
+    await slot.model.save(withMetadata({
       save: async (a) => {
         artifacts = a;
         return { modelArtifactsInfo: sinew.io.artifactsInfo(a) };
       },
-    });
-    return artifacts;
+    }, slot.metadata));
+    return { name: slot.name, artifacts };
   },
-  /** Loads a model from artifacts the page read with io.browserFiles. */
-  async importArtifacts(artifacts) {
-    const m = await sinew.loadLayersModel({ load: async () => artifacts });
-    const want = [null, 28, 28, 1], got = m.inputShape, out = m.outputShape;
-    if (got.length !== 4 || got.some((d, i) => d !== want[i]) || out[1] !== 10) {
-      m.dispose();
-      throw new sinew.ShapeError(`this model takes [${got}] and gives [${out}]; the app needs [null,28,28,1] → [null,10]`);
-    }
-    replaceModel(m);
-    return model.countParams();
+  /** Loads a model for `task` from artifacts the page read with io.browserFiles. */
+  async importArtifacts(task, artifacts) {
+    return installArtifacts(slotOf(task), artifacts);
   },
   memory: () => sinew.memory(),
 };
