@@ -164,8 +164,9 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits
 /** Integer class labels `[n]` (int32, or float32 holding integers); `[n, steps]` for a prediction `[n, steps, classes]`. */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
   const classes = yPred.shape[yPred.rank - 1]!;
-  const labels = yTrue.dtype === 'int32' ? yTrue : null;
-  if (fromLogits && labels) return fusedSoftmaxCrossEntropy(labels, yPred);
+  // Per-step labels [n, steps] (or [n, 1]): one class index per row of the flattened prediction.
+  const labels = yTrue.dtype === 'int32' ? (yTrue.rank > 1 ? reshape(yTrue, [-1]) : yTrue) : null;
+  if (fromLogits && labels) return fusedSoftmaxCrossEntropy(labels, yPred.rank > 2 ? reshape(yPred, [-1, classes]) : yPred);
   const hot = oneHot(labels ?? yTrue.dataSync().map(Math.round) as unknown as number[], classes);
   // Labels [n, steps] against [n, steps, classes]: one-hot rows back in the prediction's shape.
   return categoricalCrossentropy(yPred.rank > 2 ? reshape(hot, yPred.shape) : hot, yPred, fromLogits);
