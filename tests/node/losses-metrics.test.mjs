@@ -203,9 +203,13 @@ test('ReduceLROnPlateau inside fit lowers the rate the optimizer steps with', as
   const seen = [];
   // A minDelta no epoch can beat: every epoch after the first lowers the rate.
   const cb = new sinew.ReduceLROnPlateau({ monitor: 'loss', factor: 0.5, patience: 1, minDelta: 1e9 });
-  await m.fit(sinew.tensor(LABELS, [N, D]), sinew.tensor(LABELS.slice(0, N), [N, 1]), {
-    epochs: 4, batchSize: N, verbose: 0, callbacks: [cb, { onEpochBegin: () => { seen.push(opt.currentLearningRate()); } }],
+  const logged = [];
+  const h = await m.fit(sinew.tensor(LABELS, [N, D]), sinew.tensor(LABELS.slice(0, N), [N, 1]), {
+    epochs: 4, batchSize: N, verbose: 0, callbacks: [cb, { onEpochBegin: () => { seen.push(opt.currentLearningRate()); }, onEpochEnd: (e, logs) => { logged.push(logs.lr); } }],
   });
   t.deepEqual(seen, [0.1, 0.1, 0.05, 0.025]);
+  // As Keras logs it: `lr` = the rate each epoch trained with (before that epoch's reduction), in History and to later callbacks.
+  t.deepEqual(h.history.lr, [0.1, 0.1, 0.05, 0.025]);
+  t.deepEqual(logged, [0.1, 0.1, 0.05, 0.025]);
   m.dispose();
 });

@@ -11,7 +11,9 @@ export interface ProgressBarOptions {
   write?: (s: string) => void;
 }
 
-const fmt = (logs: Logs) => Object.entries(logs).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ');
+/** 4 decimals; small values (a learning rate of 1e-5) in exponent form, as Keras prints them. */
+const num = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(4) : v.toFixed(4));
+const fmt = (logs: Logs) => Object.entries(logs).map(([k, v]) => `${k} ${num(v)}`).join('  ');
 
 export class ProgressBar extends Callback {
   readonly #o: Required<ProgressBarOptions>;

@@ -58,6 +58,10 @@ export class ReduceLROnPlateau extends Callback {
   }
 
   override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    // Keras (tf.keras 2) logs the rate this epoch trained with as `lr`, before
+    // any reduction; History records it (Keras 3 renamed the key learning_rate).
+    const opt = this.model?.compiled?.optimizer;
+    if (opt) logs.lr = opt.currentLearningRate();
     const current = logs[this.monitor];
     if (current === undefined) {
       throw new InvalidArgumentError(`ReduceLROnPlateau: '${this.monitor}' is not in the epoch logs (available: ${Object.keys(logs).join(', ')}); validation metrics need validationData or validationSplit`);
@@ -76,7 +80,6 @@ export class ReduceLROnPlateau extends Callback {
     if (this.#cooldownLeft > 0) return;
     this.#wait += 1;
     if (this.#wait < this.patience) return;
-    const opt = this.model?.compiled?.optimizer;
     if (!opt) return;
     if (typeof opt.learningRate !== 'number') {
       throw new InvalidArgumentError(`ReduceLROnPlateau: the optimizer's learning rate is a schedule; it can only lower a constant rate`);

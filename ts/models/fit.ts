@@ -355,12 +355,17 @@ async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yI
   return history;
 }
 
-/** History, the progress bar if any, then the user's callbacks (objects of functions wrapped), each given the model. */
+/**
+ * The user's callbacks (objects of functions wrapped), then History and the
+ * progress bar if any, each given the model. Keras's order: History and the
+ * progress bar come last, so they record what callbacks add to the epoch's
+ * logs (ReduceLROnPlateau's `lr`).
+ */
 export function callbackList(model: LayersModel, history: History, user: FitArgs['callbacks'], progress: Callback | null): Callback[] {
-  const cbs: Callback[] = [history];
-  if (progress) cbs.push(progress);
   const list = user === undefined ? [] : Array.isArray(user) ? user : [user];
-  for (const cb of list) cbs.push(cb instanceof Callback ? cb : new CustomCallback(cb));
+  const cbs: Callback[] = list.map((cb) => (cb instanceof Callback ? cb : new CustomCallback(cb)));
+  cbs.push(history);
+  if (progress) cbs.push(progress);
   for (const cb of cbs) cb.setModel(model);
   return cbs;
 }
