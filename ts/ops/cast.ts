@@ -2,7 +2,7 @@
 import { call } from '../engine/backend.js';
 import { DTypeError } from '../errors.js';
 import type { DType, Tensor } from '../tensor.js';
-import { wrap } from './handle.js';
+import { tensorArg, wrap } from './handle.js';
 
 /**
  * `x` as `dtype`, as TF.js's `cast`: float32 → int32 truncates toward zero
@@ -12,6 +12,7 @@ import { wrap } from './handle.js';
  * `'bool'` dtype: casting to it throws (use `'int32'`, 0 and 1).
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  tensorArg('cast', 'x', x);
   if (dtype !== 'float32' && dtype !== 'int32') {
     throw new DTypeError(`cast: Sinew has dtypes 'float32' and 'int32', got ${JSON.stringify(dtype) ?? String(dtype)}${(dtype as string) === 'bool' ? " (no 'bool': cast to 'int32' for 0/1 values)" : ''}`);
   }

@@ -5,7 +5,7 @@
 import { call } from '../engine/backend.js';
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { dims, name, padding, pair, wrap, type Padding } from './handle.js';
+import { dims, name, optionalTensorArg, padding, pair, tensorArg, wrap, type Padding } from './handle.js';
 import type { ActivationName, PoolName } from './names.js';
 
 export type { Padding } from './handle.js';
@@ -19,10 +19,10 @@ export type FusedActivation = ActivationName;
  * parameterises leakyRelu / elu. The door the layers and `fused.conv2d` use.
  */
 export function conv2dFused(x: Tensor, filter: Tensor, strides: number | [number, number] = 1, pad: Padding = 'valid', bias?: Tensor, activation: FusedActivation = 'linear', alpha?: number): Tensor {
+  const [ix, iw, ib] = [tensorArg('conv2d', 'x', x).id, tensorArg('conv2d', 'filter', filter).id, optionalTensorArg('conv2d', 'bias', bias)?.id];
   const [sh, sw] = pair('conv2d', 'strides', strides);
   padding('conv2d', pad);
   name('conv2d', 'activation', activation);
-  const [ix, iw, ib] = [x.id, filter.id, bias?.id];
   return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation, alpha)));
 }
 
@@ -46,7 +46,7 @@ export function conv2dBackpropInput(xShape: readonly number[], dy: Tensor, filte
   const [sh, sw] = pair('conv2dBackpropInput', 'strides', strides);
   const shape = dims('conv2dBackpropInput', 'xShape', xShape);
   padding('conv2dBackpropInput', pad);
-  const [idy, iw] = [dy.id, filter.id];
+  const [idy, iw] = [tensorArg('conv2dBackpropInput', 'dy', dy).id, tensorArg('conv2dBackpropInput', 'filter', filter).id];
   return wrap(call((g) => g.op_conv2d_backprop_input(idy, iw, shape, sh, sw, pad)));
 }
 
@@ -55,12 +55,13 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonl
   const [sh, sw] = pair('conv2dBackpropFilter', 'strides', strides);
   const shape = dims('conv2dBackpropFilter', 'filterShape', filterShape);
   padding('conv2dBackpropFilter', pad);
-  const [ix, idy] = [x.id, dy.id];
+  const [ix, idy] = [tensorArg('conv2dBackpropFilter', 'x', x).id, tensorArg('conv2dBackpropFilter', 'dy', dy).id];
   return wrap(call((g) => g.op_conv2d_backprop_filter(ix, idy, shape, sh, sw, pad)));
 }
 
 function pool(kind: PoolName, x: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
   const op = `${kind}Pool`;
+  tensorArg(op, 'x', x);
   const [kh, kw] = pair(op, 'pool size', poolSize);
   const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
   padding(op, pad);
@@ -70,6 +71,8 @@ function pool(kind: PoolName, x: Tensor, poolSize: number | [number, number], st
 
 function poolBackward(kind: PoolName, x: Tensor, dy: Tensor, poolSize: number | [number, number], strides: number | [number, number] | undefined, pad: Padding): Tensor {
   const op = `${kind}PoolBackward`;
+  tensorArg(op, 'x', x);
+  tensorArg(op, 'dy', dy);
   const [kh, kw] = pair(op, 'pool size', poolSize);
   const [sh, sw] = pair(op, 'strides', strides ?? [kh, kw]);
   padding(op, pad);

@@ -10,6 +10,7 @@ import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { conv2dFused as conv2d, type FusedActivation } from './conv.js';
 import { pad, reshape, slice, transpose } from './layout.js';
+import { optionalTensorArg, tensorArg } from './handle.js';
 
 /** `'causal'` pads only on the left, so output t sees inputs ≤ t (as Keras / TF.js). */
 export type Padding1D = 'same' | 'valid' | 'causal';
@@ -30,6 +31,9 @@ export function conv1dOutLength(steps: number, kernelSize: number, stride: numbe
  */
 export function conv1d(x: Tensor, filter: Tensor, stride = 1, padding: Padding1D = 'valid', dilation = 1, bias?: Tensor, activation: FusedActivation = 'linear'): Tensor {
   const op = 'conv1d';
+  tensorArg(op, 'x', x);
+  tensorArg(op, 'filter', filter);
+  optionalTensorArg(op, 'bias', bias);
   positiveInt(op, 'stride', stride);
   positiveInt(op, 'dilation', dilation);
   if (padding !== 'same' && padding !== 'valid' && padding !== 'causal') throw new InvalidArgumentError(`${op}: padding must be 'same', 'valid' or 'causal', got '${String(padding)}'`);

@@ -2,7 +2,7 @@
 import { call } from '../engine/backend.js';
 import { DTypeError, InvalidArgumentError } from '../errors.js';
 import { Tensor, fmtShape, type DType, type NestedArray, type Shape } from '../tensor.js';
-import { dims, seedArg, wrap } from './handle.js';
+import { dims, seedArg, tensorArg, wrap } from './handle.js';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 export type TensorLike = number | NestedArray | TypedArray;
@@ -140,11 +140,12 @@ export function fill(shape: Shape, value: number): Tensor {
 export const zeros = (shape: Shape): Tensor => fill(shape, 0);
 export const ones = (shape: Shape): Tensor => fill(shape, 1);
 /** Zeros of `x`'s shape and dtype. */
-export const zerosLike = (x: Tensor): Tensor => fillLike(x, 0);
+export const zerosLike = (x: Tensor): Tensor => fillLike('zerosLike', x, 0);
 /** Ones of `x`'s shape and dtype. */
-export const onesLike = (x: Tensor): Tensor => fillLike(x, 1);
+export const onesLike = (x: Tensor): Tensor => fillLike('onesLike', x, 1);
 
-function fillLike(x: Tensor, value: number): Tensor {
+function fillLike(op: string, x: Tensor, value: number): Tensor {
+  tensorArg(op, 'x', x);
   const d = dims('fill', 'shape', x.shape);
   const ix = wrap(call((g) => g.tensor_fill(d, value)));
   if (x.dtype === 'float32') return ix;
@@ -213,6 +214,6 @@ export function setSeed(seed: number): void {
 
 /** A copy of `x` (same shape, dtype and values). */
 export function clone(x: Tensor): Tensor {
-  const id = x.id;
+  const id = tensorArg('clone', 'x', x).id;
   return new Tensor(call((g) => g.tensor_clone(id)), x.shape, x.dtype);
 }

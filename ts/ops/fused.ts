@@ -6,7 +6,7 @@
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
 import { conv2dFused as convOp, type FusedActivation, type Padding } from './conv.js';
-import { name, wrap } from './handle.js';
+import { name, optionalTensorArg, tensorArg, wrap } from './handle.js';
 
 export type { FusedActivation } from './conv.js';
 
@@ -15,8 +15,9 @@ export type { FusedActivation } from './conv.js';
  * `leakyreluAlpha` parameterises leakyRelu (TF.js's name; also elu's alpha here).
  */
 export function matMul({ a, b, bias, activation = 'linear', leakyreluAlpha }: { a: Tensor; b: Tensor; bias?: Tensor; activation?: FusedActivation; leakyreluAlpha?: number }): Tensor {
-  name('matMul', 'activation', activation);
-  const [ia, ib, ic] = [a.id, b.id, bias?.id];
+  const op = 'fused.matMul';
+  const [ia, ib, ic] = [tensorArg(op, 'a', a).id, tensorArg(op, 'b', b).id, optionalTensorArg(op, 'bias', bias)?.id];
+  name(op, 'activation', activation);
   return wrap(call((g) => g.op_dense(ia, ib, ic, activation, leakyreluAlpha)));
 }
 

@@ -2,6 +2,40 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
+/** What an argument is, for error messages (`null`, `undefined`, `an array`, `the number 3`, ...). */
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array (sinew.tensor(values) makes one a Tensor)';
+  if (typeof v === 'object') {
+    const c = (v as object).constructor?.name;
+    return !c || c === 'Object' ? 'a plain object' : `a ${c}`;
+  }
+  return `the ${typeof v} ${typeof v === 'string' ? `'${v}'` : String(v)}`;
+}
+
+/**
+ * A tensor argument of an op, checked. Every public op passes its tensor
+ * arguments through here (or `optionalTensorArg` / `tensorListArg`) before
+ * touching them, so `add(null, x)` is an InvalidArgumentError naming the op
+ * and the argument, not a TypeError from reading `.id` of null.
+ * `orNumber`: the op also takes a number (as a scalar).
+ */
+export function tensorArg(op: string, what: string, x: unknown, orNumber = false): Tensor {
+  if (x instanceof Tensor) return x;
+  throw new InvalidArgumentError(`${op}: ${what} must be a Tensor${orNumber ? ' or a number' : ''}, got ${describe(x)}`);
+}
+
+/** An optional tensor argument (`bias`, `mask`, ...): undefined or null mean none. */
+export function optionalTensorArg(op: string, what: string, x: unknown): Tensor | undefined {
+  return x === undefined || x === null ? undefined : tensorArg(op, what, x);
+}
+
+/** A list of tensors (`concat`, `stack`), each checked. */
+export function tensorListArg(op: string, what: string, xs: unknown): Tensor[] {
+  if (!Array.isArray(xs)) throw new InvalidArgumentError(`${op}: ${what} must be an array of Tensors, got ${describe(xs)}`);
+  return xs.map((x, i) => tensorArg(op, `${what}[${i}]`, x));
+}
+
 /** Wraps an engine handle returned by an op (shape and dtype are read lazily). */
 export function wrap(id: number): Tensor {
   return new Tensor(id);

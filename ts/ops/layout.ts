@@ -3,10 +3,11 @@ import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { fill, tensor } from './create.js';
-import { dims, wrap } from './handle.js';
+import { dims, tensorArg, tensorListArg, wrap } from './handle.js';
 
 /** Same values in a new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  tensorArg('reshape', 'x', x);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) throw new InvalidArgumentError(`reshape: invalid shape ${JSON.stringify(shape)}`);
   const [ix, s] = [x.id, Int32Array.from(shape)];
   return wrap(call((g) => g.op_reshape(ix, s)));
@@ -14,6 +15,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Permutes axes (default: reverses them). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  tensorArg('transpose', 'x', x);
   const p = dims('transpose', 'perm', perm ?? x.shape.map((_, i) => x.rank - 1 - i));
   const ix = x.id;
   return wrap(call((g) => g.op_transpose(ix, p)));
@@ -21,6 +23,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
 
 /** The block starting at `begin` of `size` (-1 or omitted: to the end). */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  tensorArg('slice', 'x', x);
   const b = dims('slice', 'begin', begin);
   const s = Int32Array.from(size ?? begin.map(() => -1));
   const ix = x.id;
@@ -29,7 +32,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 
 /** Joins tensors along `axis`. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  const ids = Uint32Array.from(xs.map((t) => t.id));
+  const ids = Uint32Array.from(tensorListArg('concat', 'tensors', xs).map((t) => t.id));
   return wrap(call((g) => g.op_concat(ids, axis)));
 }
 
@@ -40,6 +43,7 @@ export function indexList(op: string, indices: unknown): readonly number[] {
 
 /** Entries of `x` along `axis` at `indices` (int32 tensor or numbers). TF.js's `batchDims` other than 0 is refused. */
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0, batchDims = 0): Tensor {
+  tensorArg('gather', 'x', x);
   if (batchDims !== 0) throw new InvalidArgumentError(`gather: batchDims ${batchDims} is not supported (only 0)`);
   const ti = indices instanceof Tensor ? indices : tensor([...indexList('gather', indices)], [indices.length], 'int32');
   try {
@@ -63,6 +67,7 @@ export function sliceRows(x: Tensor, start: number, count: number): Tensor {
  * differentiable and its gradient is a slice.
  */
 export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
+  tensorArg('pad', 'x', x);
   if (constantValue !== 0) throw new InvalidArgumentError(`pad: only zero padding is supported, got constantValue ${constantValue}`);
   if (paddings.length !== x.rank) throw new InvalidArgumentError(`pad: paddings has ${paddings.length} entries for a tensor of rank ${x.rank}`);
   if (!paddings.every((p) => p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
@@ -80,6 +85,7 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
 
 /** `x` with the order of entries along `axis` reversed (as `tf.reverse` on one axis); a gather, so differentiable. */
 export function reverse(x: Tensor, axis: number): Tensor {
+  tensorArg('reverse', 'x', x);
   const a = axis < 0 ? x.rank + axis : axis;
   if (!(Number.isInteger(a) && a >= 0 && a < x.rank)) throw new InvalidArgumentError(`reverse: axis ${axis} is out of range for rank ${x.rank}`);
   const n = x.shape[a]!;

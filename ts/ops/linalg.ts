@@ -1,7 +1,7 @@
 /** Matrix products. */
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
-import { wrap } from './handle.js';
+import { tensorArg, wrap } from './handle.js';
 
 /**
  * Matrix product of 2-D tensors, `[m,k] x [k,n] -> [m,n]`. `transposeA` /
@@ -9,7 +9,7 @@ import { wrap } from './handle.js';
  * above a size threshold.
  */
 export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
-  const [ia, ib] = [a.id, b.id];
+  const [ia, ib] = [tensorArg('matMul', 'a', a).id, tensorArg('matMul', 'b', b).id];
   return wrap(call((g) => g.op_matmul(ia, ib, transposeA, transposeB)));
 }
 

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './create.js';
 import { transpose } from './layout.js';
-import { name as nameArg, wrap } from './handle.js';
+import { name as nameArg, tensorArg, wrap } from './handle.js';
 import type { ActivationName, BinaryOpName, ReductionName, UnaryOpName } from './names.js';
 
 export type { ActivationName } from './names.js';
@@ -15,7 +15,9 @@ export type { ActivationName } from './names.js';
 /** A tensor, or a number used as a scalar tensor. */
 export type TensorOrNumber = Tensor | number;
 
-function binary(kind: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): Tensor {
+function binary(kind: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber, names: [string, string] = ['a', 'b']): Tensor {
+  if (typeof a !== 'number') tensorArg(kind, names[0], a, true);
+  if (typeof b !== 'number') tensorArg(kind, names[1], b, true);
   const ta = typeof a === 'number' ? tensor(a) : a;
   const tb = typeof b === 'number' ? tensor(b) : b;
   try {
@@ -42,12 +44,12 @@ export const minimum = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary(
 
 /** `base ** exp`: a scalar exponent uses a fast path; a tensor exponent broadcasts. */
 export function pow(base: Tensor, exp: TensorOrNumber): Tensor {
-  if (typeof exp === 'number') return unary('pow', base, exp);
-  return binary('pow', base, exp);
+  if (typeof exp === 'number') return unary('pow', base, exp, 0, 'base');
+  return binary('pow', base, exp, ['base', 'exp']);
 }
 
-function unary(kind: UnaryOpName, x: Tensor, p = 0, q = 0): Tensor {
-  const ix = x.id;
+function unary(kind: UnaryOpName, x: Tensor, p = 0, q = 0, what = 'x'): Tensor {
+  const ix = tensorArg(kind, what, x).id;
   return wrap(call((g) => g.op_unary(kind, ix, p, q)));
 }
 
@@ -72,7 +74,7 @@ export const clipByValue = (x: Tensor, min: number, max: number): Tensor => unar
 /** Applies an activation by name (`alpha` for leakyRelu / elu; defaults 0.2 and 1, as in TensorFlow.js). */
 export function activation(name: ActivationName, x: Tensor, alpha?: number): Tensor {
   nameArg('activation', 'name', name);
-  const ix = x.id;
+  const ix = tensorArg(name, 'x', x).id;
   return wrap(call((g) => g.op_activation(name, ix, alpha)));
 }
 
@@ -104,8 +106,8 @@ function axesArg(op: string, axis: number | number[] | undefined): Int32Array {
 }
 
 function reduce(kind: ReductionName, x: Tensor, axis: number | number[] | undefined, keepDims: boolean): Tensor {
+  const ix = tensorArg(kind, 'x', x).id;
   const axes = axesArg(kind, axis);
-  const ix = x.id;
   return wrap(call((g) => g.op_reduce(kind, ix, axes, keepDims)));
 }
 
@@ -117,13 +119,13 @@ export const min = (x: Tensor, axis?: number | number[], keepDims = false): Tens
 
 /** Index of the largest value along `axis` (default 0, as TF.js; int32; not differentiable). */
 export function argMax(x: Tensor, axis = 0): Tensor {
-  const ix = x.id;
+  const ix = tensorArg('argMax', 'x', x).id;
   return wrap(call((g) => g.op_argmax(ix, axis)));
 }
 
 /** Index of the smallest value along `axis` (default 0, as TF.js; int32; not differentiable). */
 export function argMin(x: Tensor, axis = 0): Tensor {
-  const n = neg(x);
+  const n = neg(tensorArg('argMin', 'x', x));
   try {
     return argMax(n, axis);
   } finally {
@@ -146,6 +148,7 @@ export function logSoftmax(logits: Tensor, axis = -1): Tensor {
 
 /** The kernel normalises the last axis: another axis is swapped there and back. */
 function alongAxis(op: string, x: Tensor, axis: number, log: boolean): Tensor {
+  tensorArg(op, 'logits', x);
   const last = x.rank - 1;
   const a = axis < 0 ? x.rank + axis : axis;
   if (!(Number.isInteger(a) && a >= 0 && a <= Math.max(last, 0))) throw new InvalidArgumentError(`${op}: axis ${axis} is out of range for rank ${x.rank}`);
@@ -165,6 +168,6 @@ function alongAxis(op: string, x: Tensor, axis: number, log: boolean): Tensor {
  * `losses.softmaxCrossEntropy(onehotLabels, logits)`.
  */
 export function softmaxCrossEntropy(labels: Tensor, logits: Tensor): Tensor {
-  const [il, iy] = [logits.id, labels.id];
+  const [il, iy] = [tensorArg('softmaxCrossEntropy', 'logits', logits).id, tensorArg('softmaxCrossEntropy', 'labels', labels).id];
   return wrap(call((g) => g.op_softmax_cross_entropy(il, iy)));
 }

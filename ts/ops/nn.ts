@@ -5,7 +5,7 @@
 import { call } from '../engine/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { seedArg, wrap } from './handle.js';
+import { seedArg, tensorArg, wrap } from './handle.js';
 import type { AccuracyName } from './names.js';
 
 /**
@@ -14,6 +14,7 @@ import type { AccuracyName } from './names.js';
  * than `x`'s own shape is not supported.
  */
 export function dropout(x: Tensor, rate: number, noiseShape?: readonly number[], seed?: number): Tensor {
+  tensorArg('dropout', 'x', x);
   if (noiseShape !== undefined && (!Array.isArray(noiseShape) || noiseShape.length !== x.rank || noiseShape.some((d, i) => d !== x.shape[i]))) {
     throw new InvalidArgumentError(`dropout: noiseShape ${JSON.stringify(noiseShape) ?? String(noiseShape)} is not supported (only the input's shape [${x.shape.join(',')}])`);
   }

@@ -5,7 +5,7 @@
  */
 import { call } from '../engine/backend.js';
 import type { Tensor } from '../tensor.js';
-import { wrap } from './handle.js';
+import { optionalTensorArg, tensorArg, wrap } from './handle.js';
 import { RNN_CELLS, RNN_GATES, type RnnCell, type RnnGate } from './names.js';
 
 export { RNN_CELLS, RNN_GATES, type RnnCell, type RnnGate };
@@ -28,6 +28,8 @@ export interface RnnArgs {
  * units]`; for LSTM `[batch, steps, 2·units]`, each step's h then c.
  */
 export function rnn(cell: RnnCell, gate: RnnGate, x: Tensor, kernel: Tensor, recurrentKernel: Tensor, args: RnnArgs): Tensor {
-  const ids = [x.id, kernel.id, recurrentKernel.id, args.h0.id, args.c0?.id, args.bias?.id, args.mask?.id] as const;
+  const need = (what: string, t: unknown) => tensorArg('rnn', what, t).id;
+  const maybe = (what: string, t: unknown) => optionalTensorArg('rnn', what, t)?.id;
+  const ids = [need('x', x), need('kernel', kernel), need('recurrentKernel', recurrentKernel), need('h0', args.h0), maybe('c0', args.c0), maybe('bias', args.bias), maybe('mask', args.mask)] as const;
   return wrap(call((g) => g.op_rnn(cell, gate, ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6])));
 }

@@ -6,6 +6,7 @@ import { cast } from './cast.js';
 import { linspace, zeros } from './create.js';
 import { concat, gather, reshape } from './layout.js';
 import { abs, add, step } from './math.js';
+import { tensorArg } from './handle.js';
 
 /** NumPy broadcasting of several shapes, or a ShapeError naming them. */
 function broadcastShape(op: string, shapes: readonly Shape[]): number[] {
@@ -28,7 +29,9 @@ const WHERE_MAX = 2 ** 23;
  * the branch not taken does not leak), and differentiable in `a` and `b`.
  */
 export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
-  if (![condition, a, b].every((t) => t instanceof Tensor)) throw new InvalidArgumentError('where: condition, a and b must be tensors');
+  tensorArg('where', 'condition', condition);
+  tensorArg('where', 'a', a);
+  tensorArg('where', 'b', b);
   if (a.dtype !== b.dtype) throw new InvalidArgumentError(`where: a and b must have one dtype, got ${a.dtype} and ${b.dtype}`);
   const shape = broadcastShape('where', [condition.shape, a.shape, b.shape]);
   const n = shape.reduce((p, d) => p * d, 1);

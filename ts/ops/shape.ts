@@ -6,6 +6,7 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { concat, reshape, slice } from './layout.js';
+import { tensorArg, tensorListArg } from './handle.js';
 
 /** `axis` in `[-rank, rank)` (or `[-(rank+1), rank]` with `extra`) as a non-negative index. */
 function axisArg(op: string, axis: number, rank: number, extra = 0): number {
@@ -18,6 +19,7 @@ function axisArg(op: string, axis: number, rank: number, extra = 0): number {
 
 /** `x` with a dimension of size 1 inserted at `axis` (default 0; negative counts from the end). */
 export function expandDims(x: Tensor, axis = 0): Tensor {
+  tensorArg('expandDims', 'x', x);
   const a = axisArg('expandDims', axis, x.rank, 1);
   const shape = [...x.shape];
   shape.splice(a, 0, 1);
@@ -26,6 +28,7 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
 
 /** `x` without its dimensions of size 1 (all of them, or those at `axis`, which must be 1). */
 export function squeeze(x: Tensor, axis?: readonly number[]): Tensor {
+  tensorArg('squeeze', 'x', x);
   const drop = new Set(axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axis.map((a) => axisArg('squeeze', a, x.rank)));
   for (const a of drop) {
     if (x.shape[a] !== 1) throw new ShapeError(`squeeze: dimension ${a} of ${fmtShape(x.shape)} is ${x.shape[a]}, not 1`);
@@ -35,12 +38,12 @@ export function squeeze(x: Tensor, axis?: readonly number[]): Tensor {
 
 /** The values as a 1-D tensor. */
 export function flatten(x: Tensor): Tensor {
-  return reshape(x, [-1]);
+  return reshape(tensorArg('flatten', 'x', x), [-1]);
 }
 
 /** Joins tensors of one shape along a new dimension at `axis` (default 0). */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new InvalidArgumentError('stack: expected a non-empty array of tensors');
+  if (tensorListArg('stack', 'tensors', tensors).length === 0) throw new InvalidArgumentError('stack: expected a non-empty array of tensors');
   const shape = tensors[0]!.shape;
   const other = tensors.find((t) => t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]));
   if (other) throw new ShapeError(`stack: all tensors must have one shape, got ${fmtShape(shape)} and ${fmtShape(other.shape)}`);
@@ -51,6 +54,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** The slices of `x` along `axis` (default 0), each without that dimension. */
 export function unstack(x: Tensor, axis = 0): Tensor[] {
+  tensorArg('unstack', 'x', x);
   const a = axisArg('unstack', axis, x.rank);
   return split(x, x.shape[a]!, a).map((part) => squeeze(part, [a]));
 }
@@ -60,6 +64,7 @@ export function unstack(x: Tensor, axis = 0): Tensor[] {
  * into parts of the given sizes (one may be -1: the rest).
  */
 export function split(x: Tensor, numOrSizeSplits: number | readonly number[], axis = 0): Tensor[] {
+  tensorArg('split', 'x', x);
   const a = axisArg('split', axis, x.rank);
   const n = x.shape[a]!;
   let sizes: number[];

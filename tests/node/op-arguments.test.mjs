@@ -1,0 +1,77 @@
+// A missing or wrong tensor argument to any op (null, undefined, a number
+// where only a tensor goes, an array, a plain object) is an
+// InvalidArgumentError naming the op and the argument — not a TypeError from
+// deep inside — and leaves nothing allocated behind.
+import test from 'ava';
+import * as sinew from '../../dist/index.js';
+
+test.before(async () => {
+  await sinew.init();
+});
+
+const x = () => sinew.tensor([[1, 2], [3, 4]]);
+/** Everything after the tensor in each chainable method's op: valid, so only the tensor is wrong. */
+const REST = {
+  pow: [2], clipByValue: [0, 1], leakyRelu: [0.2], elu: [1], reshape: [[4]], transpose: [], slice: [[0, 0]], gather: [[0]],
+  oneHot: [3], pad: [[[0, 0], [0, 0]]], reverse: [0], split: [2], cast: ['float32'],
+  add: [1], sub: [1], mul: [1], div: [1], maximum: [1], minimum: [1], matMul: [[[1]]],
+};
+
+function expectArgError(t, fn, pattern) {
+  const e = t.throws(fn, { instanceOf: sinew.InvalidArgumentError });
+  if (e) t.regex(e.message, pattern);
+}
+
+test('every chainable op: null or undefined where its tensor goes is an InvalidArgumentError naming the op and argument', (t) => {
+  const before = sinew.memory().numTensors;
+  for (const m of sinew.TENSOR_METHODS) {
+    for (const bad of [null, undefined]) {
+      // concat/stack take a list; the method form puts the tensor first in it.
+      const call = m === 'concat' || m === 'stack' ? () => sinew[m]([bad]) : () => sinew[m](bad, ...(REST[m] ?? []));
+      const name = m === 'oneHot' ? 'indices' : '(x|a|base|logits|tensors\\[0\\])';
+      const what = m === 'oneHot' ? 'an int32 tensor or an array of integers' : `a Tensor${['add', 'sub', 'mul', 'div', 'maximum', 'minimum'].includes(m) ? ' or a number' : ''}`;
+      expectArgError(t, call, new RegExp(`^${m}: ${name} must be ${what}, got ${bad}$`));
+    }
+  }
+  t.is(sinew.memory().numTensors, before, 'no tensor left behind');
+});
+
+test('the other tensor arguments are named too, and other wrong values are described', (t) => {
+  const a = x(), f = sinew.ones([1, 1, 1, 1]), img = sinew.ones([1, 2, 2, 1]), seq = sinew.ones([1, 3, 1]);
+  const before = sinew.memory().numTensors;
+  const cases = [
+    [() => sinew.add(a, null), /^add: b must be a Tensor or a number, got null$/],
+    [() => a.mul(undefined), /^mul: b must be a Tensor or a number, got undefined$/],
+    [() => sinew.pow(a, null), /^pow: exp must be a Tensor or a number, got null$/],
+    [() => sinew.matMul(a, null), /^matMul: b must be a Tensor, got null$/],
+    [() => sinew.relu(3), /^relu: x must be a Tensor, got the number 3$/],
+    [() => sinew.sigmoid([1, 2]), /^sigmoid: x must be a Tensor, got an array \(sinew\.tensor\(values\) makes one a Tensor\)$/],
+    [() => sinew.sum({ shape: [2] }), /^sum: x must be a Tensor, got a plain object$/],
+    [() => sinew.exp('1'), /^exp: x must be a Tensor, got the string '1'$/],
+    [() => sinew.concat([a, null]), /^concat: tensors\[1\] must be a Tensor, got null$/],
+    [() => sinew.concat(a), /^concat: tensors must be an array of Tensors, got a Tensor$/],
+    [() => sinew.stack([a, undefined]), /^stack: tensors\[1\] must be a Tensor, got undefined$/],
+    [() => sinew.where(a, null, a), /^where: a must be a Tensor, got null$/],
+    [() => sinew.where(undefined, a, a), /^where: condition must be a Tensor, got undefined$/],
+    [() => sinew.softmaxCrossEntropy(null, a), /^softmaxCrossEntropy: labels must be a Tensor, got null$/],
+    [() => sinew.conv2d(img, null, 1, 'same'), /^conv2d: filter must be a Tensor, got null$/],
+    [() => sinew.conv2d(undefined, f, 1, 'same'), /^conv2d: x must be a Tensor, got undefined$/],
+    [() => sinew.fused.conv2d({ x: img, filter: f, bias: 3 }), /^conv2d: bias must be a Tensor, got the number 3$/],
+    [() => sinew.fused.matMul({ a, b: undefined }), /^fused\.matMul: b must be a Tensor, got undefined$/],
+    [() => sinew.conv2dBackpropInput([1, 2, 2, 1], null, f), /^conv2dBackpropInput: dy must be a Tensor, got null$/],
+    [() => sinew.conv2dBackpropFilter(img, null, [1, 1, 1, 1]), /^conv2dBackpropFilter: dy must be a Tensor, got null$/],
+    [() => sinew.maxPool(null, 2), /^maxPool: x must be a Tensor, got null$/],
+    [() => sinew.avgPool(undefined, 2), /^avgPool: x must be a Tensor, got undefined$/],
+    [() => sinew.maxPoolBackward(img, null, 2), /^maxPoolBackward: dy must be a Tensor, got null$/],
+    [() => sinew.conv1d(seq, null), /^conv1d: filter must be a Tensor, got null$/],
+    [() => sinew.dropout(null, 0.5), /^dropout: x must be a Tensor, got null$/],
+    [() => sinew.argMin(null), /^argMin: x must be a Tensor, got null$/],
+    [() => sinew.expandDims(null), /^expandDims: x must be a Tensor, got null$/],
+    [() => sinew.unstack(undefined), /^unstack: x must be a Tensor, got undefined$/],
+  ];
+  for (const [fn, pattern] of cases) expectArgError(t, fn, pattern);
+  t.is(sinew.memory().numTensors, before, 'no tensor left behind');
+  // The engine is still usable.
+  t.deepEqual(sinew.add(a, 1).arraySync(), [[2, 3], [4, 5]]);
+  sinew.dispose([a, f, img, seq]);
+});
