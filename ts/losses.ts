@@ -16,6 +16,7 @@ import { InvalidArgumentError } from './errors.js';
 import { abs, add, clipByValue, div, log, maximum, mean, minimum, mul, neg, relu, softmaxCrossEntropy as fusedSoftmaxCrossEntropy, softplus, sqrt, square, sub, sum } from './ops/math.js';
 import { reshape } from './ops/layout.js';
 import { oneHot } from './ops/one-hot.js';
+import { tensorArgs } from './ops/handle.js';
 import type { Tensor } from './tensor.js';
 
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -37,17 +38,20 @@ function meanOnly(loss: string, weights: Tensor | undefined, reduction: Reductio
 
 /** Mean of (predictions − labels)²; `(labels, predictions)` as in Keras and TF.js. */
 export function meanSquaredError(yTrue: Tensor, yPred: Tensor, weights?: Tensor, reduction?: Reduction): Tensor {
+  tensorArgs('losses.meanSquaredError', { yTrue, yPred });
   meanOnly('meanSquaredError', weights, reduction);
   return mean(square(sub(yPred, yTrue)));
 }
 
 /** Mean of |predictions − labels|. */
 export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensorArgs('losses.meanAbsoluteError', { yTrue, yPred });
   return mean(abs(sub(yPred, yTrue)));
 }
 
 /** TF.js's name for the mean absolute error. */
 export function absoluteDifference(labels: Tensor, predictions: Tensor, weights?: Tensor, reduction?: Reduction): Tensor {
+  tensorArgs('losses.absoluteDifference', { labels, predictions });
   meanOnly('absoluteDifference', weights, reduction);
   return meanAbsoluteError(labels, predictions);
 }
@@ -64,6 +68,7 @@ function smooth(labels: Tensor, s: number, classes: number): Tensor {
  * Labels are one-hot (or soft) rows, or int32 class indices.
  */
 export function softmaxCrossEntropy(onehotLabels: Tensor, logits: Tensor, weights?: Tensor, labelSmoothing = 0, reduction?: Reduction): Tensor {
+  tensorArgs('losses.softmaxCrossEntropy', { onehotLabels, logits });
   meanOnly('softmaxCrossEntropy', weights, reduction);
   if (labelSmoothing === 0) return fusedSoftmaxCrossEntropy(onehotLabels, logits);
   const classes = logits.shape[logits.rank - 1]!;
@@ -73,6 +78,7 @@ export function softmaxCrossEntropy(onehotLabels: Tensor, logits: Tensor, weight
 
 /** TF.js's `losses.sigmoidCrossEntropy(multiClassLabels, logits)`: mean sigmoid cross-entropy on logits. */
 export function sigmoidCrossEntropy(multiClassLabels: Tensor, logits: Tensor, weights?: Tensor, labelSmoothing = 0, reduction?: Reduction): Tensor {
+  tensorArgs('losses.sigmoidCrossEntropy', { multiClassLabels, logits });
   meanOnly('sigmoidCrossEntropy', weights, reduction);
   // TF.js smooths binary labels towards 0.5: labels·(1 − s) + s/2.
   return binaryCrossentropy(smooth(multiClassLabels, labelSmoothing, 2), logits, true);
@@ -83,6 +89,7 @@ export function sigmoidCrossEntropy(multiClassLabels: Tensor, logits: Tensor, we
  * element `0.5·e²` where |e| ≤ delta, else `delta·(|e| − 0.5·delta)`, averaged.
  */
 export function huberLoss(labels: Tensor, predictions: Tensor, weights?: Tensor, delta = 1, reduction?: Reduction): Tensor {
+  tensorArgs('losses.huberLoss', { labels, predictions });
   meanOnly('huberLoss', weights, reduction);
   if (!(delta > 0)) throw new InvalidArgumentError(`losses.huberLoss: delta must be a positive number, got ${delta}`);
   const err = abs(sub(predictions, labels));
@@ -92,6 +99,7 @@ export function huberLoss(labels: Tensor, predictions: Tensor, weights?: Tensor,
 
 /** Keras's `huber(yTrue, yPred)` (delta 1): the same value as `huberLoss`. */
 export function huber(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensorArgs('losses.huber', { yTrue, yPred });
   return huberLoss(yTrue, yPred);
 }
 
@@ -100,12 +108,14 @@ export function huber(yTrue: Tensor, yPred: Tensor): Tensor {
  * mapped to {−1, 1}, then `mean(max(0, 1 − labels·predictions))`.
  */
 export function hingeLoss(labels: Tensor, predictions: Tensor, weights?: Tensor, reduction?: Reduction): Tensor {
+  tensorArgs('losses.hingeLoss', { labels, predictions });
   meanOnly('hingeLoss', weights, reduction);
   return hinge(sub(mul(labels, 2), 1), predictions);
 }
 
 /** TF.js's layers `hinge` (the `'hinge'` loss): labels are −1 or 1 (not mapped), `mean(max(0, 1 − yTrue·yPred))`. */
 export function hinge(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensorArgs('losses.hinge', { yTrue, yPred });
   return mean(relu(sub(1, mul(yTrue, yPred))));
 }
 
@@ -114,6 +124,7 @@ export function hinge(yTrue: Tensor, yPred: Tensor): Tensor {
  * along `axis`, averaged over the rest. The inputs are not normalised (TF.js expects unit vectors).
  */
 export function cosineDistance(labels: Tensor, predictions: Tensor, axis: number, weights?: Tensor, reduction?: Reduction): Tensor {
+  tensorArgs('losses.cosineDistance', { labels, predictions });
   meanOnly('cosineDistance', weights, reduction);
   if (!Number.isInteger(axis)) throw new InvalidArgumentError(`losses.cosineDistance: axis must be an integer, got ${String(axis)}`);
   return mean(sub(1, sum(mul(labels, predictions), axis, true)));
@@ -121,6 +132,7 @@ export function cosineDistance(labels: Tensor, predictions: Tensor, axis: number
 
 /** log(cosh(yPred − yTrue)) averaged, computed as TF.js does: `e + softplus(−2e) − log 2` (no overflow for large |e|). */
 export function logcosh(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensorArgs('losses.logcosh', { yTrue, yPred });
   const e = sub(yPred, yTrue);
   return mean(sub(add(e, softplus(mul(e, -2))), Math.LN2));
 }
@@ -130,6 +142,7 @@ export function logcosh(yTrue: Tensor, yPred: Tensor): Tensor {
  * clipped to [1e-7, 1] inside the log (TF.js and Keras).
  */
 export function kullbackLeiblerDivergence(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensorArgs('losses.kullbackLeiblerDivergence', { yTrue, yPred });
   const ratio = div(clipByValue(yTrue, EPS, 1), clipByValue(yPred, EPS, 1));
   return mean(sum(mul(yTrue, log(ratio)), -1));
 }
@@ -141,11 +154,13 @@ function l2Normalize(x: Tensor): Tensor {
 
 /** −cos(yTrue, yPred) along the last axis, averaged over the batch (TF.js's `cosineProximity`; Keras's `cosine_similarity` loss). */
 export function cosineProximity(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensorArgs('losses.cosineProximity', { yTrue, yPred });
   return neg(mean(sum(mul(l2Normalize(yTrue), l2Normalize(yPred)), -1)));
 }
 
 /** Labels in {0, 1} (or soft); predictions are probabilities unless `fromLogits`. */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
+  tensorArgs('losses.binaryCrossentropy', { yTrue, yPred });
   if (fromLogits) {
     // max(x, 0) − x·y + log(1 + e^−|x|)
     return mean(add(sub(relu(yPred), mul(yPred, yTrue)), softplus(neg(abs(yPred)))));
@@ -156,6 +171,7 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = fa
 
 /** One-hot (or soft) labels `[n, classes]`. */
 export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
+  tensorArgs('losses.categoricalCrossentropy', { yTrue, yPred });
   if (fromLogits) return fusedSoftmaxCrossEntropy(yTrue, yPred);
   const p = clipByValue(div(yPred, sum(yPred, -1, true)), EPS, 1 - EPS);
   return neg(mean(sum(mul(yTrue, log(p)), -1)));
@@ -163,6 +179,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits
 
 /** Integer class labels `[n]` (int32, or float32 holding integers); `[n, steps]` for a prediction `[n, steps, classes]`. */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
+  tensorArgs('losses.sparseCategoricalCrossentropy', { yTrue, yPred });
   const classes = yPred.shape[yPred.rank - 1]!;
   // Per-step labels [n, steps] (or [n, 1]): one class index per row of the flattened prediction.
   const labels = yTrue.dtype === 'int32' ? (yTrue.rank > 1 ? reshape(yTrue, [-1]) : yTrue) : null;

@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { AccuracyName } from './ops/names.js';
 import { accuracy } from './ops/nn.js';
+import { tensorArgs } from './ops/handle.js';
 import { div, maximum, mean, mul, step, sub, sum } from './ops/math.js';
 import { cosineProximity, meanAbsoluteError, meanSquaredError, type LossName } from './losses.js';
 import type { Tensor } from './tensor.js';
@@ -12,21 +13,22 @@ import type { Tensor } from './tensor.js';
 /** A metric: the batch value as a scalar tensor. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-function accuracyOf(kind: AccuracyName, threshold = 0.5): MetricFn {
-  return (yTrue, yPred) => accuracy(yTrue, yPred, kind, threshold);
+function accuracyOf(name: string, kind: AccuracyName, threshold = 0.5): MetricFn {
+  return (yTrue, yPred) => (tensorArgs(`metrics.${name}`, { yTrue, yPred }), accuracy(yTrue, yPred, kind, threshold));
 }
 
-export const categoricalAccuracy: MetricFn = accuracyOf('categorical');
-export const sparseCategoricalAccuracy: MetricFn = accuracyOf('sparse');
-export const binaryAccuracy: MetricFn = accuracyOf('binary');
+export const categoricalAccuracy: MetricFn = accuracyOf('categoricalAccuracy', 'categorical');
+export const sparseCategoricalAccuracy: MetricFn = accuracyOf('sparseCategoricalAccuracy', 'sparse');
+export const binaryAccuracy: MetricFn = accuracyOf('binaryAccuracy', 'binary');
 /** Binary accuracy for a model that outputs logits (threshold 0 ≡ probability 0.5). */
-export const binaryAccuracyFromLogits: MetricFn = accuracyOf('binary', 0);
+export const binaryAccuracyFromLogits: MetricFn = accuracyOf('binaryAccuracy', 'binary', 0);
 
 /** 1 where `x > 0.5`, else 0 (binary labels and thresholded predictions). */
 const positive = (x: Tensor): Tensor => step(sub(x, 0.5));
 
 /** True positives / `of` (predicted or actual positives), 0 when there are none (TF.js). */
 function ratioOfPositives(yTrue: Tensor, yPred: Tensor, of: 'predicted' | 'actual'): Tensor {
+  tensorArgs(`metrics.${of === 'predicted' ? 'precision' : 'recall'}`, { yTrue, yPred });
   const t = positive(yTrue);
   const p = positive(yPred);
   // Counts are whole numbers, so max(count, 1) only changes 0/0 into 0/1 = 0.
@@ -50,6 +52,7 @@ export const recall: MetricFn = (yTrue, yPred) => ratioOfPositives(yTrue, yPred,
  * the true one count in its favour, as TensorFlow's `in_top_k`.
  */
 export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k = 5): Tensor {
+  tensorArgs('metrics.topKCategoricalAccuracy', { yTrue, yPred });
   if (!(Number.isInteger(k) && k >= 1)) throw new InvalidArgumentError(`topKCategoricalAccuracy: k must be a positive integer, got ${k}`);
   const target = sum(mul(yTrue, yPred), -1, true);
   const above = sum(step(sub(yPred, target)), -1);
@@ -82,7 +85,7 @@ export function getMetric(spec: MetricName | string | MetricFn, loss: LossName |
     case 'accuracy':
     case 'acc': {
       const kind = loss === 'binaryCrossentropy' ? 'binary' : loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'categorical';
-      return { key: 'acc', fn: accuracyOf(kind), accuracy: kind };
+      return { key: 'acc', fn: { binary: binaryAccuracy, sparse: sparseCategoricalAccuracy, categorical: categoricalAccuracy }[kind], accuracy: kind };
     }
     case 'binaryAccuracy': return { key: 'binaryAccuracy', fn: binaryAccuracy, accuracy: 'binary' };
     case 'categoricalAccuracy': return { key: 'categoricalAccuracy', fn: categoricalAccuracy, accuracy: 'categorical' };

@@ -75,3 +75,20 @@ test('the other tensor arguments are named too, and other wrong values are descr
   t.deepEqual(sinew.add(a, 1).arraySync(), [[2, 3], [4, 5]]);
   sinew.dispose([a, f, img, seq]);
 });
+
+test('losses and metrics name themselves and the argument', (t) => {
+  const y = sinew.tensor([[0, 1]]);
+  const cases = [
+    [() => sinew.losses.meanSquaredError(null, y), /^losses\.meanSquaredError: yTrue must be a Tensor, got null$/],
+    [() => sinew.losses.softmaxCrossEntropy(y, undefined), /^losses\.softmaxCrossEntropy: logits must be a Tensor, got undefined$/],
+    [() => sinew.losses.sparseCategoricalCrossentropy([1], y), /^losses\.sparseCategoricalCrossentropy: yTrue must be a Tensor, got an array/],
+    [() => sinew.losses.binaryCrossentropy(y, 0.5), /^losses\.binaryCrossentropy: yPred must be a Tensor, got the number 0\.5$/],
+    [() => sinew.metrics.categoricalAccuracy(y, null), /^metrics\.categoricalAccuracy: yPred must be a Tensor, got null$/],
+    [() => sinew.metrics.precision(undefined, y), /^metrics\.precision: yTrue must be a Tensor, got undefined$/],
+    [() => sinew.metrics.topKCategoricalAccuracy(y, null, 1), /^metrics\.topKCategoricalAccuracy: yPred must be a Tensor, got null$/],
+  ];
+  const before = sinew.memory().numTensors;
+  for (const [fn, pattern] of cases) expectArgError(t, fn, pattern);
+  t.is(sinew.memory().numTensors, before, 'no tensor left behind');
+  y.dispose();
+});

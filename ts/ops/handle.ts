@@ -25,6 +25,11 @@ export function tensorArg(op: string, what: string, x: unknown, orNumber = false
   throw new InvalidArgumentError(`${op}: ${what} must be a Tensor${orNumber ? ' or a number' : ''}, got ${describe(x)}`);
 }
 
+/** Several tensor arguments by name (`{ yTrue, yPred }`), each checked as `tensorArg`. */
+export function tensorArgs(op: string, args: Record<string, unknown>): void {
+  for (const [what, x] of Object.entries(args)) tensorArg(op, what, x);
+}
+
 /** An optional tensor argument (`bias`, `mask`, ...): undefined or null mean none. */
 export function optionalTensorArg(op: string, what: string, x: unknown): Tensor | undefined {
   return x === undefined || x === null ? undefined : tensorArg(op, what, x);
