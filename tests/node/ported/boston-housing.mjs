@@ -30,10 +30,12 @@ export async function run({ epochs = 40 } = {}) {
   const baseline = yTest.sub(yTrain.mean()).square().mean().dataSync()[0];
 
   const results = {};
-  const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [FEATURES.length], units: 1 })] });
+  // Seeded initial weights, so a run differs only in fit's shuffling.
+  const glorot = (seed) => tf.initializers.glorotUniform({ seed });
+  const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [FEATURES.length], units: 1, kernelInitializer: glorot(1) })] });
   const mlp = tf.sequential();
-  mlp.add(tf.layers.dense({ inputShape: [FEATURES.length], units: 50, activation: 'sigmoid', kernelInitializer: 'leCunNormal' }));
-  mlp.add(tf.layers.dense({ units: 1 }));
+  mlp.add(tf.layers.dense({ inputShape: [FEATURES.length], units: 50, activation: 'sigmoid', kernelInitializer: tf.initializers.leCunNormal({ seed: 2 }) }));
+  mlp.add(tf.layers.dense({ units: 1, kernelInitializer: glorot(3) }));
   for (const [name, model] of [['linear', linear], ['mlp', mlp]]) {
     model.compile({ optimizer: tf.train.sgd(0.01), loss: 'meanSquaredError' });
     const history = await model.fit(xTrain, yTrain, { batchSize: 40, epochs, validationSplit: 0.2, verbose: 0 });
