@@ -143,9 +143,7 @@ macro_rules! with_forward {
                 $body
             }
             Activation::HardSigmoid => {
-                let (k, h, one) = (F32x4::splat(0.2), F32x4::splat(0.5), F32x4::splat(1.0));
-                let $fv = move |v: F32x4| hard_sigmoid_v(v, k, h, zero, one);
-                let $fs = hard_sigmoid;
+                let ($fv, $fs) = (hard_sigmoid_v, hard_sigmoid);
                 $body
             }
         }
@@ -353,9 +351,11 @@ pub fn hard_sigmoid(x: f32) -> f32 {
     }
 }
 
+/// [`hard_sigmoid`] lane-wise.
 #[inline(always)]
-fn hard_sigmoid_v(x: F32x4, k: F32x4, h: F32x4, zero: F32x4, one: F32x4) -> F32x4 {
-    let t = k.mul(x).add(h);
+fn hard_sigmoid_v(x: F32x4) -> F32x4 {
+    let (zero, one) = (F32x4::zero(), F32x4::splat(1.0));
+    let t = F32x4::splat(0.2).mul(x).add(F32x4::splat(0.5));
     F32x4::select(t.lt(zero), zero, F32x4::select(t.gt(one), one, t))
 }
 

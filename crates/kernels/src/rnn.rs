@@ -19,36 +19,36 @@
 //!   previous state (and outputs it), as Keras does.
 //!
 //! Work split: batch rows are independent through the whole recurrence, so
-//! the batch is cut into blocks of at most [`MAX_ROWS`] rows (sizes fixed by
-//! the batch size alone: [`block_rows`]) and each block runs every
+//! the batch is cut into blocks of [`MAX_ROWS`] rows (the last may have
+//! fewer; sizes fixed by the batch size alone: [`block_rows`]) and each block runs every
 //! step on one thread (one fork-join per call, not one per step). Per step a
-//! block does its recurrent product `h·U` on the GEMM and its gate arithmetic
-//! in SIMD ([`crate::math`]'s `sigmoid_v`/`tanh_v`, the activation kernels'
-//! maps). Block edges depend on the batch size only, so results are
+//! block does its recurrent product `h·U` on the GEMM, with `U` packed once
+//! per call for all blocks and steps ([`PackedB`]; repacking it every step
+//! cost 15 % of an LSTM's training time), and its gate arithmetic in SIMD
+//! (the activation kernels' maps, [`crate::math`]'s `tanh_v`). Block edges depend on the batch size only, so results are
 //! identical for any thread count. The backward's `dU = Σ_t h_{t-1}ᵀ·dz_t`
 //! is one GEMM over all steps and rows after the blocks finish.
 
 use crate::activation::{self, Activation};
-use crate::elementwise::map1_inplace;
-use crate::gemm::{gemm, Gemm};
+use crate::gemm::{gemm, gemm_packed, Gemm, PackedB, TILE_ROWS};
 use crate::math::tanh_v;
 use crate::par;
 use crate::simd::F32x4;
 
-/// Most batch rows per task. Each step's GEMM repacks `U` (`units ×
-/// gates·units` copies against `rows` times as many multiply-adds), so
-/// bigger blocks pack less; but a batch of 64 must still make a few tasks
-/// per thread: with 2 blocks of 32, a descheduled worker (shared machine)
-/// left the engine thread waiting for the whole of its block (pool stats:
-/// 228 ms of join against 253 ms of work per epoch), 2 threads no faster
-/// than 1. 16 rows gives 2 threads 2 blocks each.
-pub const MAX_ROWS: usize = 16;
+/// Rows per task: two GEMM tiles high (10 rows; 12 in the relaxed-SIMD
+/// builds), so the per-step products `h·U` and `dz·Uᵀ` compute no padding
+/// rows except in the last block. (Blocks of 16, an even quarter of a batch
+/// of 64, left 4 of every 20 tile rows empty with 5-row tiles.) Small blocks
+/// also give a few tasks per thread: with 2 blocks of 32, a descheduled
+/// worker (shared machine) left the engine thread waiting for the whole of
+/// its block (pool stats: 228 ms of join against 253 ms of work per epoch).
+pub const MAX_ROWS: usize = 2 * TILE_ROWS;
 
-/// Rows per block for `batch` (the last block may have fewer): as even as
-/// possible, at most [`MAX_ROWS`]. Depends on the batch size only, so the
-/// arithmetic, and the results, do not depend on the thread count.
+/// Rows per block for `batch` (the last block may have fewer): [`MAX_ROWS`].
+/// Depends on the batch size only, so the arithmetic, and the results, do
+/// not depend on the thread count.
 pub fn block_rows(batch: usize) -> usize {
-    batch.div_ceil(batch.div_ceil(MAX_ROWS).max(1)).max(1)
+    MAX_ROWS.min(batch).max(1)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,15 +92,15 @@ pub struct Rnn {
 }
 
 impl Gate {
-    /// `z = gate(z)` in place, SIMD.
+    /// `z = gate(z)` in place: the activation kernel's SIMD map. (A separate
+    /// pass per gate block, not one loop over all four LSTM gates: fused,
+    /// the exp polynomials' constants no longer fit V8's registers.)
     fn apply(self, z: &mut [f32]) {
-        match self {
-            Gate::Sigmoid => activation::forward_in_place(Activation::Sigmoid, z),
-            Gate::HardSigmoid => {
-                let (a, b, zero, one) = (F32x4::splat(0.2), F32x4::splat(0.5), F32x4::zero(), F32x4::splat(1.0));
-                map1_inplace(z, move |v| v.mul(a).add(b).max(zero).min(one), |x| (0.2 * x + 0.5).clamp(0.0, 1.0))
-            }
-        }
+        let act = match self {
+            Gate::Sigmoid => Activation::Sigmoid,
+            Gate::HardSigmoid => Activation::HardSigmoid,
+        };
+        activation::forward_in_place(act, z);
     }
     /// Derivative from the output `y` alone: `y·(1 − y)`, or for the hard
     /// sigmoid 0.2 where `0 < y < 1` (exactly where `0 < 0.2·x + 0.5 < 1`).
@@ -221,13 +221,37 @@ fn gru_split(r: &Rnn, u: &[f32]) -> (Vec<f32>, Vec<f32>) {
     if r.cell == Cell::Gru { (columns(u, n, gu, 0, 2 * n), columns(u, n, gu, 2 * n, n)) } else { (Vec::new(), Vec::new()) }
 }
 
+/// `U` packed for the per-step products of every block: the forward's
+/// `h·U` (GRU: `h·U_zr` and `(r·h)·U_h`) or the backward's `dz·Uᵀ` (GRU:
+/// `dz_zr·U_zrᵀ` and `dz_h·U_hᵀ`).
+struct Packed<'a> {
+    /// `U` (GRU: `U_zr`).
+    u: PackedB<'a>,
+    /// GRU's `U_h` (empty otherwise).
+    u_h: PackedB<'a>,
+}
+
+impl<'a> Packed<'a> {
+    /// `backward`: packed as the transposed operand of `dz·Uᵀ`.
+    fn new(r: &Rnn, u: &'a [f32], u_zr: &'a [f32], u_h: &'a [f32], backward: bool) -> Self {
+        let (n, rows) = (r.units, block_rows(r.batch));
+        let op = |width: usize| {
+            if backward { Gemm { trans_b: true, ..Gemm::new(rows, n, width) } } else { Gemm { accumulate: true, ..Gemm::new(rows, width, n) } }
+        };
+        if r.cell == Cell::Gru {
+            Packed { u: PackedB::new(&op(2 * n), u_zr), u_h: PackedB::new(&op(n), u_h) }
+        } else {
+            Packed { u: PackedB::new(&op(r.gu()), u), u_h: PackedB::new(&op(0), &[]) }
+        }
+    }
+}
+
 /// One block's read-only operands.
 struct Part<'a> {
     /// The block's shape (`batch` = its rows).
     r: Rnn,
-    u: &'a [f32],
-    u_zr: &'a [f32],
-    u_h: &'a [f32],
+    u: &'a PackedB<'a>,
+    u_h: &'a PackedB<'a>,
     h0: &'a [f32],
     c0: &'a [f32],
     mask: Option<&'a [f32]>,
@@ -240,13 +264,13 @@ impl Part<'_> {
         self.mask.is_some_and(|m| m[b * self.r.steps + t] == 0.0)
     }
     /// `z[b] = xw[b, t, from .. from + width]` for every row, then `z += h·uc`.
-    fn preact(&self, t: usize, xw: &[f32], from: usize, width: usize, h: &[f32], uc: &[f32], z: &mut [f32]) {
+    fn preact(&self, t: usize, xw: &[f32], from: usize, width: usize, h: &[f32], uc: &PackedB, z: &mut [f32]) {
         let (gu, steps) = (self.r.gu(), self.r.steps);
         for (b, zb) in z.chunks_exact_mut(width).enumerate() {
             let o = (b * steps + t) * gu + from;
             zb.copy_from_slice(&xw[o..o + width]);
         }
-        gemm(&Gemm { accumulate: true, ..Gemm::new(self.r.batch, width, self.r.units) }, h, uc, z);
+        gemm_packed(&Gemm { accumulate: true, ..Gemm::new(self.r.batch, width, self.r.units) }, h, uc, z);
     }
     /// Row `b`'s state before step `t` (`which` 0 = h, 1 = c).
     fn prev<'b>(&'b self, out: &'b [f32], b: usize, t: usize, which: usize) -> &'b [f32] {
@@ -273,13 +297,13 @@ pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], h0: &[f32], c0: &[f32], mask: Opt
     let (gu, su, n, t) = (r.gu(), r.su(), r.units, r.steps);
     let save = !acts.is_empty();
     let (u_zr, u_h) = gru_split(r, u);
+    let packed = Packed::new(r, u, &u_zr, &u_h, false);
     let work: Vec<_> = blocks(out, t * su, r.batch).into_iter().zip(blocks(acts, if save { t * r.au() } else { 0 }, r.batch)).collect();
     par::for_each(work, |k, (out, acts)| {
         let p = Part {
             r: r.rows(rows_of(r.batch, k)),
-            u,
-            u_zr: &u_zr,
-            u_h: &u_h,
+            u: &packed.u,
+            u_h: &packed.u_h,
             h0: block(h0, n, r.batch, k),
             c0: block(c0, if r.cell == Cell::Lstm { n } else { 0 }, r.batch, k),
             mask: mask.map(|m| block(m, t, r.batch, k)),
@@ -350,7 +374,7 @@ fn gru_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
     let mut h = p.h0.to_vec();
     let (mut zr, mut rh, mut zh) = (vec![0.0; bn * 2 * n], vec![0.0; bn * n], vec![0.0; bn * n]);
     for t in 0..steps {
-        p.preact(t, xw, 0, 2 * n, &h, p.u_zr, &mut zr);
+        p.preact(t, xw, 0, 2 * n, &h, p.u, &mut zr);
         for b in 0..bn {
             let zrb = &mut zr[b * 2 * n..(b + 1) * 2 * n];
             p.r.gate.apply(zrb);
@@ -407,6 +431,7 @@ pub fn backward(r: &Rnn, u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>
     let lstm = r.cell == Cell::Lstm;
     let mut g = RnnGrads { dxw: vec![0.0; bn * steps * gu], du: vec![0.0; n * gu], dh0: vec![0.0; bn * n], dc0: vec![0.0; if lstm { bn * n } else { 0 }] };
     let (u_zr, u_h) = gru_split(r, u);
+    let packed = Packed::new(r, u, &u_zr, &u_h, true);
     let work: Vec<_> = blocks(&mut g.dxw, steps * gu, bn)
         .into_iter()
         .zip(blocks(&mut g.dh0, n, bn))
@@ -416,9 +441,8 @@ pub fn backward(r: &Rnn, u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>
     par::for_each(work, |k, (dxw, dh0, dc0)| {
         let p = Part {
             r: r.rows(rows_of(bn, k)),
-            u,
-            u_zr: &u_zr,
-            u_h: &u_h,
+            u: &packed.u,
+            u_h: &packed.u_h,
             h0: block(h0, n, bn, k),
             c0: block(c0, if lstm { n } else { 0 }, bn, k),
             mask: mask.map(|m| block(m, steps, bn, k)),
@@ -481,9 +505,9 @@ fn put_dz(p: &Part, dz: &[f32], t: usize, dxw: &mut [f32]) {
 /// `dprev = dz·Uᵀ` (the gradient reaching `h` at `t − 1` through the
 /// recurrent product); a masked row's state passed through unchanged, so its
 /// gradient does too (its `dz` is 0).
-fn through_u(p: &Part, t: usize, dz: &[f32], u: &[f32], width: usize, dh: &[f32], dprev: &mut [f32]) {
+fn through_u(p: &Part, t: usize, dz: &[f32], u: &PackedB, width: usize, dh: &[f32], dprev: &mut [f32]) {
     let n = p.r.units;
-    gemm(&Gemm { trans_b: true, ..Gemm::new(p.r.batch, n, width) }, dz, u, dprev);
+    gemm_packed(&Gemm { trans_b: true, ..Gemm::new(p.r.batch, n, width) }, dz, u, dprev);
     for b in 0..p.r.batch {
         if p.skipped(b, t) {
             dprev[b * n..(b + 1) * n].copy_from_slice(&dh[b * n..(b + 1) * n]);
@@ -582,7 +606,7 @@ fn gru_backward(p: &Part, out: &[f32], acts: &[f32], dout: &[f32], dxw: &mut [f3
             }
         }
         // d(r·h) = dzh·U_hᵀ, then r's pre-activation.
-        gemm(&Gemm { trans_b: true, ..Gemm::new(bn, n, n) }, &dzh, p.u_h, &mut drh);
+        gemm_packed(&Gemm { trans_b: true, ..Gemm::new(bn, n, n) }, &dzh, p.u_h, &mut drh);
         for b in 0..bn {
             if p.skipped(b, t) {
                 continue;
@@ -600,7 +624,7 @@ fn gru_backward(p: &Part, out: &[f32], acts: &[f32], dout: &[f32], dxw: &mut [f3
             d[2 * n..].copy_from_slice(&dzh[b * n..(b + 1) * n]);
         }
         // h at t − 1: through U_zr, directly through z, and through r·h.
-        through_u(p, t, &dzr, p.u_zr, 2 * n, &dh, &mut dprev);
+        through_u(p, t, &dzr, p.u, 2 * n, &dh, &mut dprev);
         for b in 0..bn {
             if p.skipped(b, t) {
                 continue;

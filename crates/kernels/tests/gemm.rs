@@ -7,7 +7,7 @@
 //! magnitude above rounding noise but far below any indexing bug (errors of
 //! order |ref|).
 
-use sinew_kernels::gemm::{gemm, gemm_bias_act, naive, Activation, Gemm, PAR_MIN_FLOPS};
+use sinew_kernels::gemm::{gemm, gemm_bias_act, gemm_packed, naive, Activation, Gemm, PackedB, PAR_MIN_FLOPS};
 use sinew_kernels::par::with_max_threads;
 
 mod common;
@@ -213,4 +213,42 @@ fn several_threads_equal_one_thread() {
             assert_close(&g, &single, &want);
         }
     }
+}
+
+#[test]
+fn prepacked_b_gives_exactly_gemm() {
+    // `gemm_packed` must be bitwise `gemm` (same path, same blocking) on every
+    // layout, on shapes that take the small, narrow and blocked paths, and on
+    // one that spans several depth and column blocks (k > KC, n > NC); and
+    // one packing must serve products with other row counts.
+    let mut rng = Rng(0x9e37_79b9);
+    let shapes = [(16, 256, 64), (16, 64, 256), (3, 40, 7), (40, 10, 33), (13, 600, 300), (64, 96, 520)];
+    for &(m, n, k) in &shapes {
+        for (trans_a, trans_b, accumulate) in layouts() {
+            let g = Gemm { m, n, k, trans_a, trans_b, accumulate };
+            let b = rng.vec(k * n);
+            let packed = PackedB::new(&g, &b);
+            for rows in [m, m / 2 + 1, 1] {
+                let g = Gemm { m: rows, ..g };
+                let a = rng.vec(rows * k);
+                let c0 = rng.vec(rows * n);
+                let (mut got, mut want, mut naive_c) = (c0.clone(), c0.clone(), c0);
+                with_max_threads(1, || gemm(&g, &a, &b, &mut want));
+                gemm_packed(&g, &a, &packed, &mut got);
+                assert_eq!(got, want, "{g:?}");
+                naive(&g, &a, &b, &mut naive_c);
+                assert_close(&g, &got, &naive_c);
+            }
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "packed for another shape")]
+fn prepacked_b_refuses_another_shape() {
+    let g = Gemm::new(16, 32, 8);
+    let b = vec![1.0; 8 * 32];
+    let packed = PackedB::new(&g, &b);
+    let mut c = vec![0.0; 16 * 8];
+    gemm_packed(&Gemm::new(16, 8, 32), &vec![0.0; 16 * 32], &packed, &mut c);
 }

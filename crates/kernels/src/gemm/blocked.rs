@@ -35,6 +35,42 @@ thread_local! {
     static BUFFERS: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// Where the blocked loop gets its B blocks from.
+#[derive(Clone, Copy)]
+pub(super) enum BSource<'a> {
+    /// Packed here, block by block, from the caller's `b`.
+    Raw(&'a [f32]),
+    /// Already packed by [`pack_all_b`].
+    Packed(&'a [f32]),
+}
+
+/// Depth and column block sizes used for a product of depth `k` over `cols`
+/// columns: one place, so [`pack_all_b`] lays out exactly the blocks the
+/// loop in `gemm_with` reads.
+fn kc_nc(k: usize, cols: usize) -> (usize, usize) {
+    (block_size(k, KC, 1), block_size(cols, NC, NR))
+}
+
+/// All of op(B) (`g.k × g.n`) packed in the order `gemm_with` consumes it
+/// (column blocks, then depth blocks, each as `pack_b` writes it), so a
+/// caller multiplying many A by the same B packs it once.
+pub(super) fn pack_all_b(g: &Gemm, b: &[f32]) -> Vec<f32> {
+    let (kc_max, nc_max) = kc_nc(g.k, g.n);
+    let mut out = vec![0.0; g.n.div_ceil(nc_max).max(1) * nc_max * g.k];
+    let mut at = 0;
+    for jc in (0..g.n).step_by(nc_max) {
+        let nc = nc_max.min(g.n - jc);
+        for pc in (0..g.k).step_by(kc_max) {
+            let kc = kc_max.min(g.k - pc);
+            let len = nc.div_ceil(NR) * NR * kc;
+            pack_b(g, b, pc, kc, jc, nc, &mut out[at..at + len]);
+            at += len;
+        }
+    }
+    out.truncate(at);
+    out
+}
+
 /// Splits `len` into blocks of at most `max` (rounded to `unit`) of
 /// near-equal size, so e.g. k = 784 runs as 4×196 rather than 3×256 + 16.
 fn block_size(len: usize, max: usize, unit: usize) -> usize {
@@ -64,7 +100,7 @@ fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
 pub(super) fn gemm(
     g: &Gemm,
     a: &[f32],
-    b: &[f32],
+    b: BSource,
     rows: Range<usize>,
     cols: Range<usize>,
     c: &mut [&mut [f32]],
@@ -92,7 +128,7 @@ pub(super) fn gemm(
 fn gemm_with(
     g: &Gemm,
     a: &[f32],
-    b: &[f32],
+    b: BSource,
     rows: Range<usize>,
     cols: Range<usize>,
     c: &mut [&mut [f32]],
@@ -102,20 +138,31 @@ fn gemm_with(
     bbuf: &mut Vec<f32>,
 ) {
     let k = g.k;
-    let kc_max = block_size(k, KC, 1);
+    let (kc_max, nc_max) = kc_nc(k, cols.len());
     let mc_max = block_size(rows.len(), MC, MR);
-    let nc_max = block_size(cols.len(), NC, NR);
     let abuf = aligned(abuf, mc_max.div_ceil(MR) * A_STEP * kc_max);
-    let bbuf = aligned(bbuf, nc_max.div_ceil(NR) * NR * kc_max);
+    let bbuf = aligned(bbuf, if matches!(b, BSource::Raw(_)) { nc_max.div_ceil(NR) * NR * kc_max } else { 0 });
     let ep = if ep.is_noop() { None } else { Some(ep) };
+    // Next unread value of a pre-packed B (whose blocks cover all columns).
+    let mut packed_at = 0;
+    debug_assert!(matches!(b, BSource::Raw(_)) || cols == (0..g.n));
 
     for jc in cols.clone().step_by(nc_max) {
         let nc = nc_max.min(cols.end - jc);
         let bpanels = nc.div_ceil(NR);
         for pc in (0..k).step_by(kc_max) {
             let kc = kc_max.min(k - pc);
-            let bblock = &mut bbuf[..bpanels * NR * kc];
-            pack_b(g, b, pc, kc, jc, nc, bblock);
+            let len = bpanels * NR * kc;
+            let bblock: &[f32] = match b {
+                BSource::Raw(b) => {
+                    pack_b(g, b, pc, kc, jc, nc, &mut bbuf[..len]);
+                    &bbuf[..len]
+                }
+                BSource::Packed(p) => {
+                    packed_at += len;
+                    &p[packed_at - len..packed_at]
+                }
+            };
             let first = pc == 0;
             let last = pc + kc == k;
             for ic in rows.clone().step_by(mc_max) {

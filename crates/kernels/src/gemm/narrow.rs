@@ -14,7 +14,7 @@
 //! mul+add peak): [128×256]·[256×10] 29 → 40 %, [256×128]ᵀ·[128×10]
 //! 25 → 44 %, [1000×784]·[784×10] 29 → 50 %, while 512² ran at 70 %.
 
-use super::blocked;
+use super::blocked::{self, BSource};
 use super::kernel::{MR, NR};
 use super::{round_up, Epilogue, Gemm, Store};
 use crate::par;
@@ -45,7 +45,7 @@ pub(super) fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, 
         let r1 = r0 + rows.len();
         // Tile rows of Cᵀ are C's columns, so the bias (one value per column
         // of C) is indexed by tile row: not restricted to the column block.
-        blocked::gemm(&gt, b, a, 0..n, r0..r1, &mut rows, ep, Store::Transposed);
+        blocked::gemm(&gt, b, BSource::Raw(a), 0..n, r0..r1, &mut rows, ep, Store::Transposed);
     };
     if tasks <= 1 {
         run(0, c);
