@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor.js';
 import { Tensor as TensorClass } from '../tensor.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { Dataset } from '../data/dataset.js';
-import { batchLogs, callbackList, evaluateBatches, forward, nextTick, notApplied, prepareData, trainBatch, yieldInterval, type FitArgs } from './fit.js';
+import { batchLogs, callbackList, evaluateBatches, forward, nextTick, notApplied, prepareData, trainBatch, WeightedMeans, yieldInterval, type FitArgs } from './fit.js';
 import type { LayersModel, TensorsArg } from './functional.js';
 
 export interface FitDatasetArgs {
@@ -89,22 +89,19 @@ export async function evaluateDatasetLogs(model: LayersModel, ds: Dataset<unknow
   checkDataset(model, op, ds);
   if (batches === undefined && ds.size === Infinity) throw new InvalidArgumentError(`${model.name}.${op}: the dataset is endless; give the number of batches to evaluate`);
   const it = await ds.iterator();
-  const sums: Logs = {};
+  const means = new WeightedMeans();
   let n = 0;
   for (let b = 0; batches === undefined || b < batches; b++) {
     const r = await it.next();
     if (r.done) break;
     withBatch(model, op, r.value, (d) => {
       const count = d.xs[0]!.shape[0]!;
-      tidy(() => {
-        const logs = batchLogs(c, d, forward(model, c, d, false));
-        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
-      });
+      tidy(() => means.add(batchLogs(c, d, forward(model, c, d, false))));
       n += count;
     });
   }
   if (n === 0) throw new InvalidArgumentError(`${model.name}.${op}: the dataset gave no samples (a loss over 0 samples is undefined)`);
-  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+  return means.means();
 }
 
 export async function fitDataset(model: LayersModel, ds: Dataset<unknown>, args: FitDatasetArgs): Promise<History> {
@@ -135,7 +132,7 @@ export async function fitDataset(model: LayersModel, ds: Dataset<unknown>, args:
     const first = args.initialEpoch ?? 0;
     for (let epoch = first; epoch < first + epochs && !model.stopTraining; epoch++) {
       for (const cb of cbs) await cb.onEpochBegin(epoch);
-      const sums: Logs = {};
+      const means = new WeightedMeans();
       let n = 0;
       let lastYield = performance.now();
       for (let b = 0; perEpoch === undefined || b < perEpoch; b++) {
@@ -150,8 +147,8 @@ export async function fitDataset(model: LayersModel, ds: Dataset<unknown>, args:
           break;
         }
         for (const cb of cbs) await cb.onBatchBegin(b);
-        const { logs, applied, count } = withBatch(model, op, r.value, (d) => ({ ...tidy(() => trainBatch(model, c, d, vars)), count: d.xs[0]!.shape[0]! }));
-        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
+        const { logs, weights, applied, count } = withBatch(model, op, r.value, (d) => ({ ...tidy(() => trainBatch(model, c, d, vars)), count: d.xs[0]!.shape[0]! }));
+        means.add({ logs, weights });
         n += count;
         for (const cb of cbs) await cb.onBatchEnd(b, { ...logs, batch: b, size: count });
         if (!applied) {
@@ -165,7 +162,7 @@ export async function fitDataset(model: LayersModel, ds: Dataset<unknown>, args:
       }
       // Without batchesPerEpoch each epoch is a fresh pass over the data.
       if (perEpoch === undefined) it = await ds.iterator();
-      const epochLogs: Logs = n > 0 ? Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) : {};
+      const epochLogs: Logs = n > 0 ? means.means() : {};
       if (val !== undefined && n > 0) {
         const v = val instanceof Dataset ? await evaluateDatasetLogs(model, val, valBatches, `${op} (validationData)`) : evaluateBatches(model, val[0], val[1], 256);
         for (const [k, x] of Object.entries(v)) epochLogs[`val_${k}`] = x;

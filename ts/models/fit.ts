@@ -12,8 +12,8 @@ import { InvalidArgumentError, NotInitializedError, ShapeError } from '../errors
 import { checkOptions } from '../options.js';
 import { binaryCrossentropy } from '../losses.js';
 import { randomPermutation, tensor } from '../ops/create.js';
-import { reshape, sliceRows } from '../ops/layout.js';
-import { add, max, min, mul, sigmoid, softmax, softmaxCrossEntropy } from '../ops/math.js';
+import { gather, reshape, sliceRows } from '../ops/layout.js';
+import { add, max, min, mul, sigmoid, softmax, softmaxCrossEntropy, sum } from '../ops/math.js';
 import { accuracy, allFinite, countNonFinite, takeRows } from '../ops/nn.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
@@ -67,9 +67,61 @@ export interface Data {
 
 type StepResult = {
   loss: Tensor;
-  /** Per output: its loss, and its predictions (or logits when the activation was fused into the loss). */
-  outputs: (OutputValue & { loss: Tensor })[];
+  /**
+   * Per output: its loss, its labels and predictions (or logits when the
+   * activation was fused into the loss) as the loss and metrics saw them —
+   * with a mask, only the real steps, as rows — and `steps`, the number of
+   * real steps (null without a mask).
+   */
+  outputs: (OutputValue & { loss: Tensor; y: Tensor; steps: number | null })[];
 };
+
+/** A batch's loss and metric values, and the weight of each in an epoch's mean. */
+export type BatchLogs = {
+  logs: Logs;
+  /** Batch size for losses; real steps for the metrics of a masked output (Keras weights metrics by the mask). */
+  weights: Record<string, number>;
+};
+
+/** Running means of batch values over an epoch (or an evaluation), each weighted as `BatchLogs` says. */
+export class WeightedMeans {
+  readonly #sums: Logs = {};
+  readonly #weights: Record<string, number> = {};
+
+  add(b: BatchLogs): void {
+    for (const [k, v] of Object.entries(b.logs)) {
+      const w = b.weights[k]!;
+      // A batch with no real step gives NaN for a metric with weight 0: leave it out.
+      if (w > 0) this.#sums[k] = (this.#sums[k] ?? 0) + v * w;
+      this.#weights[k] = (this.#weights[k] ?? 0) + w;
+    }
+  }
+
+  /** The means; 0 for a metric that saw no real step at all (Keras's divide_no_nan). */
+  means(): Logs {
+    return Object.fromEntries(Object.entries(this.#weights).map(([k, w]) => [k, w > 0 ? this.#sums[k]! / w : 0]));
+  }
+}
+
+/**
+ * Labels and predictions of a masked output (`[batch, steps, ...]`, mask
+ * `[batch, steps]`) at its real steps only, as rows `[realSteps, ...]`: the
+ * loss is then the mean over real steps (Keras: Σ loss·mask / Σ mask) and
+ * metrics count real steps. One read of the mask per batch.
+ */
+function realStepRows(y: Tensor, output: Tensor, mask: Tensor): { y: Tensor; output: Tensor; steps: number } {
+  const [b, steps] = mask.shape as [number, number];
+  if (output.rank < 3 || output.shape[0] !== b || output.shape[1] !== steps || y.shape[0] !== b || y.shape[1] !== steps) {
+    throw new ShapeError(`the mask [${mask.shape.join(',')}] does not match the output [${output.shape.join(',')}] and labels [${y.shape.join(',')}]: a masked output has one row per step`);
+  }
+  const m = mask.dataSync();
+  const keep: number[] = [];
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) keep.push(i);
+  if (keep.length === m.length) return { y, output, steps: keep.length };
+  const rowsOf = (t: Tensor) => reshape(t, [b * steps, ...t.shape.slice(2)]);
+  const idx = tensor(Int32Array.from(keep), [keep.length], 'int32');
+  return { y: gather(rowsOf(y), idx), output: gather(rowsOf(output), idx), steps: keep.length };
+}
 
 /** The activation whose logits `loss` takes fused (stable and cheaper), if any. */
 function fusedLossActivation(loss: CompiledOutput['lossName']): FusableActivation {
@@ -99,9 +151,12 @@ export function forward(model: LayersModel, c: Compiled, d: Data, training: bool
   const outs = model.runForLoss(d.xs, training, c.outputs.map((o) => fusedLossActivation(o.lossName)));
   const outputs = outs.map((r, i) => {
     const o = c.outputs[i]!;
-    const y = d.ys[i]!;
-    const loss = r.logits === 'softmax' ? softmaxCrossEntropy(...perStepRows(y, r.output)) : r.logits === 'sigmoid' ? binaryCrossentropy(y, r.output, true) : o.loss(y, r.output);
-    return { ...r, loss };
+    const { y, output, steps } = r.mask ? realStepRows(d.ys[i]!, r.output, r.mask) : { y: d.ys[i]!, output: r.output, steps: null };
+    let loss: Tensor;
+    if (steps === 0) loss = mul(sum(r.output), 0); // all padding: loss 0 and zero gradients, as Keras's divide_no_nan
+    else if (r.logits === 'softmax') loss = softmaxCrossEntropy(...perStepRows(y, output));
+    else loss = r.logits === 'sigmoid' ? binaryCrossentropy(y, output, true) : o.loss(y, output);
+    return { ...r, output, y, steps, loss };
   });
   let total = outputs
     .map((r, i) => (c.outputs[i]!.weight === 1 ? r.loss : mul(r.loss, c.outputs[i]!.weight)))
@@ -112,14 +167,24 @@ export function forward(model: LayersModel, c: Compiled, d: Data, training: bool
   return { loss: total, outputs };
 }
 
-/** @internal Loss and metric values of one batch (numbers), keyed as in History. */
-export function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
+/** @internal Loss and metric values of one batch (numbers), keyed as in History, with their weights in an epoch's mean. */
+export function batchLogs(c: Compiled, d: Data, r: StepResult): BatchLogs {
+  const count = d.xs[0]!.shape[0]!;
   const logs: Logs = { loss: r.loss.dataSync()[0]! };
+  const weights: Record<string, number> = { loss: count };
   c.outputs.forEach((o, i) => {
     const out = r.outputs[i]!;
-    const y = d.ys[i]!;
-    if (c.outputs.length > 1) logs[logKey(c, o, 'loss')] = out.loss.dataSync()[0]!;
+    const y = out.y;
+    if (c.outputs.length > 1) {
+      logs[logKey(c, o, 'loss')] = out.loss.dataSync()[0]!;
+      weights[logKey(c, o, 'loss')] = count;
+    }
     for (const m of o.metrics) {
+      weights[logKey(c, o, m.key)] = out.steps ?? count;
+      if (out.steps === 0) {
+        logs[logKey(c, o, m.key)] = NaN;
+        continue;
+      }
       let v: Tensor;
       if (m.accuracy && out.logits) {
         // argmax(logits) = argmax(softmax); logit > 0 ⇔ sigmoid > 0.5.
@@ -131,7 +196,7 @@ export function batchLogs(c: Compiled, d: Data, r: StepResult): Logs {
       logs[logKey(c, o, m.key)] = v.dataSync()[0]!;
     }
   });
-  return logs;
+  return { logs, weights };
 }
 
 /** Smallest and largest value of `t` (which has at least one value). */
@@ -243,16 +308,15 @@ export function evaluateBatches(model: LayersModel, x: TensorsArg, y: TensorsArg
 /** @internal Mean loss and metrics over `d`, in batches of `batchSize`. */
 export function evaluateData(model: LayersModel, c: Compiled, d: Data, batchSize: number): Record<string, number> {
   const n = d.xs[0]!.shape[0]!;
-  const sums: Logs = {};
+  const means = new WeightedMeans();
   for (let s = 0; s < n; s += batchSize) {
     const count = Math.min(batchSize, n - s);
     tidy(() => {
       const b = n <= batchSize ? d : rows(d, s, count);
-      const logs = batchLogs(c, b, forward(model, c, b, false));
-      for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
+      means.add(batchLogs(c, b, forward(model, c, b, false)));
     });
   }
-  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+  return means.means();
 }
 
 export const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -317,15 +381,15 @@ async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yI
       for (const cb of cbs) await cb.onEpochBegin(epoch);
       const seed = args.seed === undefined ? undefined : args.seed + epoch;
       const perm = args.shuffle === false ? tensor(Int32Array.from({ length: n }, (_, i) => i), [n], 'int32') : randomPermutation(n, seed);
-      const sums: Logs = {};
+      const means = new WeightedMeans();
       let lastYield = performance.now();
       try {
         for (let b = 0; b < batches; b++) {
           const start = b * batchSize;
           const count = Math.min(batchSize, n - start);
           for (const cb of cbs) await cb.onBatchBegin(b);
-          const { logs, applied } = tidy(() => trainStep(model, c, train, perm, start, count, vars));
-          for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * count;
+          const { logs, weights, applied } = tidy(() => trainStep(model, c, train, perm, start, count, vars));
+          means.add({ logs, weights });
           for (const cb of cbs) await cb.onBatchEnd(b, { ...logs, batch: b, size: count });
           if (!applied) {
             // The step was not applied. A callback such as TerminateOnNaN may
@@ -341,7 +405,7 @@ async function fitUnguarded(model: LayersModel, c: Compiled, xIn: TensorsArg, yI
       } finally {
         perm.dispose();
       }
-      const epochLogs: Logs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+      const epochLogs: Logs = means.means();
       if (val) {
         for (const [k, v] of Object.entries(evaluateData(model, c, val, Math.max(batchSize, 256)))) epochLogs[`val_${k}`] = v;
       }
@@ -379,18 +443,18 @@ export function notApplied(model: LayersModel, op: string, logs: Logs, epoch: nu
 }
 
 /** One step on rows `perm[start .. start+count]` of `d`. */
-function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[]): { logs: Logs; applied: boolean } {
+function trainStep(model: LayersModel, c: Compiled, d: Data, perm: Tensor, start: number, count: number, vars: Variable[]): BatchLogs & { applied: boolean } {
   const take = (t: Tensor) => takeRows(t, perm, start, count);
   return trainBatch(model, c, { xs: d.xs.map(take), ys: d.ys.map(take) }, vars);
 }
 
 /** @internal One step on `batch`; a step whose loss or gradients are not finite is not applied. */
-export function trainBatch(model: LayersModel, c: Compiled, batch: Data, vars: Variable[]): { logs: Logs; applied: boolean } {
+export function trainBatch(model: LayersModel, c: Compiled, batch: Data, vars: Variable[]): BatchLogs & { applied: boolean } {
   const { result: r, grads } = recordGradients(() => forward(model, c, batch, true), (r) => r.loss, vars);
   const used = vars.filter((_, i) => grads[i] !== null);
   const present = grads.filter((g): g is Tensor => g !== null);
-  const logs = batchLogs(c, batch, r);
+  const { logs, weights } = batchLogs(c, batch, r);
   const applied = Number.isFinite(logs.loss!) && allFinite(present);
   if (applied) c.optimizer.applyGradients(used, present);
-  return { logs, applied };
+  return { logs, weights, applied };
 }

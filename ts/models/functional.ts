@@ -88,6 +88,8 @@ export type FusableActivation = 'softmax' | 'sigmoid' | null;
 export interface OutputValue {
   output: Tensor;
   logits: FusableActivation;
+  /** The output's mask (`[batch, steps]`, 1 = real step) when one reaches it from an `embedding({ maskZero: true })`. */
+  mask: Tensor | null;
 }
 
 /** Keras/TF.js: node references to a nested model skip its internal node 0. */
@@ -377,24 +379,28 @@ export class LayersModel extends Layer {
     for (const node of g.nodes) {
       const ins = node.inputs.map((s) => values.get(s.id)!);
       const act = fuse.get(node.outputs[0]!.id);
+      // Masks (from an embedding with maskZero) follow single-input calls; merges drop them.
+      const mask = node.singleInput ? masks.get(node.inputs[0]!.id) ?? null : null;
       const z = act && node.singleInput ? node.layer.callLogits(ins[0]!, act, training) : null;
+      let single: boolean;
       if (z) {
         values.set(node.outputs[0]!.id, z);
         logits.add(node.outputs[0]!.id);
-        continue;
+        single = true;
+      } else {
+        const out: Tensor | Tensor[] = node.singleInput ? node.layer.apply(ins[0]!, training, mask) : node.layer.apply(ins, training);
+        const outs = Array.isArray(out) ? out : [out];
+        if (outs.length !== node.outputs.length) {
+          throw new ShapeError(`${this.name}: layer '${node.layer.name}' returned ${outs.length} tensors where its graph node has ${node.outputs.length}`);
+        }
+        outs.forEach((t, i) => values.set(node.outputs[i]!.id, t));
+        single = outs.length === 1;
       }
-      // Masks (from an embedding with maskZero) follow single-input calls; merges drop them.
-      const mask = node.singleInput ? masks.get(node.inputs[0]!.id) ?? null : null;
-      const out: Tensor | Tensor[] = node.singleInput ? node.layer.apply(ins[0]!, training, mask) : node.layer.apply(ins, training);
-      const outs = Array.isArray(out) ? out : [out];
-      if (outs.length !== node.outputs.length) {
-        throw new ShapeError(`${this.name}: layer '${node.layer.name}' returned ${outs.length} tensors where its graph node has ${node.outputs.length}`);
-      }
-      outs.forEach((t, i) => values.set(node.outputs[i]!.id, t));
-      const outMask = node.singleInput && outs.length === 1 ? node.layer.computeMask(ins[0]!, mask) : null;
+      // A fused output keeps its mask too: the loss and metrics leave padded steps out.
+      const outMask = node.singleInput && single ? node.layer.computeMask(ins[0]!, mask) : null;
       if (outMask) masks.set(node.outputs[0]!.id, outMask);
     }
-    return g.outputs.map((s) => ({ output: values.get(s.id)!, logits: logits.has(s.id) ? fuse.get(s.id)! : null }));
+    return g.outputs.map((s) => ({ output: values.get(s.id)!, logits: logits.has(s.id) ? fuse.get(s.id)! : null, mask: masks.get(s.id) ?? null }));
   }
 
   /** As a layer inside another model (or called directly on tensors). */
