@@ -403,12 +403,14 @@ export function gradcheckSuite(build) {
   {
     const [b, steps, d, u] = [2, 4, 3, 3];
     const mask = () => sinew.tensor([[1, 1, 1, 0], [0, 1, 1, 1]]);
-    for (const [cell, g] of [['simpleRNN', 1], ['lstm', 4], ['gru', 3]]) {
+    for (const [cell, g] of [['simpleRNN', 1], ['lstm', 4], ['gru', 3], ['gruResetAfter', 3]]) {
       for (const gate of ['sigmoid', 'hardSigmoid']) {
         for (const masked of [false, true]) {
           // hardSigmoid has kinks at |x| = 2.5: small weights keep pre-activations well inside.
           const scale = gate === 'hardSigmoid' ? 0.4 : 1;
-          const inputs = [uniform([b, steps, d], 930), uniform([d, g * u], 931, -scale, scale), uniform([u, g * u], 932, -scale, scale), uniform([g * u], 933, -scale, scale), uniform([b, u], 934)];
+          // (a reset-after GRU's bias has two rows: input and recurrent)
+          const biasShape = cell === 'gruResetAfter' ? [2, g * u] : [g * u];
+          const inputs = [uniform([b, steps, d], 930), uniform([d, g * u], 931, -scale, scale), uniform([u, g * u], 932, -scale, scale), uniform(biasShape, 933, -scale, scale), uniform([b, u], 934)];
           if (cell === 'lstm') inputs.push(uniform([b, u], 935));
           check(`rnn ${cell} ${gate}${masked ? ' masked' : ''} w.r.t. x, kernel, recurrentKernel, bias, h0${cell === 'lstm' ? ', c0' : ''}`,
             (x, w, r, bias, h0, ...rest) => {

@@ -178,10 +178,10 @@ export function cases() {
   add(`grad of mean of [3,${n}] over axis 1`, 'reduce', () => sinew.grad((v) => sinew.sum(sinew.mean(v, 1)))(T([3, n], 81)));
 
   // ----- recurrent op: batch 64, units 64 (the per-step products are above the GEMM thread threshold) -----
-  for (const [cell, gates] of [['simpleRNN', 1], ['lstm', 4], ['gru', 3]]) {
+  for (const [cell, gates] of [['simpleRNN', 1], ['lstm', 4], ['gru', 3], ['gruResetAfter', 3]]) {
     const [b, steps, d, u] = [64, 6, 16, 64];
     const mask = () => sinew.tensor(Float32Array.from({ length: b * steps }, (_, i) => ((i % steps) < steps - (Math.floor(i / steps) % 3) ? 1 : 0)), [b, steps]);
-    const run = (x, w, r) => sinew.rnn(cell, 'sigmoid', x, w, r, { bias: T([gates * u], 85, -0.5, 0.5), h0: T([b, u], 86, -0.5, 0.5), ...(cell === 'lstm' ? { c0: T([b, u], 87, -0.5, 0.5) } : {}), mask: mask() });
+    const run = (x, w, r) => sinew.rnn(cell, 'sigmoid', x, w, r, { bias: T(cell === 'gruResetAfter' ? [2, gates * u] : [gates * u], 85, -0.5, 0.5), h0: T([b, u], 86, -0.5, 0.5), ...(cell === 'lstm' ? { c0: T([b, u], 87, -0.5, 0.5) } : {}), mask: mask() });
     const inputs = () => [T([b, steps, d], 82, -1, 1), T([d, gates * u], 83, -0.3, 0.3), T([u, gates * u], 84, -0.3, 0.3)];
     add(`rnn ${cell} [${b},${steps},${d}] units ${u} masked`, 'conv', () => run(...inputs()));
     for (const [k, wrt] of [[0, 'x'], [2, 'recurrent kernel']]) {

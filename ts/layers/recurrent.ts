@@ -1,7 +1,7 @@
 /**
  * Recurrent layers: SimpleRNN, LSTM, GRU (as TF.js layers: tanh activation,
  * hard-sigmoid gates by default, GRU with the reset gate before the
- * recurrent product). Each call is one engine op for the whole sequence,
+ * recurrent product unless `resetAfter`, Keras 3's default). Each call is one engine op for the whole sequence,
  * forward and backward through time, whatever the number of steps.
  *
  * Initial states: call the layer on a list `[x, h0]` (LSTM: `[x, h0, c0]`),
@@ -49,7 +49,12 @@ export interface RNNArgs extends LayerArgs {
   /** Accepted for compatibility: the sequence always runs as one fused op. */
   unroll?: boolean;
   implementation?: number | null;
-  /** Keras GRU option; TF.js (and Sinew) implement reset_after = false only. */
+  /**
+   * GRU: apply the reset gate after the recurrent product, `ĥ = tanh(x·W_h +
+   * b_h + r ⊙ (h·U_h + rb_h))`, with a bias of shape `[2, 3·units]` (input
+   * and recurrent rows): Keras 3's default. Default false (TF.js's only form:
+   * `ĥ = tanh(x·W_h + b_h + (r ⊙ h)·U_h)`).
+   */
   resetAfter?: boolean;
 }
 
@@ -61,7 +66,9 @@ export abstract class RNN extends Layer {
     'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'returnSequences', 'returnState', 'goBackwards',
     'unitForgetBias', 'dropout', 'recurrentDropout', 'stateful', 'unroll', 'implementation', 'resetAfter',
   ];
-  static override readonly optionValues = { kernelConstraint: [null], recurrentConstraint: [null], biasConstraint: [null], activityRegularizer: [null] };
+  // (Keras 3 configs also carry zero_output_for_mask, false by default: masked
+  // steps output the carried state, as here; and the dropout seed.)
+  static override readonly optionValues = { kernelConstraint: [null], recurrentConstraint: [null], biasConstraint: [null], activityRegularizer: [null], zeroOutputForMask: [false], seed: [null] };
   protected abstract readonly cell: RnnCell;
   readonly units: number;
   readonly recurrentActivation: RnnGate;
@@ -92,7 +99,7 @@ export abstract class RNN extends Layer {
       if ((args[k] ?? 0) !== 0) throw new InvalidArgumentError(`${this.name}: ${k} is not supported yet (got ${args[k]}); use a Dropout layer before or after`);
     }
     if (args.stateful) throw new InvalidArgumentError(`${this.name}: stateful recurrent layers are not supported`);
-    if (args.resetAfter) throw new InvalidArgumentError(`${this.name}: resetAfter true is not supported (as in TF.js)`);
+    if (args.resetAfter && (this.constructor as typeof RNN).className !== 'GRU') throw new InvalidArgumentError(`${this.name}: resetAfter is a GRU option`);
     this.units = args.units;
     this.recurrentActivation = gate;
     this.useBias = args.useBias ?? true;
@@ -115,7 +122,7 @@ export abstract class RNN extends Layer {
   }
 
   protected get gates(): number {
-    return { simpleRNN: 1, lstm: 4, gru: 3 }[this.cell];
+    return { simpleRNN: 1, lstm: 4, gru: 3, gruResetAfter: 3 }[this.cell];
   }
   /** States the layer carries: h (and c for LSTM). */
   protected get states(): number {
@@ -137,7 +144,8 @@ export abstract class RNN extends Layer {
     this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, gu], this.recurrentInitializer, { regularizer: this.recurrentRegularizer });
     if (this.useBias) {
       const init = this.cell === 'lstm' && this.unitForgetBias ? forgetBiasOne(this.units, this.biasInitializer) : this.biasInitializer;
-      this.bias = this.addWeight('bias', [gu], init, { regularizer: this.biasRegularizer });
+      // A reset-after GRU's bias has a second row, added to h·U (Keras's layout).
+      this.bias = this.addWeight('bias', this.cell === 'gruResetAfter' ? [2, gu] : [gu], init, { regularizer: this.biasRegularizer });
     }
     super.build(inputShape);
   }
@@ -236,9 +244,16 @@ export class LSTM extends RNN {
 
 export class GRU extends RNN {
   static override readonly className = 'GRU';
-  protected readonly cell = 'gru';
+  readonly resetAfter: boolean;
+  constructor(args: RNNArgs) {
+    super(args);
+    this.resetAfter = args.resetAfter ?? false;
+  }
+  protected get cell(): RnnCell {
+    return this.resetAfter ? 'gruResetAfter' : 'gru';
+  }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrent_activation: snakeGate(this.recurrentActivation), implementation: null, reset_after: false };
+    return { ...super.getConfig(), recurrent_activation: snakeGate(this.recurrentActivation), implementation: null, reset_after: this.resetAfter };
   }
 }
 

@@ -32,7 +32,7 @@ export const OPTIMIZERS = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'ada
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
 /** Recurrent cells (`rnn`) and their gate activations (Keras `recurrent_activation`). */
-export const RNN_CELLS = ['simpleRNN', 'lstm', 'gru'] as const;
+export const RNN_CELLS = ['simpleRNN', 'lstm', 'gru', 'gruResetAfter'] as const;
 export type RnnCell = (typeof RNN_CELLS)[number];
 export const RNN_GATES = ['sigmoid', 'hardSigmoid'] as const;
 export type RnnGate = (typeof RNN_GATES)[number];

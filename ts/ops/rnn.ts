@@ -11,7 +11,11 @@ import { RNN_CELLS, RNN_GATES, type RnnCell, type RnnGate } from './names.js';
 export { RNN_CELLS, RNN_GATES, type RnnCell, type RnnGate };
 
 export interface RnnArgs {
-  /** `[gates·units]` (4 blocks for LSTM: i, f, c, o; 3 for GRU: z, r, h). */
+  /**
+   * `[gates·units]` (4 blocks for LSTM: i, f, c, o; 3 for GRU: z, r, h);
+   * for 'gruResetAfter' `[2, 3·units]`: the input bias, then the recurrent
+   * bias added to `h·U` (Keras's layout).
+   */
   bias?: Tensor;
   /** Initial hidden state `[batch, units]`. */
   h0: Tensor;
@@ -22,7 +26,9 @@ export interface RnnArgs {
 }
 
 /**
- * Runs `x` `[batch, steps, features]` through `cell` with `kernel`
+ * Runs `x` `[batch, steps, features]` through `cell` ('gruResetAfter' is
+ * Keras's GRU with `reset_after=True`: `ĥ = tanh(x·W_h + b_h + r ⊙ (h·U_h +
+ * rb_h))`) with `kernel`
  * `[features, gates·units]` and `recurrentKernel` `[units, gates·units]`
  * (tanh activation). Returns every step's hidden state `[batch, steps,
  * units]`; for LSTM `[batch, steps, 2·units]`, each step's h then c.

@@ -58,7 +58,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 if acts.len() != o.r.acts_len() {
                     return Err(EngineError::invalid("grad", "rnn: the forward's gate activations were not kept (recorded without a tape?)"));
                 }
-                let g = sinew_kernels::rnn::backward(&o.r, o.u, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
+                let g = sinew_kernels::rnn::backward(&o.r, o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
                 let (bt, gu, din) = (o.r.batch * o.r.steps, args.cell.gates() * o.r.units, o.input_dim);
                 let mut dx = memory::zeros("grad", if need[0] { bt * din } else { 0 })?;
                 if need[0] {
@@ -72,7 +72,9 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 (g, o.r, dx, dw, shapes)
             };
             let gu = args.cell.gates() * r.units;
+            // (a reset-after GRU's second bias row: the kernel's `drb`)
             let db = args.bias_index().filter(|&i| need[i]).map(|_| bias_grad(&Tensor::f32(vec![r.batch * r.steps, gu], g.dxw))).transpose()?;
+            let db = db.map(|t| [t.data, g.drb].concat());
             let mut put = |i: usize, data: Vec<f32>| out[i] = Some(store.insert(Tensor::f32(shapes[i].clone(), data)));
             if need[0] {
                 put(0, dx);
@@ -90,7 +92,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 put(i, g.dc0);
             }
             if let (Some(i), Some(db)) = (args.bias_index(), db) {
-                put(i, db.data);
+                put(i, db);
             }
         }
         // y = act(x·W + b): dz = dy·act'(y), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.

@@ -224,12 +224,13 @@ impl Named for OptimizerKind {
 /// Recurrent cells (TF.js layer names, camelCased as its factories).
 impl Named for Cell {
     const SET: &'static str = "rnnCell";
-    const ALL: &'static [Self] = &[Cell::SimpleRnn, Cell::Lstm, Cell::Gru];
+    const ALL: &'static [Self] = &[Cell::SimpleRnn, Cell::Lstm, Cell::Gru, Cell::GruResetAfter];
     fn name(self) -> &'static str {
         match self {
             Cell::SimpleRnn => "simpleRNN",
             Cell::Lstm => "lstm",
             Cell::Gru => "gru",
+            Cell::GruResetAfter => "gruResetAfter",
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Recurrent cells run over a whole sequence, forward and backward through
 //! time, in one call: SimpleRNN, LSTM and GRU as Keras / TensorFlow.js define
-//! them (tanh activation; sigmoid or hard-sigmoid gates; GRU with the reset
-//! gate applied before the recurrent product, TF.js's only form).
+//! them (tanh activation; sigmoid or hard-sigmoid gates). GRU comes in both
+//! Keras forms: the reset gate applied before the recurrent product
+//! (`reset_after=False`, TF.js's only form), and after it
+//! (`reset_after=True`, Keras 3's default: `ĥ = tanh(x·W_h + b_h + r ⊙
+//! (h·U_h + rb_h))`, with a second, recurrent bias `rb` added to `h·U`).
 //!
 //! The input projection `xw = x·W + b` of every step is one GEMM done by the
 //! caller (`[batch·steps, inputDim] × [inputDim, gates·units]`); so are the
@@ -12,8 +15,11 @@
 //! - `out`: `[batch, steps, state·units]`: per step the hidden state `h`,
 //!   and for LSTM the cell state `c` after it (`state` = 2), so a layer can
 //!   return any step's `h` and `c`, and gradients can enter at any of them;
+//! - `rb`: the recurrent bias `[gates·units]` of a reset-after GRU (Keras's
+//!   second bias row; empty = zeros, and empty for the other cells);
 //! - `acts` (LSTM, GRU): per step the activated gates (LSTM i, f, g, o and
-//!   tanh(c); GRU z, r, ĥ), saved by the forward for the backward, which
+//!   tanh(c); GRU z, r, ĥ; reset-after GRU also `h·U_h + rb_h`), saved by
+//!   the forward for the backward, which
 //!   therefore recomputes no recurrent product and no nonlinearity;
 //! - `mask` (optional): `[batch, steps]`, 0 = padding: the step keeps the
 //!   previous state (and outputs it), as Keras does.
@@ -55,7 +61,10 @@ pub fn block_rows(batch: usize) -> usize {
 pub enum Cell {
     SimpleRnn,
     Lstm,
+    /// Reset gate before the recurrent product (Keras `reset_after=False`, TF.js).
     Gru,
+    /// Reset gate after the recurrent product (Keras `reset_after=True`).
+    GruResetAfter,
 }
 
 /// The gates' activation (Keras `recurrent_activation`).
@@ -72,8 +81,12 @@ impl Cell {
         match self {
             Cell::SimpleRnn => 1,
             Cell::Lstm => 4,
-            Cell::Gru => 3,
+            Cell::Gru | Cell::GruResetAfter => 3,
         }
+    }
+    /// Whether the cell takes a recurrent bias `rb` (next to `x·W`'s).
+    pub fn recurrent_bias(self) -> bool {
+        self == Cell::GruResetAfter
     }
     /// Blocks of `units` values per step in `out` (h, and c for LSTM).
     pub fn state(self) -> usize {
@@ -151,21 +164,24 @@ impl Rnn {
     fn su(&self) -> usize {
         self.cell.state() * self.units
     }
-    /// Saved values per step and row: LSTM i, f, g, o, tanh(c); GRU z, r, ĥ.
+    /// Saved values per step and row: LSTM i, f, g, o, tanh(c); GRU z, r,
+    /// ĥ; reset-after GRU z, r, ĥ, q = h·U_h + rb_h.
     fn au(&self) -> usize {
         match self.cell {
             Cell::SimpleRnn => 0,
             Cell::Lstm => 5 * self.units,
             Cell::Gru => 3 * self.units,
+            Cell::GruResetAfter => 4 * self.units,
         }
     }
     /// Length of the saved activations (`acts`, `[batch, steps, ·]`); SimpleRNN's backward needs only `out`.
     pub fn acts_len(&self) -> usize {
         self.batch * self.steps * self.au()
     }
-    fn check(&self, u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &[f32]) {
+    fn check(&self, u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &[f32]) {
         let (b, t, n) = (self.batch, self.steps, self.units);
         assert_eq!(u.len(), n * self.gu(), "u");
+        assert!(rb.is_empty() || (self.cell.recurrent_bias() && rb.len() == self.gu()), "rb");
         assert_eq!(h0.len(), b * n, "h0");
         assert!(self.cell != Cell::Lstm || c0.len() == b * n, "c0");
         assert!(mask.map_or(true, |m| m.len() == b * t), "mask");
@@ -254,6 +270,8 @@ struct Part<'a> {
     u_h: &'a PackedB<'a>,
     h0: &'a [f32],
     c0: &'a [f32],
+    /// Reset-after GRU's recurrent bias (empty: zeros).
+    rb: &'a [f32],
     mask: Option<&'a [f32]>,
 }
 
@@ -288,10 +306,11 @@ impl Part<'_> {
 /// Runs the sequence forward, writing every step's state into `out` and,
 /// when `acts` is not empty, the gate activations the backward needs
 /// (`acts.len()` = [`Rnn::acts_len`]; inference may pass `&mut []`). `c0`
-/// is ignored (may be empty) except for LSTM.
+/// is ignored (may be empty) except for LSTM; `rb` is empty except for a
+/// reset-after GRU with a bias.
 #[allow(clippy::too_many_arguments)]
-pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &mut [f32], acts: &mut [f32]) {
-    r.check(u, h0, c0, mask, out);
+pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &mut [f32], acts: &mut [f32]) {
+    r.check(u, rb, h0, c0, mask, out);
     assert_eq!(xw.len(), r.batch * r.steps * r.gu(), "xw");
     assert!(acts.is_empty() || acts.len() == r.acts_len(), "acts");
     let (gu, su, n, t) = (r.gu(), r.su(), r.units, r.steps);
@@ -306,6 +325,7 @@ pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], h0: &[f32], c0: &[f32], mask: Opt
             u_h: &packed.u_h,
             h0: block(h0, n, r.batch, k),
             c0: block(c0, if r.cell == Cell::Lstm { n } else { 0 }, r.batch, k),
+            rb,
             mask: mask.map(|m| block(m, t, r.batch, k)),
         };
         let xw = block(xw, t * gu, r.batch, k);
@@ -313,6 +333,7 @@ pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], h0: &[f32], c0: &[f32], mask: Opt
             Cell::SimpleRnn => simple_forward(&p, xw, out),
             Cell::Lstm => lstm_forward(&p, xw, out, acts),
             Cell::Gru => gru_forward(&p, xw, out, acts),
+            Cell::GruResetAfter => gru_ra_forward(&p, xw, out, acts),
         }
     });
 }
@@ -406,6 +427,51 @@ fn gru_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
     }
 }
 
+/// Reset-after GRU: per step one product `h·U` over all three blocks, into
+/// `[x_z + rb_z, x_r + rb_r, rb_h]`, giving the pre-activations of z and r
+/// and `q = h·U_h + rb_h`; then `ĥ = tanh(x_h + r ⊙ q)`.
+fn gru_ra_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
+    let (n, gu, au, steps, bn) = (p.r.units, p.r.gu(), p.r.au(), p.r.steps, p.r.batch);
+    let mut h = p.h0.to_vec();
+    let mut g = vec![0.0; bn * gu];
+    let mut hh = vec![0.0; n];
+    let one = F32x4::splat(1.0);
+    for t in 0..steps {
+        for (b, gb) in g.chunks_exact_mut(gu).enumerate() {
+            let x = &xw[(b * steps + t) * gu..][..gu];
+            gb[..2 * n].copy_from_slice(&x[..2 * n]);
+            gb[2 * n..].fill(0.0);
+            if !p.rb.is_empty() {
+                add_into(gb, p.rb);
+            }
+        }
+        gemm_packed(&Gemm { accumulate: true, ..Gemm::new(bn, gu, n) }, &h, p.u, &mut g);
+        for (b, gb) in g.chunks_exact_mut(gu).enumerate() {
+            p.r.gate.apply(&mut gb[..2 * n]);
+            let (zr, q) = gb.split_at(2 * n);
+            let xh = &xw[(b * steps + t) * gu + 2 * n..][..n];
+            for i in (0..n).step_by(4) {
+                st(tanh_v(ld(xh, i).add(ld(&zr[n..], i).mul(ld(q, i)))), &mut hh, i);
+            }
+            if !acts.is_empty() {
+                let a = &mut acts[(b * steps + t) * au..][..au];
+                a[..2 * n].copy_from_slice(&zr[..2 * n]);
+                a[2 * n..3 * n].copy_from_slice(&hh);
+                a[3 * n..].copy_from_slice(q);
+            }
+            let hb = &mut h[b * n..(b + 1) * n];
+            if !p.skipped(b, t) {
+                for i in (0..n).step_by(4) {
+                    let zg = ld(zr, i);
+                    st(zg.mul(ld(hb, i)).add(one.sub(zg).mul(ld(&hh, i))), hb, i);
+                }
+            }
+            let o = (b * steps + t) * n;
+            out[o..o + n].copy_from_slice(hb);
+        }
+    }
+}
+
 /// Gradients of one recurrent call.
 pub struct RnnGrads {
     /// `[batch, steps, gates·units]`: the gradient of `xw` (the caller turns
@@ -417,34 +483,42 @@ pub struct RnnGrads {
     pub dh0: Vec<f32>,
     /// `[batch, units]` (LSTM; empty otherwise).
     pub dc0: Vec<f32>,
+    /// `[gates·units]`: the recurrent bias's (reset-after GRU given an `rb`;
+    /// empty otherwise).
+    pub drb: Vec<f32>,
 }
 
 /// Backward through time: given the forward's inputs, its `out` and `acts`
 /// and the gradient `dout` of `out`, returns the gradients of `xw`, `u` and
 /// the initial state.
 #[allow(clippy::too_many_arguments)]
-pub fn backward(r: &Rnn, u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
-    r.check(u, h0, c0, mask, out);
+pub fn backward(r: &Rnn, u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
+    r.check(u, rb, h0, c0, mask, out);
     assert_eq!(dout.len(), out.len(), "dout");
     assert_eq!(acts.len(), r.acts_len(), "acts: the forward's saved gate activations");
     let (bn, n, gu, su, steps) = (r.batch, r.units, r.gu(), r.su(), r.steps);
-    let lstm = r.cell == Cell::Lstm;
-    let mut g = RnnGrads { dxw: vec![0.0; bn * steps * gu], du: vec![0.0; n * gu], dh0: vec![0.0; bn * n], dc0: vec![0.0; if lstm { bn * n } else { 0 }] };
+    let (lstm, ra) = (r.cell == Cell::Lstm, r.cell == Cell::GruResetAfter);
+    let mut g = RnnGrads { dxw: vec![0.0; bn * steps * gu], du: vec![0.0; n * gu], dh0: vec![0.0; bn * n], dc0: vec![0.0; if lstm { bn * n } else { 0 }], drb: Vec::new() };
+    // Reset-after GRU: the gradient of q = h·U_h + rb_h at every step (it
+    // differs from x_h's, which `dxw` holds).
+    let mut dq = vec![0.0; if ra { bn * steps * n } else { 0 }];
     let (u_zr, u_h) = gru_split(r, u);
     let packed = Packed::new(r, u, &u_zr, &u_h, true);
     let work: Vec<_> = blocks(&mut g.dxw, steps * gu, bn)
         .into_iter()
         .zip(blocks(&mut g.dh0, n, bn))
         .zip(blocks(&mut g.dc0, if lstm { n } else { 0 }, bn))
-        .map(|((dxw, dh0), dc0)| (dxw, dh0, dc0))
+        .zip(blocks(&mut dq, if ra { steps * n } else { 0 }, bn))
+        .map(|(((dxw, dh0), dc0), dq)| (dxw, dh0, dc0, dq))
         .collect();
-    par::for_each(work, |k, (dxw, dh0, dc0)| {
+    par::for_each(work, |k, (dxw, dh0, dc0, dq)| {
         let p = Part {
             r: r.rows(rows_of(bn, k)),
             u: &packed.u,
             u_h: &packed.u_h,
             h0: block(h0, n, bn, k),
             c0: block(c0, if lstm { n } else { 0 }, bn, k),
+            rb,
             mask: mask.map(|m| block(m, steps, bn, k)),
         };
         let (out, dout) = (block(out, steps * su, bn, k), block(dout, steps * su, bn, k));
@@ -453,6 +527,7 @@ pub fn backward(r: &Rnn, u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>
             Cell::SimpleRnn => simple_backward(&p, out, dout, dxw, dh0),
             Cell::Lstm => lstm_backward(&p, out, acts, dout, dxw, dh0, dc0),
             Cell::Gru => gru_backward(&p, out, acts, dout, dxw, dh0),
+            Cell::GruResetAfter => gru_ra_backward(&p, out, acts, dout, dxw, dh0, dq),
         }
     });
     // dU = Σ over rows and steps of (state the product read)ᵀ · (its pre-activation's gradient).
@@ -466,6 +541,19 @@ pub fn backward(r: &Rnn, u: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>
         for row in 0..n {
             g.du[row * gu..row * gu + 2 * n].copy_from_slice(&du_zr[row * 2 * n..(row + 1) * 2 * n]);
             g.du[row * gu + 2 * n..(row + 1) * gu].copy_from_slice(&du_h[row * n..(row + 1) * n]);
+        }
+    } else if ra {
+        // The product's gradient: dxw's z and r blocks, then dq.
+        let mut dg = g.dxw.clone();
+        for (row, d) in dg.chunks_exact_mut(gu).enumerate() {
+            d[2 * n..].copy_from_slice(&dq[row * n..(row + 1) * n]);
+        }
+        gemm(&Gemm { trans_a: true, ..Gemm::new(n, gu, bt) }, &hprev, &dg, &mut g.du);
+        if !rb.is_empty() {
+            g.drb = vec![0.0; gu];
+            for d in dg.chunks_exact(gu) {
+                add_into(&mut g.drb, d);
+            }
         }
     } else {
         gemm(&Gemm { trans_a: true, ..Gemm::new(n, gu, bt) }, &hprev, &g.dxw, &mut g.du);
@@ -634,6 +722,56 @@ fn gru_backward(p: &Part, out: &[f32], acts: &[f32], dout: &[f32], dxw: &mut [f3
             let (dhb, drhb, dpb) = (&dh[b * n..(b + 1) * n], &drh[b * n..(b + 1) * n], &mut dprev[b * n..(b + 1) * n]);
             for i in (0..n).step_by(4) {
                 st(ld(dpb, i).add(ld(dhb, i).mul(ld(zg, i))).add(ld(drhb, i).mul(ld(rg, i))), dpb, i);
+            }
+        }
+        std::mem::swap(&mut dh, &mut dprev);
+    }
+    dh0.copy_from_slice(&dh);
+}
+
+/// Reset-after GRU, from the saved z, r, ĥ and q = h·U_h + rb_h:
+/// `dĥpre = dh·(1 − z)·(1 − ĥ²)` (also x_h's gradient), `dz = dh·(h − ĥ)`,
+/// `dr = dĥpre·q`, `dq = dĥpre·r`; h at t − 1 gets `[dz, dr, dq]·Uᵀ + dh·z`.
+#[allow(clippy::too_many_arguments)]
+fn gru_ra_backward(p: &Part, out: &[f32], acts: &[f32], dout: &[f32], dxw: &mut [f32], dh0: &mut [f32], dq: &mut [f32]) {
+    let (bn, n, gu, au, steps) = (p.r.batch, p.r.units, p.r.gu(), p.r.au(), p.r.steps);
+    let (mut dh, mut dprev) = (vec![0.0; bn * n], vec![0.0; bn * n]);
+    let mut dg = vec![0.0; bn * gu];
+    let (gate, one) = (p.r.gate, F32x4::splat(1.0));
+    for t in (0..steps).rev() {
+        take_dout(p, dout, t, 0, &mut dh);
+        for (b, dgb) in dg.chunks_exact_mut(gu).enumerate() {
+            let d = &mut dxw[(b * steps + t) * gu..][..gu];
+            let dqb = &mut dq[(b * steps + t) * n..][..n];
+            if p.skipped(b, t) {
+                dgb.fill(0.0); // and dxw, dq stay 0
+                continue;
+            }
+            let a = &acts[(b * steps + t) * au..][..au];
+            let (zg, rg, hh, q) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n], &a[3 * n..]);
+            let (hp, dhb) = (p.prev(out, b, t, 0), &dh[b * n..(b + 1) * n]);
+            let (dz, rest) = dgb.split_at_mut(n);
+            let (dr, dqg) = rest.split_at_mut(n);
+            for i in (0..n).step_by(4) {
+                let (zv, rv, hv, dhv) = (ld(zg, i), ld(rg, i), ld(hh, i), ld(dhb, i));
+                let dpre = dhv.mul(one.sub(zv)).mul(one.sub(hv.mul(hv)));
+                st(dhv.mul(ld(hp, i).sub(hv)).mul(gate.d(zv)), dz, i);
+                st(dpre.mul(ld(q, i)).mul(gate.d(rv)), dr, i);
+                st(dpre.mul(rv), dqg, i);
+                st(dpre, &mut d[2 * n..], i);
+            }
+            dqb.copy_from_slice(dqg);
+            d[..2 * n].copy_from_slice(&dgb[..2 * n]);
+        }
+        through_u(p, t, &dg, p.u, gu, &dh, &mut dprev);
+        for b in 0..bn {
+            if p.skipped(b, t) {
+                continue;
+            }
+            let zg = &acts[(b * steps + t) * au..][..n];
+            let (dhb, dpb) = (&dh[b * n..(b + 1) * n], &mut dprev[b * n..(b + 1) * n]);
+            for i in (0..n).step_by(4) {
+                st(ld(dpb, i).add(ld(dhb, i).mul(ld(zg, i))), dpb, i);
             }
         }
         std::mem::swap(&mut dh, &mut dprev);

@@ -24,6 +24,8 @@ struct Case {
     u: Vec<f32>,
     h0: Vec<f32>,
     c0: Vec<f32>,
+    /// Reset-after GRU's recurrent bias (empty: none).
+    rb: Vec<f32>,
     mask: Option<Vec<f32>>,
 }
 
@@ -35,7 +37,7 @@ fn gate(g: Gate, x: f64) -> f64 {
 }
 
 /// Naive f64 forward: `out` `[batch, steps, state·units]`.
-fn reference(r: &Rnn, xw: &[f64], u: &[f64], h0: &[f64], c0: &[f64], mask: Option<&[f32]>) -> Vec<f64> {
+fn reference(r: &Rnn, xw: &[f64], u: &[f64], h0: &[f64], c0: &[f64], rb: &[f64], mask: Option<&[f32]>) -> Vec<f64> {
     let (n, g) = (r.units, r.cell.gates());
     let gu = g * n;
     let su = r.cell.state() * n;
@@ -61,6 +63,15 @@ fn reference(r: &Rnn, xw: &[f64], u: &[f64], h0: &[f64], c0: &[f64], mask: Optio
                         hn[k] = o * cn[k].tanh();
                     }
                     (hn, cn)
+                }
+                Cell::GruResetAfter => {
+                    let rb = |k: usize| rb.get(k).copied().unwrap_or(0.0);
+                    ((0..n).map(|k| {
+                        let z = gate(r.gate, x[k] + rb(k) + rec(&h, k));
+                        let rr = gate(r.gate, x[n + k] + rb(n + k) + rec(&h, n + k));
+                        let hh = (x[2 * n + k] + rr * (rec(&h, 2 * n + k) + rb(2 * n + k))).tanh();
+                        z * h[k] + (1.0 - z) * hh
+                    }).collect(), vec![])
                 }
                 Cell::Gru => {
                     let z: Vec<f64> = (0..n).map(|k| gate(r.gate, x[k] + rec(&h, k))).collect();
@@ -112,6 +123,8 @@ fn case(cell: Cell, gate: Gate, batch: usize, units: usize, masked: bool, seed: 
         u: rng.vec_scaled(units * gu, 0.5 * (4.0 / units as f32).sqrt().min(1.0)),
         h0: rng.vec_scaled(batch * units, 0.5),
         c0: if cell == Cell::Lstm { rng.vec_scaled(batch * units, 0.5) } else { vec![] },
+        // (batch 1: a reset-after GRU without a bias)
+        rb: if cell.recurrent_bias() && batch > 1 { rng.vec_scaled(gu, 0.5) } else { vec![] },
         mask,
     }
 }
@@ -120,7 +133,7 @@ fn f64s(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| x as f64).collect()
 }
 
-const CELLS: [Cell; 3] = [Cell::SimpleRnn, Cell::Lstm, Cell::Gru];
+const CELLS: [Cell; 4] = [Cell::SimpleRnn, Cell::Lstm, Cell::Gru, Cell::GruResetAfter];
 const GATES: [Gate; 2] = [Gate::Sigmoid, Gate::HardSigmoid];
 
 fn for_all(mut f: impl FnMut(&Case, &str)) {
@@ -144,19 +157,19 @@ fn for_all(mut f: impl FnMut(&Case, &str)) {
 fn run(c: &Case) -> (Vec<f32>, Vec<f32>) {
     let mut out = vec![0.0; c.r.batch * c.r.steps * c.r.cell.state() * c.r.units];
     let mut acts = vec![0.0; c.r.acts_len()];
-    forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut acts);
+    forward(&c.r, &c.xw, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut acts);
     (out, acts)
 }
 
 fn grads(c: &Case, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
-    backward(&c.r, &c.u, &c.h0, &c.c0, c.mask.as_deref(), out, acts, dout)
+    backward(&c.r, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), out, acts, dout)
 }
 
 #[test]
 fn forward_matches_the_naive_reference() {
     for_all(|c, name| {
         let (out, _) = run(c);
-        let want = reference(&c.r, &f64s(&c.xw), &f64s(&c.u), &f64s(&c.h0), &f64s(&c.c0), c.mask.as_deref());
+        let want = reference(&c.r, &f64s(&c.xw), &f64s(&c.u), &f64s(&c.h0), &f64s(&c.c0), &f64s(&c.rb), c.mask.as_deref());
         for (i, (&g, &w)) in out.iter().zip(&want).enumerate() {
             assert!((g as f64 - w).abs() <= 2e-5, "{name}: out[{i}] = {g}, reference {w}");
         }
@@ -191,10 +204,10 @@ fn backward_matches_central_differences_of_the_reference() {
         let (out, acts) = run(c);
         let dout: Vec<f32> = weights.iter().map(|&w| w as f32).collect();
         let g = grads(c, &out, &acts, &dout);
-        let base = [f64s(&c.xw), f64s(&c.u), f64s(&c.h0), f64s(&c.c0)];
-        let loss = |v: &[Vec<f64>; 4]| -> f64 { reference(&c.r, &v[0], &v[1], &v[2], &v[3], c.mask.as_deref()).iter().zip(&weights).map(|(a, b)| a * b).sum() };
-        let grads = [&g.dxw, &g.du, &g.dh0, &g.dc0];
-        for (which, label) in ["xw", "u", "h0", "c0"].iter().enumerate() {
+        let base = [f64s(&c.xw), f64s(&c.u), f64s(&c.h0), f64s(&c.c0), f64s(&c.rb)];
+        let loss = |v: &[Vec<f64>; 5]| -> f64 { reference(&c.r, &v[0], &v[1], &v[2], &v[3], &v[4], c.mask.as_deref()).iter().zip(&weights).map(|(a, b)| a * b).sum() };
+        let grads = [&g.dxw, &g.du, &g.dh0, &g.dc0, &g.drb];
+        for (which, label) in ["xw", "u", "h0", "c0", "rb"].iter().enumerate() {
             assert_eq!(grads[which].len(), base[which].len(), "{name}: d{label} length");
             // Every element of the small cases, ~100 spread over the large ones.
             for i in (0..base[which].len()).step_by((base[which].len() / 100).max(1)) {
@@ -217,16 +230,16 @@ fn results_do_not_depend_on_the_thread_count_and_inference_may_skip_the_saved_ga
         let one = par::with_max_threads(1, || {
             let (out, acts) = run(c);
             let g = grads(c, &out, &acts, &dout);
-            (out, g.dxw, g.du, g.dh0, g.dc0)
+            (out, g.dxw, g.du, g.dh0, g.dc0, g.drb)
         });
         let many = par::with_max_threads(4, || {
             let (out, acts) = run(c);
             let g = grads(c, &out, &acts, &dout);
-            (out, g.dxw, g.du, g.dh0, g.dc0)
+            (out, g.dxw, g.du, g.dh0, g.dc0, g.drb)
         });
         assert!(one == many, "{name}: 1 thread and 4 threads differ");
         let mut out = vec![0.0; one.0.len()];
-        forward(&c.r, &c.xw, &c.u, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut []);
+        forward(&c.r, &c.xw, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut []);
         assert_eq!(out, one.0, "{name}: forward without saving the gates");
     });
 }

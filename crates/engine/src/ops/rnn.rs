@@ -46,7 +46,10 @@ pub struct Operands<'a> {
     pub u: &'a [f32],
     pub h0: &'a [f32],
     pub c0: &'a [f32],
+    /// The input projection's bias (a reset-after GRU's first bias row).
     pub bias: Option<&'a [f32]>,
+    /// A reset-after GRU's recurrent bias (its second bias row); empty otherwise.
+    pub rb: &'a [f32],
     pub mask: Option<&'a [f32]>,
 }
 
@@ -88,13 +91,20 @@ pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Re
         }
         None => &[],
     };
-    let bias = match args.bias_index() {
+    // A reset-after GRU has two bias rows (Keras's layout): x·W's, then h·U's.
+    let (bias, rb) = match args.bias_index() {
+        Some(i) if args.cell.recurrent_bias() => {
+            let b = get(i)?;
+            want("bias", b, &[2, gates * units])?;
+            let (input, recurrent) = b.data.split_at(gates * units);
+            (Some(input), recurrent)
+        }
         Some(i) => {
             let b = get(i)?;
             want("bias", b, &[gates * units])?;
-            Some(b.data.as_slice())
+            (Some(b.data.as_slice()), &[][..])
         }
-        None => None,
+        None => (None, &[][..]),
     };
     let mask = match args.mask_index() {
         Some(i) => {
@@ -107,12 +117,13 @@ pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Re
     size_of(OP, &[batch, steps, gates * units])?;
     size_of(OP, &[batch, steps, args.cell.state() * units])?;
     let r = Rnn { cell: args.cell, gate: args.gate, batch, steps, units };
-    Ok(Operands { r, input_dim, x: &x.data, w: &w.data, u: &u.data, h0: &h0.data, c0, bias, mask })
+    Ok(Operands { r, input_dim, x: &x.data, w: &w.data, u: &u.data, h0: &h0.data, c0, bias, rb, mask })
 }
 
 /// Runs the sequence `x` `[batch, steps, features]` through the cell. Returns
 /// `[batch, steps, units]` (every step's h), or for LSTM `[batch, steps,
 /// 2·units]` (h then c per step). `mask` `[batch, steps]`: 0 keeps the state.
+/// `bias` is `[gates·units]`, or `[2, gates·units]` for a reset-after GRU.
 #[allow(clippy::too_many_arguments)]
 pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, u: TensorId, h0: TensorId, c0: Option<TensorId>, bias: Option<TensorId>, mask: Option<TensorId>) -> Result<TensorId> {
     if (cell == Cell::Lstm) != c0.is_some() {
@@ -126,7 +137,7 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     let mut out = memory::zeros(OP, shape.iter().product())?;
     // The gate activations are kept for the backward only while a tape records.
     let mut acts = memory::zeros(OP, if store.tape.is_some() { o.r.acts_len() } else { 0 })?;
-    rnn::forward(&o.r, &xw, o.u, o.h0, o.c0, o.mask, &mut out, &mut acts);
+    rnn::forward(&o.r, &xw, o.u, o.rb, o.h0, o.c0, o.mask, &mut out, &mut acts);
     let saved = (!acts.is_empty()).then(|| Tensor::f32(vec![acts.len()], acts));
     let id = store.insert(Tensor::f32(shape, out));
     store.record_saving(Op::Rnn(args), &inputs, id, saved);
