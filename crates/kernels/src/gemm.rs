@@ -14,7 +14,8 @@
 //! - `narrow`: when C has few columns (the classifier layer, N = 10), the same
 //!   blocked path computes Cᵀ = op(B)ᵀ·op(A)ᵀ, so the wide side of C runs
 //!   along the kernel's 8-wide vectors, and stores the tiles transposed.
-//! - this file: dispatch, the optional fused epilogue and the thread split.
+//! - this file: dispatch and the optional fused epilogue (the thread split
+//!   lives in `blocked`, and in `narrow` for narrow products).
 //!
 //! Single-thread SIMD128 in V8 (Node 20, Zen 4): ~42-44 GFLOPS from 256² up
 //! and on the MLP training shapes, ~85-89 % of a register-only mul+add loop.
@@ -96,10 +97,10 @@ pub enum Activation {
 /// `node benches/thresholds.mjs` samples 0.5–8 MFLOP to place it closer (its
 /// run on 2026-12-02 at load average 18 was noise: 0.03–2.4×).
 pub const PAR_MIN_FLOPS: usize = 2_000_000;
-/// Tasks per thread of a parallel product: more than one, so that a worker
-/// arriving late (woken from a park, or descheduled on a busy machine) still
-/// finds work instead of the caller doing it all; few, since each task
-/// repacks the operand it does not split.
+/// Tasks per thread of a narrow product (see `narrow`; the blocked path
+/// sizes its own tasks): more than one, so that a worker arriving late (woken
+/// from a park, or descheduled on a busy machine) still finds work instead of
+/// the caller doing it all; few, since each task repacks the small operand.
 const TASKS_PER_THREAD: usize = 2;
 /// ... and no task smaller than this many flops (~25 µs).
 const MIN_TASK_FLOPS: usize = 1_000_000;
@@ -149,11 +150,9 @@ pub fn gemm_bias_act(
     let threads = if g.flops() >= PAR_MIN_FLOPS { threads } else { 1 };
     if narrow::prefer(g) {
         narrow::gemm(g, a, b, c, ep, tasks(g, threads));
-    } else if threads > 1 {
-        parallel(g, a, b, c, ep, threads);
     } else {
         let mut rows: Vec<&mut [f32]> = c.chunks_mut(n).collect();
-        blocked::gemm(g, a, BSource::Raw(b), 0..m, 0..n, &mut rows, ep, Store::Direct);
+        blocked::gemm(g, a, BSource::Raw(b), 0..m, 0..n, &mut rows, ep, Store::Direct, threads);
     }
 }
 
@@ -196,11 +195,11 @@ pub fn gemm_packed(g: &Gemm, a: &[f32], b: &PackedB, c: &mut [f32]) {
     }
     assert!(a.len() >= g.m * g.k && c.len() >= g.m * g.n);
     let mut rows: Vec<&mut [f32]> = c[..g.m * g.n].chunks_mut(g.n).collect();
-    blocked::gemm(g, a, BSource::Packed(&b.blocks), 0..g.m, 0..g.n, &mut rows, Epilogue { bias: None, relu: false }, Store::Direct);
+    blocked::gemm(g, a, BSource::Packed(&b.blocks), 0..g.m, 0..g.n, &mut rows, Epilogue { bias: None, relu: false }, Store::Direct, 1);
 }
 
-/// How many independent blocks a product is split into on `threads` threads
-/// (1: run on the calling thread).
+/// How many independent blocks a narrow product is split into on `threads`
+/// threads (1: run on the calling thread).
 fn tasks(g: &Gemm, threads: usize) -> usize {
     if threads <= 1 {
         return 1;
@@ -216,46 +215,6 @@ enum Store {
     /// The blocked path computes Cᵀ: tile `(i, j)` is `C[j][i]`, and the bias
     /// is indexed by the tile row (see `narrow`).
     Transposed,
-}
-
-/// Splits C into independent blocks (a few per thread, see
-/// [`TASKS_PER_THREAD`]), each run through the serial blocked path with its
-/// own packing buffers. Rows are split when `n <= m` (each task then repacks
-/// all of B: `k·n` per task vs `k·m` for A, so split along the larger side to
-/// repack the smaller operand). Block edges fall on tile multiples and the
-/// k-blocking does not depend on the split, so every element sees the same
-/// arithmetic as single-threaded: results are identical for any split.
-fn parallel(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, threads: usize) {
-    let (m, n) = (g.m, g.n);
-    let tasks = tasks(g, threads);
-    if n <= m {
-        let chunk = round_up(m.div_ceil(tasks), kernel::MR);
-        par::chunks_mut(c, chunk * n, |t, block| {
-            let r0 = t * chunk;
-            let mut rows: Vec<&mut [f32]> = block.chunks_mut(n).collect();
-            let r1 = r0 + rows.len();
-            blocked::gemm(g, a, BSource::Raw(b), r0..r1, 0..n, &mut rows, ep, Store::Direct);
-        });
-    } else {
-        let chunk = round_up(n.div_ceil(tasks), kernel::NR);
-        let tasks = n.div_ceil(chunk);
-        // Per task, the slice of every C row that falls in its column range:
-        // disjoint `&mut` borrows handed out safely by `split_at_mut`.
-        let mut parts: Vec<Vec<&mut [f32]>> = (0..tasks).map(|_| Vec::with_capacity(m)).collect();
-        for row in c.chunks_mut(n) {
-            let mut rest = row;
-            for part in parts.iter_mut() {
-                let (head, tail) = rest.split_at_mut(chunk.min(rest.len()));
-                part.push(head);
-                rest = tail;
-            }
-        }
-        par::for_each(parts, |t, mut rows| {
-            let j0 = t * chunk;
-            let j1 = (j0 + chunk).min(n);
-            blocked::gemm(g, a, BSource::Raw(b), 0..m, j0..j1, &mut rows, ep.cols(j0..j1), Store::Direct);
-        });
-    }
 }
 
 fn round_up(x: usize, to: usize) -> usize {

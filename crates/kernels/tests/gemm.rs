@@ -184,14 +184,19 @@ fn narrow_outputs_same_for_any_thread_count() {
 
 #[test]
 fn several_threads_equal_one_thread() {
-    // Training shapes, all above the threshold; n > m splits columns, n <= m rows.
+    // Training shapes, all above the threshold: tasks are row groups, or rows
+    // × column groups when C has few rows (the last three), over one or
+    // several depth / column blocks; the epilogue's bias must follow the
+    // column groups.
     let mut rng = Rng(99);
     for &(m, n, k, trans_a, trans_b) in &[
         (128, 256, 784, false, false), // x · W
         (784, 256, 128, true, false),  // xᵀ · dy
         (128, 784, 256, false, true),  // dy · Wᵀ
         (257, 131, 129, false, false), // ragged, row split
-        (33, 1029, 70, true, true),    // ragged, column split
+        (33, 1029, 70, true, true),    // ragged, column groups across NC blocks
+        (8, 2000, 200, false, false),  // two row panels
+        (12, 600, 300, true, false),   // ragged rows and depth, column groups
     ] {
         for accumulate in [false, true] {
             let g = Gemm { m, n, k, trans_a, trans_b, accumulate };
@@ -206,7 +211,11 @@ fn several_threads_equal_one_thread() {
             for threads in [2, 3, 4] {
                 assert!(single == run(threads, None), "{g:?}: {threads} threads differ from 1");
             }
-            assert!(run(1, Some(&bias)) == run(2, Some(&bias)), "{g:?}: threaded epilogue differs");
+            let single_bias = run(1, Some(&bias));
+            for threads in [2, 3, 4] {
+                assert!(single_bias == run(threads, Some(&bias)), "{g:?}: threaded epilogue differs ({threads} threads)");
+            }
+            assert_close(&g, &single_bias, &reference_bias_act(&g, &a, &b, &c0, &bias, Activation::Relu));
             let mut want = c0.clone();
             naive(&g, &a, &b, &mut want);
             want.iter_mut().for_each(|x| *x = x.max(0.0));

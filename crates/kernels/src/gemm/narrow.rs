@@ -45,7 +45,7 @@ pub(super) fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue, 
         let r1 = r0 + rows.len();
         // Tile rows of Cᵀ are C's columns, so the bias (one value per column
         // of C) is indexed by tile row: not restricted to the column block.
-        blocked::gemm(&gt, b, BSource::Raw(a), 0..n, r0..r1, &mut rows, ep, Store::Transposed);
+        blocked::gemm(&gt, b, BSource::Raw(a), 0..n, r0..r1, &mut rows, ep, Store::Transposed, 1);
     };
     if tasks <= 1 {
         run(0, c);
