@@ -17,6 +17,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as sinew from '../dist/index.js';
+import { ForeignCpu } from './lib/host-load.mjs';
 import { FIT_WORKLOADS, fitStepMs, matmulMs, profile } from './lib/threads-probe.mjs';
 import { table } from './lib/timing.mjs';
 
@@ -34,30 +35,47 @@ const load = () => os.loadavg()[0].toFixed(1);
 
 /**
  * Ratios 1-thread ÷ N-thread over `reps` interleaved repetitions (the order
- * alternates, so drift in machine load hits both sides alike).
+ * alternates, so drift in machine load hits both sides alike). In Node, also
+ * the share of the cores other processes used during the N-thread runs
+ * (`otherCpu`): a ratio measured while a neighbour held a core is the
+ * neighbour's, not the pool's. (In Chromium the engine runs in other
+ * processes, so this process cannot tell its CPU from a neighbour's.)
  */
 async function ratios(host, workloads, time, n) {
   const rows = [];
   for (const w of workloads) await time(w, 1); // warm-up (V8 tier-up, buffers)
-  const samples = new Map(workloads.map((w) => [w, { one: [], all: [] }]));
+  const samples = new Map(workloads.map((w) => [w, { one: [], all: [], foreign: new ForeignCpu() }]));
   for (let r = 0; r < reps; r++) {
     for (const w of workloads) {
       const s = samples.get(w);
-      for (const t of r % 2 ? [n, 1] : [1, n]) (t === 1 ? s.one : s.all).push(await time(w, t));
+      for (const t of r % 2 ? [n, 1] : [1, n]) {
+        if (t === 1) s.one.push(await time(w, t));
+        else s.all.push(await s.foreign.measure(() => time(w, t)));
+      }
     }
   }
   for (const w of workloads) {
-    const { one, all } = samples.get(w);
+    const { one, all, foreign } = samples.get(w);
     const ratio = one.map((x, i) => x / all[i]);
-    rows.push({ host, workload: w, threads: n, ms1: median(one), msN: median(all), ratio: median(ratio), ratioMin: Math.min(...ratio), ratioMax: Math.max(...ratio) });
+    const otherCpu = host === 'node' ? foreign.share(os.availableParallelism()) : null;
+    rows.push({ host, workload: w, threads: n, ms1: median(one), msN: median(all), ratio: median(ratio), ratioMin: Math.min(...ratio), ratioMax: Math.max(...ratio), otherCpu });
   }
   return rows;
 }
 
 const ratioTable = (rows) =>
   table(
-    ['host', 'workload', 'ms 1 thread', 'ms N threads', 'N', 'ratio median', 'ratio min–max'],
-    rows.map((r) => [r.host, r.workload, r.ms1.toFixed(3), r.msN.toFixed(3), r.threads, `${r.ratio.toFixed(2)}x`, `${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)}`]),
+    ['host', 'workload', 'ms 1 thread', 'ms N threads', 'N', 'ratio median', 'ratio min–max', 'other processes (N-thread runs)'],
+    rows.map((r) => [
+      r.host,
+      r.workload,
+      r.ms1.toFixed(3),
+      r.msN.toFixed(3),
+      r.threads,
+      `${r.ratio.toFixed(2)}x`,
+      `${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)}`,
+      r.otherCpu === null ? '–' : `${Math.round(r.otherCpu * 100)} % of the cores`,
+    ]),
   );
 
 /** Per-thread breakdown of one profiled run, per step (training step or matmul call). */
@@ -140,7 +158,9 @@ if (withBrowser) {
 const endLoad = load();
 console.log(`Sinew threads+SIMD build: 1 thread vs a pool of ${info.poolSize} (the engine's thread + ${info.poolSize - 1} workers),`);
 console.log(`${reps} interleaved repetitions; ${os.availableParallelism()} hardware threads; 1-min load average ${startLoad} at start, ${endLoad} at end.`);
-console.log('ratio = 1-thread time ÷ N-thread time, per repetition.\n');
+console.log('ratio = 1-thread time ÷ N-thread time, per repetition. "other processes": CPU the rest of the machine used during the');
+console.log('N-thread runs (/proc/stat busy time minus this process\'s, steal included), as a share of all cores: above ~10 % the');
+console.log('ratio measures the neighbours, not the pool.\n');
 const all = [node, ...browser];
 console.log(ratioTable(all.flatMap((h) => [...h.matmul, ...h.fit])));
 for (const p of all.flatMap((h) => h.profiles)) console.log('\n' + statsTable(`${p.host} ${p.workload}, ${p.threads} threads`, p));
