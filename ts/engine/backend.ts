@@ -6,7 +6,7 @@ import { EngineCrashedError, NotInitializedError, UnsupportedError, InvalidArgum
 import { environment, hardwareThreads, relaxedSimdSupported, sharedMemorySupported, simdSupported, type Environment } from './detect.js';
 import { BUILDS, isRelaxedBuild, isThreadsBuild, type BuildName } from './builds.js';
 import { compileBuild, importGlue, type Glue } from './glue.js';
-import { startPool } from './pool.js';
+import { poolDeath, startPool } from './pool.js';
 
 export type { BuildName } from './builds.js';
 
@@ -55,6 +55,8 @@ interface Active {
   reason: string;
   version: string;
   crashed: string | null;
+  /** The thread pool's "a worker died" word (threads builds): non-zero = 1 + the dead worker's index. */
+  poolFlag: Int32Array | null;
 }
 
 let active: Active | null = null;
@@ -144,7 +146,9 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
     await glue.default({ module_or_path: module });
     const pool: { failure?: string } = isThreadsBuild(build) ? await startPool(glue, build, threads) : {};
     const version = (JSON.parse(glue.build_info()) as { version: string }).version;
-    active = { glue, build, reason: pool.failure ? `${reason}; ${pool.failure}` : reason, version, crashed: null };
+    // Shared memory is never detached, so a view made now stays valid after the memory grows.
+    const poolFlag = isThreadsBuild(build) ? new Int32Array((glue.wasm_memory() as WebAssembly.Memory).buffer, glue.pool_broken_flag(), 1) : null;
+    active = { glue, build, reason: pool.failure ? `${reason}; ${pool.failure}` : reason, version, crashed: null, poolFlag };
     return backendInfo();
   })();
   starting.catch(() => {
@@ -192,8 +196,16 @@ export function setNumThreads(n: number): void {
   a.glue.set_max_threads(n);
 }
 
+/** Why the thread pool cannot run kernels any more (one of its workers died), or null. */
+function deadPool(a: Active): string | null {
+  const w = a.poolFlag ? Atomics.load(a.poolFlag, 0) : 0;
+  // The supervisor's message with the exit code arrives only once this thread is free again.
+  return w === 0 ? null : poolDeath() ?? `thread-pool worker ${w} of ${a.glue.pool_size() - 1} stopped`;
+}
+
 function need(): Active {
   if (!active) throw new NotInitializedError('Sinew is not initialised: `await sinew.init()` first');
+  active.crashed ??= deadPool(active);
   if (active.crashed) throw new EngineCrashedError(`the engine crashed earlier (${active.crashed}) and cannot be used`);
   return active;
 }
@@ -222,7 +234,12 @@ export function call<T>(fn: (glue: Glue) => T): T {
   try {
     return fn(a.glue);
   } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) a.crashed = e.message;
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A kernel waiting for a dead pool worker traps (see crates/kernels par/pool.rs): say so.
+      const dead = deadPool(a);
+      a.crashed = dead ?? e.message;
+      if (dead) throw new EngineCrashedError(`${dead} while a kernel ran: the engine cannot be used any more; start a new one (a new process, worker thread or Worker)`);
+    }
     throw typedError(e);
   }
 }

@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-pub use pool::{pool_size, start_workers, worker_main, MAX_THREADS};
+pub use pool::{broken_flag, pool_size, start_workers, worker_main, MAX_THREADS};
 pub use stats::{reset as reset_stats, set_clock, set_profiling, snapshot as stats, Stats, ThreadStats};
 
 static CAP: AtomicUsize = AtomicUsize::new(usize::MAX);

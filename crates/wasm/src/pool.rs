@@ -54,6 +54,15 @@ pub fn pool_worker_run() {
     par::worker_main()
 }
 
+/// Byte address (in the shared memory) of the pool's "a worker died" word, an
+/// i32: the JS supervisor of the pool workers stores a non-zero value there
+/// when one of them stops, so a kernel waiting for that worker's task traps
+/// instead of waiting forever, and later calls are refused.
+#[wasm_bindgen]
+pub fn pool_broken_flag() -> usize {
+    par::broken_flag() as *const _ as usize
+}
+
 /// How many threads (the caller and the workers) took part in a job sized for
 /// the whole pool: proves the workers are alive (used by tests).
 #[wasm_bindgen]

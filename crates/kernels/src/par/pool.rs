@@ -121,6 +121,16 @@ static WORKERS: AtomicUsize = AtomicUsize::new(0);
 static ARRIVED: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
 /// Held by the thread whose job is running.
 static BUSY: AtomicBool = AtomicBool::new(false);
+/// Non-zero once the host saw a worker thread die (on wasm: a JS worker that
+/// exited, failed or was terminated; the host writes this word through
+/// [`broken_flag`]). A task that worker had claimed will never finish, so a
+/// caller waiting for it panics (a trap on wasm) instead of waiting forever.
+static BROKEN: AtomicU32 = AtomicU32::new(0);
+
+/// The pool's "a worker died" word, for the host to set (see [`BROKEN`]).
+pub fn broken_flag() -> &'static AtomicU32 {
+    &BROKEN
+}
 
 thread_local! {
     /// Set while this thread runs a task: a parallel loop inside a task runs
@@ -260,6 +270,9 @@ fn join(slots: &[Slot]) {
             continue;
         }
         while slot.state.load(Acquire) != IDLE {
+            if BROKEN.load(Relaxed) != 0 {
+                panic!("a thread-pool worker died while running a task");
+            }
             std::hint::spin_loop();
         }
     }
