@@ -185,3 +185,29 @@ test('a batch of padding only: loss 0 and accuracy 0 (no real step), and a train
   x.dispose(); y.dispose();
   sm.dispose();
 });
+
+test('fitDataset / evaluateDataset weigh masked batches as fit / evaluate do (same history, weights and figures)', async (t) => {
+  const tm = sharedWeights();
+  const make = () => {
+    const m = sinewModel();
+    m.compile({ optimizer: sinew.train.sgd(0.5), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    setSinewWeights(m, tm);
+    return m;
+  };
+  const a = make(), b = make();
+  tm.dispose();
+  const rows = Array.from({ length: n }, (_, i) => ({ xs: [...ids.slice(i * T, (i + 1) * T)], ys: [...labels.slice(i * T, (i + 1) * T)] }));
+  const ds = sinew.data.array(rows).batch(24); // 24, 24, 24, 8 rows: uneven real steps per batch
+  const x = sinew.tensor(ids, [n, T], 'int32'), y = sinew.tensor(labels, [n, T], 'int32');
+  const ev = a.evaluateLogs(x, y, { batchSize: 24 });
+  const [evLoss, evAcc] = (await a.evaluateDataset(ds)).map((v) => v.dataSync()[0]);
+  t.true(Math.abs(evLoss - ev.loss) < 1e-6 && Math.abs(evAcc - ev.acc) < 1e-6, `${evLoss}, ${evAcc} vs ${ev.loss}, ${ev.acc}`);
+  const ha = await a.fit(x, y, { epochs: 2, batchSize: 24, shuffle: false, verbose: 0 });
+  const hb = await b.fitDataset(ds, { epochs: 2 });
+  for (const k of ['loss', 'acc']) {
+    ha.history[k].forEach((v, e) => t.true(Math.abs(v - hb.history[k][e]) < 1e-6, `${k} epoch ${e}: ${v} vs ${hb.history[k][e]}`));
+  }
+  a.getWeights().forEach((w, i) => t.true(worst(w.dataSync(), b.getWeights()[i].dataSync()) < 1e-6, `weight ${i}`));
+  x.dispose(); y.dispose();
+  a.dispose(); b.dispose();
+});

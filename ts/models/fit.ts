@@ -91,8 +91,7 @@ export class WeightedMeans {
   add(b: BatchLogs): void {
     for (const [k, v] of Object.entries(b.logs)) {
       const w = b.weights[k]!;
-      // A batch with no real step gives NaN for a metric with weight 0: leave it out.
-      if (w > 0) this.#sums[k] = (this.#sums[k] ?? 0) + v * w;
+      this.#sums[k] = (this.#sums[k] ?? 0) + v * w;
       this.#weights[k] = (this.#weights[k] ?? 0) + w;
     }
   }
@@ -182,7 +181,7 @@ export function batchLogs(c: Compiled, d: Data, r: StepResult): BatchLogs {
     for (const m of o.metrics) {
       weights[logKey(c, o, m.key)] = out.steps ?? count;
       if (out.steps === 0) {
-        logs[logKey(c, o, m.key)] = NaN;
+        logs[logKey(c, o, m.key)] = 0; // no real step: 0 with weight 0, as Keras's divide_no_nan
         continue;
       }
       let v: Tensor;
