@@ -3,7 +3,7 @@
 import test from 'ava';
 import os from 'node:os';
 import * as sinew from '../../dist/index.js';
-import { naiveMatmul, randomMatrix, maxRelError, transpose, jsConv2d, jsPool } from './_reference.mjs';
+import { naiveMatmul, randomMatrix, maxRelError, transpose, jsConv2d, jsDepthwise, jsPool } from './_reference.mjs';
 
 export function engineSuite(build) {
   test.serial.before(async () => {
@@ -124,6 +124,58 @@ export function convSuite(build) {
       t.true(maxRelError(sinew.conv2dBackpropFilter(X, DY, F.shape, stride, pad).dataSync(), ref.dw) < tol, 'filter gradient');
     });
   }
+
+  const depthwise = [
+    // [n, h, w, c, kh, kw, multiplier, stride, pad, dilation]
+    [2, 7, 5, 3, 3, 3, 1, 1, 'same', 1],
+    [3, 8, 8, 2, 3, 2, 2, 2, 'same', 1],
+    [1, 9, 7, 4, 3, 3, 1, 1, 'valid', 2],
+    // big enough for the threaded split and several filter-gradient slabs
+    [4, 20, 20, 16, 3, 3, 1, 1, 'same', 1],
+  ];
+  for (const [n, h, w, c, kh, kw, m, stride, pad, d] of depthwise) {
+    test.serial(`${build}: depthwiseConv2d fwd/bwd [${n},${h},${w},${c}] * [${kh},${kw},${c},${m}] stride ${stride} ${pad} dilation ${d} equals direct loops`, (t) => {
+      const x = randomMatrix(n * h * w, c, n + h + c), f = randomMatrix(kh * kw * c, m, m + kh);
+      const X = sinew.tensor(x, [n, h, w, c]), F = sinew.tensor(f, [kh, kw, c, m]);
+      const Y = sinew.depthwiseConv2d(X, F, stride, pad, 'NHWC', d);
+      const dy = randomMatrix(Y.size, 1, 5);
+      const ref = jsDepthwise(x, f, dy, [n, h, w, c], [kh, kw, m], stride, pad, d);
+      t.deepEqual(Y.shape, ref.yShape);
+      const DY = sinew.tensor(dy, Y.shape);
+      const [dx, dw] = sinew.grads((a, b) => sinew.sum(sinew.mul(sinew.depthwiseConv2d(a, b, stride, pad, 'NHWC', d), DY)))([X, F]);
+      const tol = 1e-5 * Math.sqrt(kh * kw * n * h * w) + 1e-6;
+      t.true(maxRelError(Y.dataSync(), ref.y) < tol, 'forward');
+      t.true(maxRelError(dx.dataSync(), ref.dx) < tol, 'input gradient');
+      t.true(maxRelError(dw.dataSync(), ref.dw) < tol, 'filter gradient');
+      for (const v of [X, F, Y, DY, dx, dw]) v.dispose();
+    });
+  }
+
+  test.serial(`${build}: a model of zeroPadding2d, depthwiseConv2d, separableConv2d and upSampling2d trains (loss falls)`, async (t) => {
+    const { layers } = sinew;
+    const m = sinew.sequential({ layers: [
+      layers.zeroPadding2d({ padding: 1, inputShape: [6, 6, 2] }),
+      layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, activation: 'relu' }),
+      layers.upSampling2d({ size: 2 }),
+      layers.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu6' }),
+      layers.upSampling2d({ size: 2, interpolation: 'bilinear' }),
+      layers.globalAveragePooling2d(),
+      layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    m.compile({ optimizer: sinew.train.adam(0.02), loss: 'categoricalCrossentropy' });
+    const n = 32, x = randomMatrix(n, 72, 3), y = new Float32Array(n * 2);
+    // class: is the mean of channel 0 above that of channel 1
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let p = 0; p < 36; p++) s += x[i * 72 + p * 2] - x[i * 72 + p * 2 + 1];
+      y[i * 2 + (s > 0 ? 0 : 1)] = 1;
+    }
+    const X = sinew.tensor(x, [n, 6, 6, 2]), Y = sinew.tensor(y, [n, 2]);
+    const h = await m.fit(X, Y, { epochs: 20, batchSize: 8, verbose: 0 });
+    const loss = h.history.loss;
+    t.true(loss.at(-1) < 0.7 * loss[0], `loss ${loss[0]} → ${loss.at(-1)}`);
+    X.dispose(); Y.dispose(); m.dispose();
+  });
 
   test.serial(`${build}: max and average pooling, forward and backward, equal direct loops`, (t) => {
     for (const [n, h, w, c, k, s, pad] of [[2, 5, 5, 3, 2, 2, 'valid'], [1, 7, 6, 2, 3, 2, 'same'], [3, 4, 4, 1, 2, 1, 'same']]) {

@@ -355,6 +355,28 @@ export function gradcheckSuite(build) {
     check(`avgPool x[${xs}] pool ${JSON.stringify(k)} strides ${JSON.stringify(s)} ${pad}`, (x) => sinew.avgPool(x, k, s, pad), [uniform(xs, 810 + c)]);
   });
 
+  // ----- depthwise and separable convolution -----
+  const depthwises = [
+    // [x shape, filter shape [kh, kw, c, multiplier], strides, pad, dilations]
+    [[2, 5, 5, 3], [3, 3, 3, 1], 1, 'same', 1],
+    [[1, 6, 5, 2], [3, 3, 2, 2], 2, 'same', 1],
+    [[2, 6, 6, 2], [3, 2, 2, 3], 1, 'valid', 1],
+    [[1, 7, 7, 2], [3, 3, 2, 1], [2, 1], 'valid', 1],
+    [[1, 7, 6, 2], [3, 3, 2, 2], 1, 'same', 2],
+    [[1, 7, 7, 3], [2, 3, 3, 1], 1, 'valid', [2, 1]],
+  ];
+  depthwises.forEach(([xs, fs, s, pad, d], c) => {
+    check(`depthwiseConv2d x[${xs}] filter[${fs}] strides ${JSON.stringify(s)} ${pad} dilations ${JSON.stringify(d)} with bias w.r.t. x, filter, bias`,
+      (x, w, b) => sinew.fused.depthwiseConv2d({ x, filter: w, strides: s, pad, dilations: d, bias: b }),
+      [uniform(xs, 1000 + c), uniform(fs, 1010 + c), uniform([fs[2] * fs[3]], 1020 + c)]);
+  });
+  check('fused.depthwiseConv2d with bias and tanh w.r.t. x, filter, bias', (x, w, b) => sinew.fused.depthwiseConv2d({ x, filter: w, pad: 'same', bias: b, activation: 'tanh' }), [
+    uniform([2, 4, 4, 2], 1030), uniform([3, 3, 2, 2], 1031), uniform([4], 1032),
+  ]);
+  check('separableConv2d x[1,6,6,2] depthwise[3,3,2,2] pointwise[1,1,4,3] strides 2 same w.r.t. x, both filters', (x, dw, pw) => sinew.separableConv2d(x, dw, pw, 2, 'same'), [
+    uniform([1, 6, 6, 2], 1033), uniform([3, 3, 2, 2], 1034), uniform([1, 1, 4, 3], 1035),
+  ]);
+
   // ----- conv1d (on the conv2d kernels; dilation by space-to-batch) and pad -----
   const conv1ds = [
     // [x shape, kernel, filters, stride, padding, dilation]
@@ -383,6 +405,9 @@ export function gradcheckSuite(build) {
     ['globalMaxPooling1d (distinct inputs)', () => sinew.layers.globalMaxPooling1d(), distinct([2, 4, 3], 886)],
     ['globalMaxPooling2d (distinct inputs)', () => sinew.layers.globalMaxPooling2d(), distinct([2, 3, 2, 2], 887)],
     ['maxPooling1d 2/1 same (distinct inputs)', () => sinew.layers.maxPooling1d({ poolSize: 2, strides: 1, padding: 'same' }), distinct([2, 5, 2], 888)],
+    ['zeroPadding2d [[1,2],[0,1]]', () => sinew.layers.zeroPadding2d({ padding: [[1, 2], [0, 1]] }), uniform([2, 3, 2, 2], 892)],
+    ['upSampling2d [2,3] nearest', () => sinew.layers.upSampling2d({ size: [2, 3] }), uniform([2, 3, 2, 2], 893)],
+    ['upSampling2d 2 bilinear', () => sinew.layers.upSampling2d({ size: 2, interpolation: 'bilinear' }), uniform([1, 3, 3, 2], 894)],
     ['timeDistributed(dense 3 tanh)', () => sinew.layers.timeDistributed({ layer: sinew.layers.dense({ units: 3, activation: 'tanh' }) }), uniform([2, 3, 4], 889)],
   ];
   for (const [name, make, x] of layerCases) {

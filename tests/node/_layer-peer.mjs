@@ -108,3 +108,21 @@ export async function trainBoth(t, { tfLayers, sinewLayers, x, y, inShape, loss,
   sm.dispose();
 }
 
+
+/**
+ * A Sinew model and a TF.js model hold the same layers (TF.js's explicit InputLayer aside:
+ * a model.json with one lists it among TF.js's layers, not Sinew's Sequential layers) and
+ * parameter count, and predict the same on `data` of `shape` (≤ FWD_TOL).
+ */
+export function samePredictions(t, sm, tm, data, shape) {
+  t.deepEqual(sm.layers.map((l) => l.className), tm.layers.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer'));
+  t.is(sm.countParams(), tm.countParams());
+  const ref = tm.predict(tf.tensor(data, shape));
+  const sx = sinew.tensor(data, shape);
+  const got = sm.predict(sx);
+  const e = worst(got.dataSync(), ref.dataSync());
+  t.log(`worst prediction difference vs TF.js ${e.toExponential(2)}`);
+  t.true(e <= FWD_TOL, `worst ${e}`);
+  tf.dispose(ref);
+  got.dispose(); sx.dispose();
+}

@@ -80,6 +80,30 @@ export function jsConv2d(x, f, dy, [n, h, w, ci], [kh, kw, co], stride, pad) {
   return { y, dx, dw, yShape: [n, oh, ow, co] };
 }
 
+/** Direct-loop NHWC depthwise conv2d in float64 (filter [kh, kw, c, m], dilation d): forward and both gradients for upstream `dy`. */
+export function jsDepthwise(x, f, dy, [n, h, w, c], [kh, kw, m], stride, pad, d = 1) {
+  const gh = geometry(h, (kh - 1) * d + 1, stride, pad), gw = geometry(w, (kw - 1) * d + 1, stride, pad);
+  const [oh, ow] = [gh.out, gw.out];
+  const y = new Float64Array(n * oh * ow * c * m), dx = new Float64Array(x.length), dw = new Float64Array(f.length);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let ch = 0; ch < c; ch++)
+          for (let o = 0; o < m; o++) {
+            const yi = ((b * oh + i) * ow + j) * c * m + ch * m + o;
+            for (let p = 0; p < kh; p++)
+              for (let q = 0; q < kw; q++) {
+                const r = i * stride + p * d - gh.before, s = j * stride + q * d - gw.before;
+                if (r < 0 || r >= h || s < 0 || s >= w) continue;
+                const xi = ((b * h + r) * w + s) * c + ch, fi = ((p * kw + q) * c + ch) * m + o;
+                y[yi] += x[xi] * f[fi];
+                dx[xi] += dy[yi] * f[fi];
+                dw[fi] += dy[yi] * x[xi];
+              }
+          }
+  return { y, dx, dw, yShape: [n, oh, ow, c * m] };
+}
+
 /** Direct-loop pooling; average over in-bounds elements (TensorFlow semantics); max routes to the first maximum. */
 export function jsPool(kind, x, dy, [n, h, w, c], k, stride, pad) {
   const gh = geometry(h, k, stride, pad), gw = geometry(w, k, stride, pad);

@@ -16,6 +16,9 @@ import { LayerNormalization, type LayerNormalizationArgs } from './layer-normali
 import { LeakyReLU, PReLU, ReLU, Softmax, type LeakyReLUArgs, type PReLUArgs, type ReLUArgs, type SoftmaxArgs } from './advanced-activations.js';
 import { Bidirectional, TimeDistributed, Wrapper, type BidirectionalArgs, type MergeMode, type WrapperArgs } from './wrappers.js';
 import { GRU, LSTM, RNN, SimpleRNN, type RNNArgs } from './recurrent.js';
+import { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional-depthwise.js';
+import { ZeroPadding2D, type ZeroPadding2DArgs } from './padding.js';
+import { UpSampling2D, type Interpolation, type UpSampling2DArgs } from './upsampling.js';
 
 export { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
 export { Dense, Activation, Flatten, Reshape, Dropout, Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization };
@@ -28,6 +31,8 @@ export { SymbolicTensor } from './symbolic.js';
 export { Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { LayerNormalization, ReLU, LeakyReLU, Softmax, PReLU, TimeDistributed, Wrapper, RNN, SimpleRNN, LSTM, GRU, Bidirectional };
 export type { RNNArgs, BidirectionalArgs, MergeMode };
+export { DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, UpSampling2D };
+export type { DepthwiseConv2DArgs, SeparableConv2DArgs, ZeroPadding2DArgs, UpSampling2DArgs, Interpolation };
 export type { EmbeddingArgs, Conv1DArgs, Pooling1DArgs, LayerNormalizationArgs, ReLUArgs, LeakyReLUArgs, SoftmaxArgs, PReLUArgs, WrapperArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -36,6 +41,10 @@ export const flatten = (args: LayerArgs = {}) => new Flatten(args);
 export const reshape = (args: ReshapeArgs) => new Reshape(args);
 export const dropout = (args: DropoutArgs) => new Dropout(args);
 export const conv2d = (args: Conv2DArgs) => new Conv2D(args);
+export const depthwiseConv2d = (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args);
+export const separableConv2d = (args: SeparableConv2DArgs) => new SeparableConv2D(args);
+export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
+export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);
 export const maxPooling2d = (args: Pooling2DArgs = {}) => new MaxPooling2D(args);
 export const averagePooling2d = (args: Pooling2DArgs = {}) => new AveragePooling2D(args);
 export const batchNormalization = (args: BatchNormalizationArgs = {}) => new BatchNormalization(args);

@@ -24,6 +24,9 @@ import { LayerNormalization } from './layer-normalization.js';
 import { LeakyReLU, PReLU, ReLU, Softmax } from './advanced-activations.js';
 import { Bidirectional, TimeDistributed } from './wrappers.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
+import { DepthwiseConv2D, SeparableConv2D } from './convolutional-depthwise.js';
+import { ZeroPadding2D } from './padding.js';
+import { UpSampling2D } from './upsampling.js';
 
 /** A layer class constructible from its parsed config. */
 export interface LayerClass {
@@ -37,6 +40,7 @@ const BUILT_IN: readonly LayerClass[] = [
   InputLayer, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
   Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
   LayerNormalization, ReLU, LeakyReLU, Softmax, PReLU, TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional,
+  DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, UpSampling2D,
 ];
 
 const classes = new Map<string, LayerClass>(BUILT_IN.map((cls) => [cls.className, cls]));

@@ -26,7 +26,7 @@ const IGNORED = new Set(['dtype', 'activity_regularizer', 'kernel_constraint', '
   'renorm_clipping', 'renorm_momentum']);
 
 /** Layers that take `dilation_rate` (others accept only 1). */
-const DILATED = new Set(['Conv1D']);
+const DILATED = new Set(['Conv1D', 'DepthwiseConv2D', 'SeparableConv2D']);
 
 /** Keras layer config (snake_case) → Sinew constructor arguments (camelCase). */
 function configToArgs(className: string, config: Record<string, unknown>): Record<string, unknown> {

@@ -4,8 +4,10 @@
  * tape for linear/relu/sigmoid/tanh, whose derivative needs only the output).
  */
 import { call } from '../engine/backend.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { conv2dFused as convOp, type FusedActivation, type Padding } from './conv.js';
+import { depthwiseConv2dFused } from './depthwise.js';
 import { name, optionalTensorArg, tensorArg, wrap } from './handle.js';
 
 export type { FusedActivation } from './conv.js';
@@ -24,4 +26,10 @@ export function matMul({ a, b, bias, activation = 'linear', leakyreluAlpha }: { 
 /** `activation(conv2d(x, filter) + bias)` (NHWC). */
 export function conv2d({ x, filter, strides = 1, pad = 'valid', bias, activation = 'linear', leakyreluAlpha }: { x: Tensor; filter: Tensor; strides?: number | [number, number]; pad?: Padding; bias?: Tensor; activation?: FusedActivation; leakyreluAlpha?: number }): Tensor {
   return convOp(x, filter, strides, pad, bias, activation, leakyreluAlpha);
+}
+
+/** `activation(depthwiseConv2d(x, filter) + bias)` (NHWC; TF.js's `fused.depthwiseConv2d`). */
+export function depthwiseConv2d({ x, filter, strides = 1, pad = 'valid', dataFormat = 'NHWC', dilations = 1, bias, activation = 'linear', leakyreluAlpha }: { x: Tensor; filter: Tensor; strides?: number | [number, number]; pad?: Padding; dataFormat?: 'NHWC'; dilations?: number | [number, number]; bias?: Tensor; activation?: FusedActivation; leakyreluAlpha?: number }): Tensor {
+  if (dataFormat !== 'NHWC') throw new InvalidArgumentError(`fused.depthwiseConv2d: dataFormat must be 'NHWC', got '${String(dataFormat)}'`);
+  return depthwiseConv2dFused(x, filter, strides, pad, dilations, bias, activation, leakyreluAlpha);
 }

@@ -16,5 +16,6 @@ export { rnn, RNN_CELLS, RNN_GATES } from './rnn.js';
 export type { RnnCell, RnnGate, RnnArgs } from './rnn.js';
 export { conv2d, conv2dBackpropInput, conv2dBackpropFilter, maxPool, avgPool, maxPoolBackward, avgPoolBackward } from './conv.js';
 export type { Padding } from './conv.js';
+export { depthwiseConv2d, separableConv2d } from './depthwise.js';
 export * as fused from './fused.js';
 export type { FusedActivation } from './conv.js';

@@ -261,25 +261,32 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         // y = act(conv(x, w) + b): dz = dy·act'(y), then the convolution's gradients of dz.
         &Op::Conv2d { args, act } => {
-            let (xi, w) = (x[0], x[1]);
-            let dz = if act == sinew_kernels::activation::Activation::Linear {
-                store.retain(dy);
-                dy
-            } else {
-                let dz = ops::nn::fused_dz("grad", act, store.get("grad", n.output)?, store.get("grad", dy)?)?;
-                store.insert(dz)
-            };
+            let dz = fused_dz_id(store, act, n.output, dy)?;
             if need[0] {
-                let shape = store.get("conv2d", xi)?.shape.clone();
-                out[0] = Some(ops::conv2d_backprop_input(store, dz, w, &shape, args)?);
+                let shape = store.get("conv2d", x[0])?.shape.clone();
+                out[0] = Some(ops::conv2d_backprop_input(store, dz, x[1], &shape, args)?);
             }
             if need[1] {
-                let shape = store.get("conv2d", w)?.shape.clone();
-                out[1] = Some(ops::conv2d_backprop_filter(store, xi, dz, &shape, args)?);
+                let shape = store.get("conv2d", x[1])?.shape.clone();
+                out[1] = Some(ops::conv2d_backprop_filter(store, x[0], dz, &shape, args)?);
             }
             if x.len() == 3 && need[2] {
-                let db = bias_grad(store.get("conv2d", dz)?)?;
-                out[2] = Some(store.insert(db));
+                out[2] = Some(store.insert(bias_grad(store.get("conv2d", dz)?)?));
+            }
+            store.release(dz);
+        }
+        &Op::DepthwiseConv2d { args, act } => {
+            let dz = fused_dz_id(store, act, n.output, dy)?;
+            if need[0] {
+                let shape = store.get("depthwiseConv2d", x[0])?.shape.clone();
+                out[0] = Some(ops::depthwise_conv2d_backprop_input(store, dz, x[1], &shape, args)?);
+            }
+            if need[1] {
+                let shape = store.get("depthwiseConv2d", x[1])?.shape.clone();
+                out[1] = Some(ops::depthwise_conv2d_backprop_filter(store, x[0], dz, &shape, args)?);
+            }
+            if x.len() == 3 && need[2] {
+                out[2] = Some(store.insert(bias_grad(store.get("depthwiseConv2d", dz)?)?));
             }
             store.release(dz);
         }
@@ -299,6 +306,16 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
 
 /// Gradient of a per-channel bias: `dz` summed over every axis but the last
 /// (batch for dense; batch, height and width for conv), by the reduction kernel.
+/// `dz = dy·act'(y)` of a fused op with output `y` (owned; `dy` itself, retained, when linear).
+fn fused_dz_id(store: &mut Store, act: activation::Activation, y: TensorId, dy: TensorId) -> Result<TensorId> {
+    if act == activation::Activation::Linear {
+        store.retain(dy);
+        return Ok(dy);
+    }
+    let dz = ops::nn::fused_dz("grad", act, store.get("grad", y)?, store.get("grad", dy)?)?;
+    Ok(store.insert(dz))
+}
+
 fn bias_grad(dz: &Tensor) -> Result<Tensor> {
     let c = *dz.shape.last().expect("dense/conv outputs have a channel axis");
     let rows = if c == 0 { 0 } else { dz.data.len() / c };

@@ -38,6 +38,7 @@
 //! A 1×1 stride-1 convolution needs no im2col (`cols == x`): it is a single
 //! GEMM on the input directly, and GEMM parallelises itself.
 
+pub mod depthwise;
 mod direct;
 
 use crate::gemm::{gemm, gemm_bias_act, Activation, Gemm};

@@ -1,7 +1,7 @@
 //! Convolution and pooling entry points.
 
 use sinew_engine::names::{self, parse};
-use sinew_engine::ops::{self, Conv2dArgs, Pool2dArgs};
+use sinew_engine::ops::{self, Conv2dArgs, DepthwiseArgs, Pool2dArgs};
 use sinew_engine::{EngineError, TensorId};
 use wasm_bindgen::prelude::*;
 
@@ -31,6 +31,20 @@ pub fn op_conv2d_backprop_filter(x: TensorId, dy: TensorId, w_shape: Vec<u32>, s
     with_store(|s| {
         let a = conv_args("conv2dBackpropFilter", stride_h, stride_w, pad)?;
         ops::conv2d_backprop_filter(s, x, dy, &dims(w_shape), a)
+    })
+}
+
+fn depthwise_args(op: &str, stride_h: usize, stride_w: usize, dil_h: usize, dil_w: usize, pad: &str) -> Result<DepthwiseArgs, EngineError> {
+    Ok(DepthwiseArgs { stride_h, stride_w, dil_h, dil_w, pad: ops::padding(op, pad)? })
+}
+
+/// `act(depthwiseConv2d(x, w) + bias)` in one call; `alpha` as in `op_activation`.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn op_depthwise_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usize, stride_w: usize, dil_h: usize, dil_w: usize, pad: &str, act: &str, alpha: Option<f32>) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let a = depthwise_args("depthwiseConv2d", stride_h, stride_w, dil_h, dil_w, pad)?;
+        ops::depthwise_conv2d(s, x, w, bias, a, names::activation(act, alpha)?)
     })
 }
 

@@ -73,19 +73,7 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     const OP: &str = "conv2d";
     let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
     let p = geometry(OP, &tx.shape, &tw.shape, a)?;
-    let tb = match bias {
-        Some(b) => {
-            let tb = store.get_f32(OP, b)?;
-            if tb.shape != [p.c_out] {
-                return Err(EngineError::shape(
-                    OP,
-                    format!("bias {} must have shape [{}] (filter {})", fmt_shape(&tb.shape), p.c_out, fmt_shape(&tw.shape)),
-                ));
-            }
-            Some(tb.data.as_slice())
-        }
-        None => None,
-    };
+    let tb = bias_of(store, OP, bias, p.c_out, &tw.shape)?;
     let mut y = crate::memory::zeros(OP, p.y_len())?;
     // ReLU is applied as the kernel stores each tile (as `dense` does);
     // other activations take a pass over the output.
@@ -103,8 +91,18 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     Ok(emit(store, Op::Conv2d { args: a, act }, inputs, out))
 }
 
-fn expect_dy(op: &str, p: &Conv2d, dy: &[usize]) -> Result<()> {
-    let want = [p.n, p.out_h(), p.out_w(), p.c_out];
+/// The per-output-channel bias of a fused convolution, checked to be `[c_out]`.
+pub(super) fn bias_of<'a>(store: &'a Store, op: &str, bias: Option<TensorId>, c_out: usize, w_shape: &[usize]) -> Result<Option<&'a [f32]>> {
+    let Some(b) = bias else { return Ok(None) };
+    let tb = store.get_f32(op, b)?;
+    if tb.shape != [c_out] {
+        return Err(EngineError::shape(op, format!("bias {} must have shape [{}] (filter {})", fmt_shape(&tb.shape), c_out, fmt_shape(w_shape))));
+    }
+    Ok(Some(tb.data.as_slice()))
+}
+
+/// Checks that a gradient `dy` has the op's output shape `want`.
+pub(super) fn expect_dy(op: &str, dy: &[usize], want: [usize; 4]) -> Result<()> {
     if dy != want {
         return Err(EngineError::shape(op, format!("dy {} must have the output shape {}", fmt_shape(dy), fmt_shape(&want))));
     }
@@ -117,7 +115,7 @@ pub fn conv2d_backprop_input(store: &mut Store, dy: TensorId, w: TensorId, x_sha
     let (tdy, tw) = (store.get_f32(OP, dy)?, store.get_f32(OP, w)?);
     let p = geometry(OP, x_shape, &tw.shape, a)?;
     size_of(OP, x_shape)?;
-    expect_dy(OP, &p, &tdy.shape)?;
+    expect_dy(OP, &tdy.shape, [p.n, p.out_h(), p.out_w(), p.c_out])?;
     let mut dx = crate::memory::zeros(OP, p.x_len())?;
     k::conv2d_backward_input(&p, &tdy.data, &tw.data, &mut dx);
     Ok(store.insert(Tensor::f32(x_shape.to_vec(), dx)))
@@ -129,7 +127,7 @@ pub fn conv2d_backprop_filter(store: &mut Store, x: TensorId, dy: TensorId, w_sh
     let (tx, tdy) = (store.get_f32(OP, x)?, store.get_f32(OP, dy)?);
     let p = geometry(OP, &tx.shape, w_shape, a)?;
     size_of(OP, w_shape)?;
-    expect_dy(OP, &p, &tdy.shape)?;
+    expect_dy(OP, &tdy.shape, [p.n, p.out_h(), p.out_w(), p.c_out])?;
     let mut dw = crate::memory::zeros(OP, p.w_len())?;
     k::conv2d_backward_filter(&p, &tx.data, &tdy.data, &mut dw);
     Ok(store.insert(Tensor::f32(w_shape.to_vec(), dw)))

@@ -2,6 +2,7 @@
 //! `EngineError`, never a kernel panic), allocates the output, calls a kernel.
 
 pub mod conv;
+pub mod depthwise;
 pub mod elementwise;
 pub mod layout;
 pub mod linalg;
@@ -11,6 +12,7 @@ pub mod reduce;
 pub mod rnn;
 
 pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
+pub use depthwise::{depthwise_conv2d, depthwise_conv2d_backprop_filter, depthwise_conv2d_backprop_input, DepthwiseArgs};
 pub use elementwise::{activate, binary, unary};
 pub use layout::{cast, concat, gather, one_hot, reshape, slice, transpose};
 pub use linalg::{add, add_same_shape, matmul};
@@ -63,6 +65,8 @@ pub enum Op {
     Gather { axis: usize },
     /// Inputs: x, filter, and optionally bias.
     Conv2d { args: Conv2dArgs, act: sinew_kernels::activation::Activation },
+    /// Inputs: x, filter, and optionally bias.
+    DepthwiseConv2d { args: DepthwiseArgs, act: sinew_kernels::activation::Activation },
     Pool { kind: PoolKind, args: Pool2dArgs },
     /// A whole sequence through a recurrent cell; inputs in `rnn::RnnArgs` order.
     Rnn(rnn::RnnArgs),
