@@ -76,14 +76,14 @@ type StepResult = {
   outputs: (OutputValue & { loss: Tensor; y: Tensor; steps: number | null })[];
 };
 
-/** A batch's loss and metric values, and the weight of each in an epoch's mean. */
+/** @internal A batch's loss and metric values, and the weight of each in an epoch's mean. */
 export type BatchLogs = {
   logs: Logs;
   /** Batch size for losses; real steps for the metrics of a masked output (Keras weights metrics by the mask). */
   weights: Record<string, number>;
 };
 
-/** Running means of batch values over an epoch (or an evaluation), each weighted as `BatchLogs` says. */
+/** @internal Running means of batch values over an epoch (or an evaluation), each weighted as `BatchLogs` says. */
 export class WeightedMeans {
   readonly #sums: Logs = {};
   readonly #weights: Record<string, number> = {};
