@@ -17,7 +17,7 @@
 //! groups of A micro-panels (rows of C) — or, when C has too few rows to give
 //! every thread several, rows × column groups. A task packs only its own rows
 //! of A, so nothing is packed twice (the former split into whole-C row blocks
-//! repacked all of B per task: 5-10 % of a task at 256²-512²), and with ~4
+//! repacked all of B per task: 5-10 % of a task at 256²-512²), and with at least 4
 //! tasks per thread claimed from a shared counter a thread that starts late
 //! (woken from a park, or descheduled on a busy machine) still finds work.
 //! Every tile is computed by the same micro-kernel calls over the same depth
@@ -44,9 +44,9 @@ pub(crate) const MC: usize = 60;
 /// Xeon; NC = 256 measured no better at 1024², CPU time, 2026-12-02).
 pub(crate) const NC: usize = 512;
 
-/// Tasks per thread of a parallel block: enough that a late thread still
-/// finds work and the last task to finish is short; cheap, since tasks share
-/// the packed B block.
+/// Tasks per thread of a parallel block, at least: enough that a late
+/// thread still finds work and the last task to finish is short; cheap,
+/// since tasks share the packed B block (see `Split::new`).
 const TASKS_PER_THREAD: usize = 4;
 /// No task smaller than this many flops (~10 µs single-threaded).
 const MIN_TASK_FLOPS: usize = 250_000;
@@ -303,9 +303,15 @@ impl Split {
         }
         // Sized on one B block: each block is a fork/join of its own.
         let block_flops = 2 * m * nc_max.min(n) * g.k.min(KC);
-        let want = (threads * TASKS_PER_THREAD).min(block_flops / MIN_TASK_FLOPS).max(threads);
+        let most = (block_flops / MIN_TASK_FLOPS).max(threads);
+        let want = (threads * TASKS_PER_THREAD).min(most);
         let row_panels = m.div_ceil(MR);
-        let row_groups = row_panels.min(want);
+        // Row tasks pack nothing twice, so when rows alone give enough of
+        // them, make them as fine as `MIN_TASK_FLOPS` allows: the threads
+        // then finish within a small task of each other (7 tasks on 2
+        // threads run 4 + 3, idling one thread for 1/8 of the block; 26 run
+        // 13 + 13). Column groups repack A, so those stay few.
+        let row_groups = if row_panels >= want { row_panels.min(most) } else { row_panels };
         let col_groups = want.div_ceil(row_groups).min(n.div_ceil(NR));
         let rows_per_task = row_panels.div_ceil(row_groups) * MR;
         let cols_per_task = n.div_ceil(NR).div_ceil(col_groups) * NR;
