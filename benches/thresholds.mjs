@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where a second thread starts to pay, per kernel family: 1 thread vs the
 // whole pool around each kernel's "stay on one thread below this" threshold
-// (elementwise.rs / reduce.rs PAR_MIN_ELEMS, gemm.rs PAR_MIN_FLOPS).
+// (elementwise.rs PAR_MIN_ELEMS, reduce.rs FLAT_PAR_MIN_ELEMS, gemm.rs PAR_MIN_FLOPS).
 // Interleaved repetitions (order alternating), median of the per-repetition
 // ratio 1-thread time ÷ N-thread time; a ratio > 1 means the split pays.
 // Only meaningful with idle cores: the 1-min load average is printed, and on
@@ -73,11 +73,11 @@ const unary = elems.map((n) => {
   return ratioRow(`${n}`, () => sinew.exp(a).dispose());
 });
 sections.push(['element-wise exp (same threshold)', unary]);
-const reduce = elems.map((n) => {
+const reduce = [...elems, 1 << 21, 1 << 22].map((n) => {
   const a = sinew.tensor(fill(n, 1), [n]);
   return ratioRow(`${n}`, () => sinew.sum(a).dispose());
 });
-sections.push(['sum of all elements (reduce.rs PAR_MIN_ELEMS = 65536 input elements)', reduce]);
+sections.push(['sum of all elements (reduce.rs FLAT_PAR_MIN_ELEMS = 2097152 input elements)', reduce]);
 const gemm = [[64, 64, 64], [96, 96, 96], [100, 100, 100], [128, 128, 128], [160, 160, 160], [128, 256, 32]].map(([m, k, n]) => {
   const a = sinew.tensor(fill(m * k, 1), [m, k]), b = sinew.tensor(fill(k * n, 2), [k, n]);
   return ratioRow(`${m}×${k}·${k}×${n} (${((2 * m * n * k) / 1e6).toFixed(2)} MFLOP)`, () => sinew.matmul(a, b).dispose());

@@ -31,18 +31,26 @@ const STRIPE: usize = 512;
 /// tens of µs if the worker has parked) does ~20+ µs of
 /// work; the boundaries are fixed so results do not depend on threads.
 pub const PAR_CHUNK: usize = 1 << 16;
-/// Below this many input elements a reduction stays on one thread (one
-/// pass over 64K floats is ~10–30 µs, comparable to a parked worker's wake-up).
-/// Not yet placed by measurement: `node benches/thresholds.mjs` times 1 vs 2
-/// threads from 16K to 1M elements; its only run so far (2026-12-02, load
-/// average 18 on 2 cores) spread 0.03–2.1× at every size, i.e. said nothing.
-/// Re-run it on an idle machine and move this to the first size whose median
-/// ratio is clearly above 1.
+/// Below this many input elements a reduction along an axis stays on one
+/// thread (one pass over 64K floats is ~10–30 µs, comparable to a parked
+/// worker's wake-up).
 pub const PAR_MIN_ELEMS: usize = 1 << 16;
+/// Below this many elements a flat reduction (sum, mean, max, min of a whole
+/// tensor) stays on one thread. It is memory-bound: `node
+/// benches/thresholds.mjs` on an idle 2-core machine (2026-12-02, load 0.5,
+/// three runs) measured 2 threads ÷ 1 thread at 0.60–0.69× for 128K
+/// elements, 0.89–1.15× for 256K and 0.78–1.02× for 1M, so a second thread
+/// never paid up to 1M and cost up to 40 % below it.
+pub const FLAT_PAR_MIN_ELEMS: usize = 1 << 21;
 
 #[inline]
 fn use_par(n: usize) -> bool {
     n >= PAR_MIN_ELEMS && par::threads() > 1
+}
+
+#[inline]
+fn use_par_flat(n: usize) -> bool {
+    n >= FLAT_PAR_MIN_ELEMS && par::threads() > 1
 }
 
 /// `(outer, axis, inner)` for reducing `shape` along `axis`.
@@ -89,7 +97,7 @@ fn chunk_of(x: &[f32], k: usize) -> &[f32] {
 }
 
 fn sum_all_f64(x: &[f32]) -> f64 {
-    if use_par(x.len()) {
+    if use_par_flat(x.len()) {
         let parts: Vec<f64> = par::map(x.len().div_ceil(PAR_CHUNK), |k| chunk_sum(chunk_of(x, k)));
         parts.iter().fold(0.0, |a, b| a + b)
     } else {
@@ -161,7 +169,7 @@ fn block_min(x: &[f32]) -> f32 {
 
 /// Maximum (NaN if any element is NaN, -inf for empty).
 pub fn max_all(x: &[f32]) -> f32 {
-    if use_par(x.len()) {
+    if use_par_flat(x.len()) {
         par::map(x.len().div_ceil(PAR_CHUNK), |k| block_max(chunk_of(x, k))).into_iter().fold(f32::NEG_INFINITY, fmax)
     } else {
         block_max(x)
@@ -170,7 +178,7 @@ pub fn max_all(x: &[f32]) -> f32 {
 
 /// Minimum (NaN if any element is NaN, +inf for empty).
 pub fn min_all(x: &[f32]) -> f32 {
-    if use_par(x.len()) {
+    if use_par_flat(x.len()) {
         par::map(x.len().div_ceil(PAR_CHUNK), |k| block_min(chunk_of(x, k))).into_iter().fold(f32::INFINITY, fmin)
     } else {
         block_min(x)

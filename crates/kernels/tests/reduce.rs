@@ -141,7 +141,8 @@ fn sum_of_million_is_accurate() {
 #[test]
 fn two_threads_match_one() {
     let mut rng = Rng(4242);
-    let x = rng.vec(1_000_003);
+    // Flat reductions split only from FLAT_PAR_MIN_ELEMS; axis ones from 64K.
+    let x = rng.vec(sinew_kernels::reduce::FLAT_PAR_MIN_ELEMS + 13);
     let run = || {
         let mut f = vec![sum_all(&x), mean_all(&x), max_all(&x), min_all(&x), argmax_all(&x) as f32];
         for (o, a, i) in [(1, 1_000_003, 1), (7, 142_857, 1), (1, 1_000_003 / 7, 7), (3, 1000, 333)] {
