@@ -16,8 +16,9 @@ pub struct Conv2dArgs {
     pub pad: Padding,
 }
 
-/// Builds and checks the geometry shared by the forward op and both gradients.
-fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Result<Conv2d> {
+/// The NHWC input and HWIO-style filter checks every 2-D convolution shares:
+/// both rank 4, and the filter's third axis matching the input's channels.
+pub(crate) fn expect_input_and_filter(op: &str, x_shape: &[usize], w_shape: &[usize]) -> Result<()> {
     expect_rank(op, "input", x_shape, 4)?;
     expect_rank(op, "filter", w_shape, 4)?;
     if x_shape[3] != w_shape[2] {
@@ -32,6 +33,12 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Re
             ),
         ));
     }
+    Ok(())
+}
+
+/// Builds and checks the geometry shared by the forward op and both gradients.
+fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Result<Conv2d> {
+    expect_input_and_filter(op, x_shape, w_shape)?;
     if a.stride_h == 0 || a.stride_w == 0 {
         return Err(EngineError::invalid(op, format!("strides must be >= 1, got [{},{}]", a.stride_h, a.stride_w)));
     }

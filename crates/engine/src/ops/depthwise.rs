@@ -5,8 +5,8 @@ use sinew_kernels::activation::Activation;
 use sinew_kernels::conv::depthwise::{self as k, Depthwise2d};
 use sinew_kernels::conv::Padding;
 
-use super::conv::{bias_of, expect_dy};
-use super::{emit, expect_rank, Op};
+use super::conv::{bias_of, expect_dy, expect_input_and_filter};
+use super::{emit, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
 use crate::store::{Store, Tensor, TensorId};
@@ -22,14 +22,7 @@ pub struct DepthwiseArgs {
 
 /// Builds and checks the geometry shared by the forward op and both gradients.
 fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: DepthwiseArgs) -> Result<Depthwise2d> {
-    expect_rank(op, "input", x_shape, 4)?;
-    expect_rank(op, "filter", w_shape, 4)?;
-    if x_shape[3] != w_shape[2] {
-        return Err(EngineError::shape(
-            op,
-            format!("input {} and filter {}: input channels {} and {} differ", fmt_shape(x_shape), fmt_shape(w_shape), x_shape[3], w_shape[2]),
-        ));
-    }
+    expect_input_and_filter(op, x_shape, w_shape)?;
     if a.stride_h == 0 || a.stride_w == 0 || a.dil_h == 0 || a.dil_w == 0 {
         return Err(EngineError::invalid(op, format!("strides and dilations must be >= 1, got strides [{},{}], dilations [{},{}]", a.stride_h, a.stride_w, a.dil_h, a.dil_w)));
     }
