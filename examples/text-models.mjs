@@ -74,9 +74,9 @@ export function generatorTokenizer(sinew, names) {
 
 /**
  * Next-character training pairs: input START c1 … cn, target c1 … cn 0 (0 =
- * end), both post-padded with 0 to GEN_LEN. The model also learns "0 → 0" on
- * the padding; the per-character loss (`perCharacterLoss`) counts only the
- * n + 1 real predictions of each name.
+ * end), both post-padded with 0 to GEN_LEN. The embedding masks the padded
+ * inputs (`maskZero`), so training's loss, like `perCharacterLoss`, counts only
+ * the n + 1 real predictions of each name (the last real input predicts the end).
  */
 export function generatorPairs(sinew, tokenizer, names) {
   const seqs = tokenizer.textsToSequences(names.map((n) => START + n.slice(0, NAME_LEN)));
@@ -88,13 +88,13 @@ export function generatorPairs(sinew, tokenizer, names) {
   return { x, y, lengths: seqs.map((s) => s.length), n: seqs.length };
 }
 
-/** Embedding 16 → LSTM 128 (all steps) → Dense(vocabulary, softmax) at each step. */
+/** Embedding 16 (padding masked) → LSTM 128 (all steps) → Dense(vocabulary, softmax) at each step. */
 export function buildGeneratorModel(sinew, vocabularySize, seed = 1) {
   const { layers, initializers } = sinew;
   return sinew.sequential({
     name: 'sinew-name-generator',
     layers: [
-      layers.embedding({ inputDim: vocabularySize, outputDim: 16, inputLength: GEN_LEN, embeddingsInitializer: initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) }),
+      layers.embedding({ inputDim: vocabularySize, outputDim: 16, inputLength: GEN_LEN, maskZero: true, embeddingsInitializer: initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) }),
       layers.lstm({ units: 128, returnSequences: true, recurrentActivation: 'sigmoid', kernelInitializer: initializers.glorotUniform(seed + 1), recurrentInitializer: initializers.orthogonal({ seed: seed + 2 }) }),
       layers.dense({ units: vocabularySize, activation: 'softmax', kernelInitializer: initializers.glorotUniform(seed + 3) }),
     ],
