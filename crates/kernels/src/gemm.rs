@@ -21,15 +21,23 @@
 //! and on the MLP training shapes, ~85-89 % of a register-only mul+add loop.
 //! The relaxed-SIMD builds (fused multiply-add, 6×8 tiles): ~48-52 GFLOPS,
 //! ~85 % of the FMA loop.
-//! On an Intel Xeon (KVM, 2026-12, CPU time on a loaded machine) the same
-//! code runs 512² at 60-73 % of the peak loop. The micro-kernel alone on
-//! L1-resident panels (`l1_kernel`, printed by `npm run bench:kernels`)
-//! reaches 87-100 %, and 78 % when its B panels come from L2 (512 KB block):
-//! the loss is data movement (B streamed from L2, packing, tile
-//! hand-over), not the inner loop's instruction count (35 instructions per
-//! 10 mul+adds vs the peak loop's 28 per 12, no spills). Swapping the two
+//! On an Intel Xeon (Sapphire Rapids class, KVM, 2026-12-02; `node
+//! benches/gemm-efficiency.mjs`, CPU time, interleaved, shared machine):
+//! 512² at ~94 % of the peak loop without the read-back into JavaScript and
+//! ~86 % with it; the micro-kernel alone on L1-resident panels (`l1_kernel`)
+//! at ~97-105 %. Both it and the peak loop are bound by the vector FP ports
+//! (10 mul + 10 add per depth step, 7 loads, 35 instructions, no spills in
+//! V8's code), so plain SIMD128 cannot go much past the peak loop. Sampled
+//! with `perf` (512², no read-back): the depth loop is ~87 % of the time and
+//! runs at the L1 rate; the tile's entry and store ~4 % (half of it waiting
+//! for C's lines on the second depth block), packing ~3.5 % (`pack_b` waits
+//! on B's rows, `n` floats apart). The read-back (~9 % at 512²) is mostly
+//! page faults of the fresh `Float32Array`, paid by TF.js alike. Tried
+//! there without a change beyond the noise: KC = 512 (one depth block at
+//! 512²), starting the accumulators from C (its loads before the depth
+//! loop), packing B 4 rows at a time across all panels. Swapping the two
 //! innermost loops (B panel in L1, pre-broadcast A streamed) measured worse
-//! (62 vs 73 %).
+//! (62 vs 73 %, earlier run).
 
 mod blocked;
 mod kernel;
