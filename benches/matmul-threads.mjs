@@ -7,7 +7,9 @@
 // - the same counters with pools of 3 and 4 threads (child processes), to
 //   show the scheme does not depend on there being two threads;
 // - Chromium (cross-origin isolated page, engine in a Worker).
-// Writes benches/results/matmul-threads-<date>.json.
+// Writes benches/results/matmul-threads-<date>.json (a run with --sizes, --no-*
+// or a --reps other than 7 writes matmul-threads-<date>-partial.json instead,
+// so a probe never overwrites the day's full run).
 //
 //   node benches/matmul-threads.mjs [--reps 7] [--sizes 32,64,...] [--no-fit] [--no-browser] [--no-pools]
 //   node benches/matmul-threads.mjs --pool 4     # one pool size only (what the parent runs)
@@ -169,7 +171,8 @@ for (const p of pools) {
   console.log(ratioTable([...p.matmul, ...p.fit]));
   for (const q of p.profiles) console.log('\n' + statsTable(`node ${q.workload}, ${q.threads} threads`, q));
 }
-const out = new URL(`./results/matmul-threads-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url);
+const full = reps === 7 && !args.includes('--sizes') && withFit && withBrowser && withPools;
+const out = new URL(`./results/matmul-threads-${new Date().toISOString().slice(0, 10)}${full ? '' : '-partial'}.json`, import.meta.url);
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.availableParallelism(), load: { start: startLoad, end: endLoad }, reps, results: { node, browser, pools } }, null, 2));
 console.log(`\nwrote ${fileURLToPath(out)}`);
