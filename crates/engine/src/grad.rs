@@ -138,6 +138,13 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         Op::Reduce { kind, axes } => {
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
+            if let (ReduceKind::Max | ReduceKind::Min, Some((outer, len, inner))) = (kind, axis_block(&xt.shape, axes)) {
+                // One pass, no broadcast copies (global max pooling's backward).
+                let mut g = memory::zeros("grad", xt.data.len())?;
+                sinew_kernels::reduce::extreme_axis_backward(&xt.data, &y.data, &d.data, outer, len, inner, &mut g);
+                out[0] = Some(store.insert(Tensor::f32(xt.shape.clone(), g)));
+                return Ok(out);
+            }
             // The reduced axes kept as size 1, so dy and y broadcast back over them.
             let keep: Vec<usize> = xt.shape.iter().enumerate().map(|(i, &s)| if axes.contains(&i) { 1 } else { s }).collect();
             let mut g = broadcast(&d.data, &keep, &xt.shape)?;
@@ -151,10 +158,12 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     g.data.iter_mut().for_each(|v| *v *= inv);
                 }
                 ReduceKind::Max | ReduceKind::Min => {
-                    // dy is shared evenly by the positions equal to the extreme
-                    // value (as TensorFlow does; at a tie this is also what a
-                    // central difference gives). Giving all of dy to each of k
-                    // tied positions would scale the gradient by k.
+                    // Axes that are not one contiguous run (else handled above
+                    // by the kernel, same rule): dy is shared evenly by the
+                    // positions equal to the extreme value (as TensorFlow
+                    // does; at a tie this is also what a central difference
+                    // gives). Giving all of dy to each of k tied positions
+                    // would scale the gradient by k.
                     let yb = broadcast(&y.data, &keep, &xt.shape)?;
                     let hit = memory::collect("grad", xt.data.len(), xt.data.iter().zip(&yb.data).map(|(xv, yv)| if xv == yv { 1.0 } else { 0.0 }))?;
                     let hit = Tensor::f32(xt.shape.clone(), hit);
@@ -322,6 +331,16 @@ fn bias_grad(dz: &Tensor) -> Result<Tensor> {
     let mut db = memory::zeros("grad", c)?;
     sinew_kernels::reduce::sum_axis(&dz.data, 1, rows, c, &mut db);
     Ok(Tensor::f32(vec![c], db))
+}
+
+/// `(outer, len, inner)` when `axes` are one contiguous run of `shape`'s axes
+/// (the reduction then acts on the middle axis of `[outer, len, inner]`).
+fn axis_block(shape: &[usize], axes: &[usize]) -> Option<(usize, usize, usize)> {
+    let (lo, hi) = (*axes.iter().min()?, *axes.iter().max()?);
+    if hi >= shape.len() || (lo..=hi).any(|a| !axes.contains(&a)) {
+        return None;
+    }
+    Some((shape[..lo].iter().product(), shape[lo..=hi].iter().product(), shape[hi + 1..].iter().product()))
 }
 
 /// `data` (of `from`) broadcast to `shape`.

@@ -369,6 +369,65 @@ pub fn min_axis(x: &[f32], outer: usize, axis: usize, inner: usize, dst: &mut [f
     }
 }
 
+/// Gradient of `y = max_a x` (or min) along the middle axis of
+/// `[outer, axis, inner]`: `dx[o,a,i] = dy[o,i] / ties[o,i]` where
+/// `x[o,a,i] == y[o,i]`, else 0. `ties` counts the positions equal to the
+/// extreme: dy is shared evenly among them (as TensorFlow does; at a tie this
+/// is also what a central difference gives). A NaN extreme equals nothing, so
+/// its gradient is 0. One pass per outer row, rows in parallel when large;
+/// each element depends only on its own column, so results do not depend on
+/// the thread count.
+pub fn extreme_axis_backward(x: &[f32], y: &[f32], dy: &[f32], outer: usize, axis: usize, inner: usize, dx: &mut [f32]) {
+    check(x.len(), y.len(), outer, axis, inner);
+    assert!(dy.len() == y.len() && dx.len() == x.len(), "extreme_axis_backward: dy / dx lengths");
+    let row_len = axis * inner;
+    if row_len == 0 {
+        return;
+    }
+    let one = F32x4::splat(1.0);
+    let row = |o: usize, dxr: &mut [f32]| {
+        let xr = &x[o * row_len..(o + 1) * row_len];
+        let (yr, dyr) = (&y[o * inner..(o + 1) * inner], &dy[o * inner..(o + 1) * inner]);
+        // Per column stripe: count the ties, then `share = dy / ties`, then
+        // each position takes `share` where it equals the extreme.
+        let mut share = [0.0f32; STRIPE];
+        for c0 in (0..inner).step_by(STRIPE) {
+            let w = STRIPE.min(inner - c0);
+            let (ys, share) = (&yr[c0..c0 + w], &mut share[..w]);
+            let v = w / 4 * 4;
+            share.fill(0.0);
+            for a in 0..axis {
+                let xs = &xr[a * inner + c0..][..w];
+                for i in (0..v).step_by(4) {
+                    let hit = F32x4::load(&xs[i..]).eq(F32x4::load(&ys[i..]));
+                    F32x4::load(&share[i..]).add(hit.and(one)).store(&mut share[i..]);
+                }
+                for i in v..w {
+                    share[i] += if xs[i] == ys[i] { 1.0 } else { 0.0 };
+                }
+            }
+            for (s, &g) in share.iter_mut().zip(&dyr[c0..c0 + w]) {
+                *s = g / *s; // ties = 0 (NaN extreme): no position takes it
+            }
+            for a in 0..axis {
+                let (xs, ds) = (&xr[a * inner + c0..][..w], &mut dxr[a * inner + c0..][..w]);
+                for i in (0..v).step_by(4) {
+                    let hit = F32x4::load(&xs[i..]).eq(F32x4::load(&ys[i..]));
+                    hit.and(F32x4::load(&share[i..])).store(&mut ds[i..]);
+                }
+                for i in v..w {
+                    ds[i] = if xs[i] == ys[i] { share[i] } else { 0.0 };
+                }
+            }
+        }
+    };
+    if use_par(x.len()) && outer > 1 {
+        par::for_each(dx.chunks_mut(row_len).collect(), &row);
+    } else {
+        dx.chunks_mut(row_len).enumerate().for_each(|(o, dxr)| row(o, dxr));
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn arg_cols(
     x: &[f32],

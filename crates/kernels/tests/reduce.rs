@@ -179,3 +179,43 @@ fn all_finite_finds_any_nan_or_infinity_at_any_position() {
     }
     assert!(all_finite(&[]));
 }
+
+/// The max/min gradient against a naive reference: ties (values rounded to a
+/// coarse grid, so many columns have 2+ equal extremes) share dy evenly, a
+/// NaN column gets 0 everywhere; exact. Sizes cross the parallel threshold
+/// and the column stripe, and 1 and 2 threads agree bitwise.
+#[test]
+fn extreme_axis_backward_matches_reference() {
+    let mut rng = Rng(99);
+    for (o, a, i) in [(1, 1, 1), (3, 5, 1), (2, 7, 3), (4, 9, 600), (64, 96, 64), (1, 70_000, 1), (5, 3, 1)] {
+        let mut x: Vec<f32> = rng.vec(o * a * i).iter().map(|v| (v * 4.0).round()).collect();
+        if o * i > 2 {
+            x[2 % i + (o - 1) * a * i] = f32::NAN; // one NaN column in the last row
+        }
+        let dy = rng.vec(o * i);
+        for is_max in [true, false] {
+            let mut y = vec![0.0; o * i];
+            if is_max { max_axis(&x, o, a, i, &mut y) } else { min_axis(&x, o, a, i, &mut y) }
+            let mut want = vec![0.0f32; x.len()];
+            for oo in 0..o {
+                for ii in 0..i {
+                    let d = oo * i + ii;
+                    let at = |aa: usize| (oo * a + aa) * i + ii;
+                    let ties = (0..a).filter(|&aa| x[at(aa)] == y[d]).count();
+                    for aa in 0..a {
+                        want[at(aa)] = if x[at(aa)] == y[d] { dy[d] / ties as f32 } else { 0.0 };
+                    }
+                }
+            }
+            let run = || {
+                let mut dx = vec![f32::NAN; x.len()];
+                extreme_axis_backward(&x, &y, &dy, o, a, i, &mut dx);
+                dx
+            };
+            for t in [1, 2] {
+                let got = sinew_kernels::par::with_max_threads(t, run);
+                assert!(got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits()), "[{o},{a},{i}] max={is_max} threads={t}");
+            }
+        }
+    }
+}

@@ -43,22 +43,28 @@ pub fn reduce_raw(kind: ReduceKind, x: &Tensor, axes: &[usize]) -> Result<Tensor
         return Err(EngineError::shape(op, format!("cannot take the {op} of an empty tensor {}", fmt_shape(&x.shape))));
     }
     let mut shape = x.shape.clone();
-    let mut data = crate::memory::copy(op, &x.data)?;
     // Mean over several axes = sum over them, divided once by the count.
     let per_axis = if kind == ReduceKind::Mean { ReduceKind::Sum } else { kind };
     let mut count = 1usize;
+    // The first axis reads `x` in place; later ones the previous result.
+    let mut reduced: Option<Vec<f32>> = None;
     for &axis in axes {
+        let src = reduced.as_deref().unwrap_or(&x.data);
         let (outer, len, inner) = k::split_at_axis(&shape, axis);
         let mut dst = crate::memory::zeros(op, outer * inner)?;
         match per_axis {
-            ReduceKind::Sum | ReduceKind::Mean => k::sum_axis(&data, outer, len, inner, &mut dst),
-            ReduceKind::Max => k::max_axis(&data, outer, len, inner, &mut dst),
-            ReduceKind::Min => k::min_axis(&data, outer, len, inner, &mut dst),
+            ReduceKind::Sum | ReduceKind::Mean => k::sum_axis(src, outer, len, inner, &mut dst),
+            ReduceKind::Max => k::max_axis(src, outer, len, inner, &mut dst),
+            ReduceKind::Min => k::min_axis(src, outer, len, inner, &mut dst),
         }
         count *= len;
         shape[axis] = 1;
-        data = dst;
+        reduced = Some(dst);
     }
+    let mut data = match reduced {
+        Some(d) => d,
+        None => crate::memory::copy(op, &x.data)?,
+    };
     if kind == ReduceKind::Mean {
         // The mean of nothing is 0/0 = NaN (as in NumPy and TensorFlow), not 0.
         let inv = if count == 0 { f32::NAN } else { 1.0 / count as f32 };
