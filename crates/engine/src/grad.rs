@@ -44,11 +44,11 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             }
         }
         // Backward through time in the kernel gives d(xw) for xw = x·W + b
-        // (every step), dU and the initial states'; then dx = d(xw)·Wᵀ,
-        // dW = xᵀ·d(xw), db = Σ_rows d(xw). The mask gets no gradient.
+        // (every step), dU, dW = xᵀ·d(xw) and the initial states'; then dx = d(xw)·Wᵀ,
+        // db = Σ_rows d(xw). The mask gets no gradient.
         Op::Rnn(args) => {
             use sinew_kernels::gemm::{gemm, Gemm};
-            let (g, r, dx, dw, shapes) = {
+            let (g, r, dx, shapes) = {
                 let o = ops::rnn::operands(store, args, x)?;
                 let (d, y) = (store.get("grad", dy)?, store.get("grad", n.output)?);
                 let acts: &[f32] = match n.saved {
@@ -58,18 +58,14 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 if acts.len() != o.r.acts_len() {
                     return Err(EngineError::invalid("grad", "rnn: the forward's gate activations were not kept (recorded without a tape?)"));
                 }
-                let g = sinew_kernels::rnn::backward(&o.r, o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
+                let g = sinew_kernels::rnn::backward(&o.r, need[1].then_some(o.x), o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
                 let (bt, gu, din) = (o.r.batch * o.r.steps, args.cell.gates() * o.r.units, o.input_dim);
                 let mut dx = memory::zeros("grad", if need[0] { bt * din } else { 0 })?;
                 if need[0] {
                     gemm(&Gemm { trans_b: true, ..Gemm::new(bt, din, gu) }, &g.dxw, o.w, &mut dx);
                 }
-                let mut dw = memory::zeros("grad", if need[1] { din * gu } else { 0 })?;
-                if need[1] {
-                    gemm(&Gemm { trans_a: true, ..Gemm::new(din, gu, bt) }, o.x, &g.dxw, &mut dw);
-                }
                 let shapes: Vec<Vec<usize>> = x.iter().map(|&id| store.get("grad", id).map(|t| t.shape.clone())).collect::<Result<_>>()?;
-                (g, o.r, dx, dw, shapes)
+                (g, o.r, dx, shapes)
             };
             let gu = args.cell.gates() * r.units;
             // (a reset-after GRU's second bias row: the kernel's `drb`)
@@ -80,7 +76,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 put(0, dx);
             }
             if need[1] {
-                put(1, dw);
+                put(1, g.dw);
             }
             if need[2] {
                 put(2, g.du);

@@ -8,7 +8,8 @@
 //!
 //! The input projection `xw = x·W + b` of every step is one GEMM done by the
 //! caller (`[batch·steps, inputDim] × [inputDim, gates·units]`); so are the
-//! gradients of `x`, `W` and `b` from `dxw`. Layouts, row-major:
+//! gradients of `x` and `b` from `dxw`. `W`'s is computed here, stacked
+//! with `U`'s in one GEMM, when the backward is given `x`. Layouts, row-major:
 //! - `xw`: `[batch, steps, gates·units]`, gate blocks in Keras order
 //!   (LSTM i, f, c, o; GRU z, r, h);
 //! - `u`: `[units, gates·units]` (Keras's `recurrent_kernel`);
@@ -475,8 +476,11 @@ fn gru_ra_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
 /// Gradients of one recurrent call.
 pub struct RnnGrads {
     /// `[batch, steps, gates·units]`: the gradient of `xw` (the caller turns
-    /// it into the gradients of `x`, `W` and `b` with GEMMs and a column sum).
+    /// it into the gradients of `x` and `b` with a GEMM and a column sum).
     pub dxw: Vec<f32>,
+    /// `[inputDim, gates·units]`: the input kernel's, `xᵀ·dxw` (empty
+    /// unless [`backward`] was given `x`).
+    pub dw: Vec<f32>,
     /// `[units, gates·units]`.
     pub du: Vec<f32>,
     /// `[batch, units]`.
@@ -490,15 +494,17 @@ pub struct RnnGrads {
 
 /// Backward through time: given the forward's inputs, its `out` and `acts`
 /// and the gradient `dout` of `out`, returns the gradients of `xw`, `u` and
-/// the initial state.
+/// the initial state, and given the input `x` (`[batch, steps, inputDim]`)
+/// of the projection `xw = x·W + b`, that of `W` too.
 #[allow(clippy::too_many_arguments)]
-pub fn backward(r: &Rnn, u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
+pub fn backward(r: &Rnn, x: Option<&[f32]>, u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
     r.check(u, rb, h0, c0, mask, out);
     assert_eq!(dout.len(), out.len(), "dout");
     assert_eq!(acts.len(), r.acts_len(), "acts: the forward's saved gate activations");
     let (bn, n, gu, su, steps) = (r.batch, r.units, r.gu(), r.su(), r.steps);
     let (lstm, ra) = (r.cell == Cell::Lstm, r.cell == Cell::GruResetAfter);
-    let mut g = RnnGrads { dxw: vec![0.0; bn * steps * gu], du: vec![0.0; n * gu], dh0: vec![0.0; bn * n], dc0: vec![0.0; if lstm { bn * n } else { 0 }], drb: Vec::new() };
+    assert!(x.is_none_or(|x| x.len() % (bn * steps).max(1) == 0), "x");
+    let mut g = RnnGrads { dxw: vec![0.0; bn * steps * gu], dw: Vec::new(), du: Vec::new(), dh0: vec![0.0; bn * n], dc0: vec![0.0; if lstm { bn * n } else { 0 }], drb: Vec::new() };
     // Reset-after GRU: the gradient of q = h·U_h + rb_h at every step (it
     // differs from x_h's, which `dxw` holds).
     let mut dq = vec![0.0; if ra { bn * steps * n } else { 0 }];
@@ -530,35 +536,74 @@ pub fn backward(r: &Rnn, u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Op
             Cell::GruResetAfter => gru_ra_backward(&p, out, acts, dout, dxw, dh0, dq),
         }
     });
-    // dU = Σ over rows and steps of (state the product read)ᵀ · (its pre-activation's gradient).
+    // dW = Σ xᵀ·dxw and dU = Σ (state the product read)ᵀ · (its
+    // pre-activation's gradient), over every row and step.
     let bt = bn * steps;
+    let din = x.map_or(0, |x| x.len() / bt.max(1));
+    let xs: Vec<(&[f32], usize)> = x.map(|x| (x, din)).into_iter().collect();
     let hprev = prev_states(r, out, h0);
-    if r.cell == Cell::Gru {
+    let (dw, du) = if r.cell == Cell::Gru {
+        // U_h reads r·h, W_h reads x: one product per column group.
         let rh: Vec<f32> = hprev.iter().enumerate().map(|(i, &h)| h * acts[(i / n) * gu + n + i % n]).collect();
-        let (mut du_zr, mut du_h) = (vec![0.0; n * 2 * n], vec![0.0; n * n]);
-        gemm(&Gemm { trans_a: true, ..Gemm::new(n, 2 * n, bt) }, &hprev, &columns(&g.dxw, bt, gu, 0, 2 * n), &mut du_zr);
-        gemm(&Gemm { trans_a: true, ..Gemm::new(n, n, bt) }, &rh, &columns(&g.dxw, bt, gu, 2 * n, n), &mut du_h);
-        for row in 0..n {
-            g.du[row * gu..row * gu + 2 * n].copy_from_slice(&du_zr[row * 2 * n..(row + 1) * 2 * n]);
-            g.du[row * gu + 2 * n..(row + 1) * gu].copy_from_slice(&du_h[row * n..(row + 1) * n]);
+        let zr = stacked_tn(&[&xs[..], &[(&hprev[..], n)]].concat(), &columns(&g.dxw, bt, gu, 0, 2 * n), 2 * n);
+        let h = stacked_tn(&[&xs[..], &[(&rh[..], n)]].concat(), &columns(&g.dxw, bt, gu, 2 * n, n), n);
+        let mut both = vec![0.0; (din + n) * gu];
+        for (row, d) in both.chunks_exact_mut(gu).enumerate() {
+            d[..2 * n].copy_from_slice(&zr[row * 2 * n..(row + 1) * 2 * n]);
+            d[2 * n..].copy_from_slice(&h[row * n..(row + 1) * n]);
         }
+        split_rows(both, din * gu)
     } else if ra {
-        // The product's gradient: dxw's z and r blocks, then dq.
+        // U's product gets dxw's z and r blocks, then dq; W's gets dxw.
         let mut dg = g.dxw.clone();
         for (row, d) in dg.chunks_exact_mut(gu).enumerate() {
             d[2 * n..].copy_from_slice(&dq[row * n..(row + 1) * n]);
         }
-        gemm(&Gemm { trans_a: true, ..Gemm::new(n, gu, bt) }, &hprev, &dg, &mut g.du);
         if !rb.is_empty() {
             g.drb = vec![0.0; gu];
             for d in dg.chunks_exact(gu) {
                 add_into(&mut g.drb, d);
             }
         }
+        let dw = if xs.is_empty() { Vec::new() } else { stacked_tn(&xs, &g.dxw, gu) };
+        (dw, stacked_tn(&[(&hprev, n)], &dg, gu))
     } else {
-        gemm(&Gemm { trans_a: true, ..Gemm::new(n, gu, bt) }, &hprev, &g.dxw, &mut g.du);
-    }
+        split_rows(stacked_tn(&[&xs[..], &[(&hprev[..], n)]].concat(), &g.dxw, gu), din * gu)
+    };
+    (g.dw, g.du) = (dw, du);
     g
+}
+
+/// `[A₁ | A₂ | …]ᵀ · d` for `parts` `(A_i, width_i)`, each `[rows, width_i]`
+/// row-major, and `d` `[rows, w]`: the parts' gradients stacked, `[Σ
+/// width_i, w]`. One GEMM over the side-by-side parts rather than one per
+/// part: `xᵀ·dxw` alone (32 × 256 over 6,400 rows in the text LSTM) ran at
+/// two thirds of the rate of the stacked product with `U`'s 64 rows.
+fn stacked_tn(parts: &[(&[f32], usize)], d: &[f32], w: usize) -> Vec<f32> {
+    let k: usize = parts.iter().map(|p| p.1).sum();
+    let rows = d.len() / w.max(1);
+    let joined;
+    let a = if let [(a, _)] = parts {
+        *a
+    } else {
+        let mut j = Vec::with_capacity(rows * k);
+        for row in 0..rows {
+            for &(p, pw) in parts {
+                j.extend_from_slice(&p[row * pw..(row + 1) * pw]);
+            }
+        }
+        joined = j;
+        &joined
+    };
+    let mut c = vec![0.0; k * w];
+    gemm(&Gemm { trans_a: true, ..Gemm::new(k, w, rows) }, a, d, &mut c);
+    c
+}
+
+/// `(m[..at], m[at..])` as two vectors.
+fn split_rows(mut m: Vec<f32>, at: usize) -> (Vec<f32>, Vec<f32>) {
+    let tail = m.split_off(at);
+    (m, tail)
 }
 
 /// `[batch·steps, units]`: row `(b, t)` is the hidden state step `t` started from.

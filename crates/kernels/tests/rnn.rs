@@ -162,7 +162,7 @@ fn run(c: &Case) -> (Vec<f32>, Vec<f32>) {
 }
 
 fn grads(c: &Case, out: &[f32], acts: &[f32], dout: &[f32]) -> RnnGrads {
-    backward(&c.r, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), out, acts, dout)
+    backward(&c.r, None, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), out, acts, dout)
 }
 
 #[test]
@@ -219,6 +219,31 @@ fn backward_matches_central_differences_of_the_reference() {
                 let got = grads[which][i] as f64;
                 assert!((got - fd).abs() <= 2e-4 * (1.0 + fd.abs()), "{name}: d{label}[{i}] = {got}, central difference {fd}");
             }
+        }
+    });
+}
+
+/// Given the projection's input `x`, the backward also returns `W`'s
+/// gradient `xᵀ·dxw` (stacked with `U`'s in one GEMM), and `U`'s is the
+/// same as without `x`.
+#[test]
+fn the_input_kernel_gradient_is_x_transposed_times_dxw() {
+    for_all(|c, name| {
+        let (bt, gu, din) = (c.r.batch * c.r.steps, c.r.cell.gates() * c.r.units, 3);
+        let x = Rng(11).vec(bt * din);
+        let dout = Rng(5).vec(c.r.batch * c.r.steps * c.r.cell.state() * c.r.units);
+        let (out, acts) = run(c);
+        let without = grads(c, &out, &acts, &dout);
+        let g = backward(&c.r, Some(&x), &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &out, &acts, &dout);
+        assert!(without.dw.is_empty(), "{name}: no x, no dW");
+        assert_eq!(g.dw.len(), din * gu, "{name}: dW length");
+        for (i, &got) in g.dw.iter().enumerate() {
+            let (k, j) = (i / gu, i % gu);
+            let want: f64 = (0..bt).map(|row| x[row * din + k] as f64 * g.dxw[row * gu + j] as f64).sum();
+            assert!((got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()), "{name}: dW[{i}] = {got}, naive {want}");
+        }
+        for (i, (&a, &b)) in g.du.iter().zip(&without.du).enumerate() {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{name}: dU[{i}] = {a} with x, {b} without");
         }
     });
 }
