@@ -43,21 +43,17 @@ export function conv1d(x: Tensor, filter: Tensor, stride = 1, padding: Padding1D
   const [b, steps, c] = x.shape as [number, number, number];
   const [k, fc, f] = filter.shape as [number, number, number];
   if (fc !== c) throw new ShapeError(`${op}: x has ${c} channels but the filter expects ${fc}`);
-  const w = reshape(filter, [1, k, c, f]);
   const span = (k - 1) * dilation;
-  if (dilation === 1 && padding !== 'causal') {
-    const y = conv2d(reshape(x, [b, 1, steps, c]), w, [1, stride], padding, bias, activation);
-    return reshape(y, [b, y.shape[2]!, f]);
-  }
+  // The engine takes a rank-3 input and filter as a 1-pixel-high image
+  // directly (no reshape copies of x, y or their gradients).
+  if (dilation === 1 && padding !== 'causal') return conv2d(x, filter, [1, stride], padding, bias, activation);
   // Explicit padding, then a 'valid' convolution.
   const before = padding === 'causal' ? span : padding === 'same' ? Math.floor(span / 2) : 0;
   const after = padding === 'same' ? span - before : 0;
   const padded = steps + before + after;
   const outLen = conv1dOutLength(steps, k, stride, padding, dilation);
-  if (dilation === 1) {
-    const y = conv2d(reshape(pad(x, [[0, 0], [before, after], [0, 0]]), [b, 1, padded, c]), w, [1, stride], 'valid', bias, activation);
-    return reshape(y, [b, outLen, f]);
-  }
+  if (dilation === 1) return conv2d(pad(x, [[0, 0], [before, after], [0, 0]]), filter, [1, stride], 'valid', bias, activation);
+  const w = reshape(filter, [1, k, c, f]);
   // Space-to-batch: pad to a multiple of d, phases as image rows [b, d, len/d, c].
   const phaseLen = Math.ceil(padded / dilation);
   if (phaseLen < k) throw new ShapeError(`${op}: a sequence of ${steps} steps is shorter than the dilated kernel span ${span + 1}`);

@@ -36,8 +36,31 @@ pub(crate) fn expect_input_and_filter(op: &str, x_shape: &[usize], w_shape: &[us
     Ok(())
 }
 
+/// A rank-3 input `[n, steps, c_in]` with a rank-3 filter `[k, c_in, c_out]`
+/// is a 1-D convolution, computed as the 1-pixel-high image
+/// `[n, 1, steps, c_in]` with filter `[1, k, c_in, c_out]` (the same memory),
+/// so `conv1d` needs no reshape copies of its input, output or their
+/// gradients. (TF.js's `conv2d` has no 3-D filter, so this adds a case and
+/// changes none.)
+fn as_image(x_shape: &[usize], w_shape: &[usize]) -> Option<([usize; 4], [usize; 4])> {
+    match (x_shape, w_shape) {
+        (&[n, steps, c], &[k, wc, f]) => Some(([n, 1, steps, c], [1, k, wc, f])),
+        _ => None,
+    }
+}
+
+/// The output shape of `p` in the rank of the input (see [`as_image`]).
+fn out_shape(p: &Conv2d, x_rank: usize) -> Vec<usize> {
+    if x_rank == 3 { vec![p.n, p.out_w(), p.c_out] } else { vec![p.n, p.out_h(), p.out_w(), p.c_out] }
+}
+
 /// Builds and checks the geometry shared by the forward op and both gradients.
 fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Result<Conv2d> {
+    let image = as_image(x_shape, w_shape);
+    let (x_shape, w_shape) = match &image {
+        Some((x4, w4)) => (&x4[..], &w4[..]),
+        None => (x_shape, w_shape),
+    };
     expect_input_and_filter(op, x_shape, w_shape)?;
     if a.stride_h == 0 || a.stride_w == 0 {
         return Err(EngineError::invalid(op, format!("strides must be >= 1, got [{},{}]", a.stride_h, a.stride_w)));
@@ -90,7 +113,7 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
         k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
         sinew_kernels::activation::forward_in_place(act, &mut y);
     }
-    let out = Tensor::f32(vec![p.n, p.out_h(), p.out_w(), p.c_out], y);
+    let out = Tensor::f32(out_shape(&p, tx.shape.len()), y);
     let inputs: &[TensorId] = match bias {
         Some(b) => &[x, w, b],
         None => &[x, w],
@@ -109,9 +132,9 @@ pub(super) fn bias_of<'a>(store: &'a Store, op: &str, bias: Option<TensorId>, c_
 }
 
 /// Checks that a gradient `dy` has the op's output shape `want`.
-pub(super) fn expect_dy(op: &str, dy: &[usize], want: [usize; 4]) -> Result<()> {
+pub(super) fn expect_dy(op: &str, dy: &[usize], want: &[usize]) -> Result<()> {
     if dy != want {
-        return Err(EngineError::shape(op, format!("dy {} must have the output shape {}", fmt_shape(dy), fmt_shape(&want))));
+        return Err(EngineError::shape(op, format!("dy {} must have the output shape {}", fmt_shape(dy), fmt_shape(want))));
     }
     Ok(())
 }
@@ -122,7 +145,7 @@ pub fn conv2d_backprop_input(store: &mut Store, dy: TensorId, w: TensorId, x_sha
     let (tdy, tw) = (store.get_f32(OP, dy)?, store.get_f32(OP, w)?);
     let p = geometry(OP, x_shape, &tw.shape, a)?;
     size_of(OP, x_shape)?;
-    expect_dy(OP, &tdy.shape, [p.n, p.out_h(), p.out_w(), p.c_out])?;
+    expect_dy(OP, &tdy.shape, &out_shape(&p, x_shape.len()))?;
     let mut dx = crate::memory::zeros(OP, p.x_len())?;
     k::conv2d_backward_input(&p, &tdy.data, &tw.data, &mut dx);
     Ok(store.insert(Tensor::f32(x_shape.to_vec(), dx)))
@@ -134,7 +157,7 @@ pub fn conv2d_backprop_filter(store: &mut Store, x: TensorId, dy: TensorId, w_sh
     let (tx, tdy) = (store.get_f32(OP, x)?, store.get_f32(OP, dy)?);
     let p = geometry(OP, &tx.shape, w_shape, a)?;
     size_of(OP, w_shape)?;
-    expect_dy(OP, &tdy.shape, [p.n, p.out_h(), p.out_w(), p.c_out])?;
+    expect_dy(OP, &tdy.shape, &out_shape(&p, tx.shape.len()))?;
     let mut dw = crate::memory::zeros(OP, p.w_len())?;
     k::conv2d_backward_filter(&p, &tx.data, &tdy.data, &mut dw);
     Ok(store.insert(Tensor::f32(w_shape.to_vec(), dw)))
@@ -149,6 +172,45 @@ mod tests {
         store.insert(Tensor::new("test", shape.to_vec(), (0..n).map(|i| (i % 7) as f32 - 3.0).collect()).unwrap())
     }
     const SAME1: Conv2dArgs = Conv2dArgs { stride_h: 1, stride_w: 1, pad: Padding::Same };
+
+    /// A rank-3 input and filter compute exactly what the same memory
+    /// reshaped to a 1-pixel-high image does: forward (bias, ReLU) and both
+    /// gradients, bitwise, in the input's rank.
+    #[test]
+    fn rank3_is_the_one_row_image() {
+        let mut s = Store::new();
+        let (x3, w3, b) = (t(&mut s, &[3, 11, 4]), t(&mut s, &[3, 4, 5]), t(&mut s, &[5]));
+        let x4 = crate::ops::layout::reshape(&mut s, x3, &[3, 1, 11, 4]).unwrap();
+        let w4 = crate::ops::layout::reshape(&mut s, w3, &[1, 3, 4, 5]).unwrap();
+        for pad in [Padding::Same, Padding::Valid] {
+            for stride in [1, 2] {
+                let a = Conv2dArgs { stride_h: 1, stride_w: stride, pad };
+                let y3 = conv2d(&mut s, x3, w3, Some(b), a, Activation::Relu).unwrap();
+                let y4 = conv2d(&mut s, x4, w4, Some(b), a, Activation::Relu).unwrap();
+                let (t3, t4) = (s.get("t", y3).unwrap(), s.get("t", y4).unwrap());
+                assert_eq!(t3.shape, vec![3, t4.shape[2], 5]);
+                assert_eq!(t3.data, t4.data);
+                let shape = t3.shape.clone();
+                let dy3 = t(&mut s, &shape);
+                let dy4 = crate::ops::layout::reshape(&mut s, dy3, &[3, 1, -1, 5]).unwrap();
+                let dx3 = conv2d_backprop_input(&mut s, dy3, w3, &[3, 11, 4], a).unwrap();
+                let dx4 = conv2d_backprop_input(&mut s, dy4, w4, &[3, 1, 11, 4], a).unwrap();
+                assert_eq!(s.get("t", dx3).unwrap().shape, vec![3, 11, 4]);
+                assert_eq!(s.get("t", dx3).unwrap().data, s.get("t", dx4).unwrap().data);
+                let dw3 = conv2d_backprop_filter(&mut s, x3, dy3, &[3, 4, 5], a).unwrap();
+                let dw4 = conv2d_backprop_filter(&mut s, x4, dy4, &[1, 3, 4, 5], a).unwrap();
+                assert_eq!(s.get("t", dw3).unwrap().shape, vec![3, 4, 5]);
+                assert_eq!(s.get("t", dw3).unwrap().data, s.get("t", dw4).unwrap().data);
+                assert!(s.get("t", dw3).unwrap().data.iter().any(|&v| v != 0.0));
+            }
+        }
+        // A rank-3 input with a 4-D filter is still refused as before.
+        let w = t(&mut s, &[1, 3, 4, 5]);
+        assert_eq!(
+            conv2d(&mut s, x3, w, None, SAME1, Activation::Linear).unwrap_err().to_string(),
+            "conv2d: input must be 4-D, got shape [3,11,4]"
+        );
+    }
 
     #[test]
     fn shapes_and_errors() {

@@ -81,7 +81,7 @@ pub fn depthwise_conv2d_backprop_input(store: &mut Store, dy: TensorId, w: Tenso
     let (tdy, tw) = (store.get_f32(OP, dy)?, store.get_f32(OP, w)?);
     let p = geometry(OP, x_shape, &tw.shape, a)?;
     size_of(OP, x_shape)?;
-    expect_dy(OP, &tdy.shape, [p.n, p.out_h(), p.out_w(), p.c_out()])?;
+    expect_dy(OP, &tdy.shape, &[p.n, p.out_h(), p.out_w(), p.c_out()])?;
     let mut dx = crate::memory::zeros(OP, p.x_len())?;
     k::depthwise_conv2d_backward_input(&p, &tdy.data, &tw.data, &mut dx);
     Ok(store.insert(Tensor::f32(x_shape.to_vec(), dx)))
@@ -93,7 +93,7 @@ pub fn depthwise_conv2d_backprop_filter(store: &mut Store, x: TensorId, dy: Tens
     let (tx, tdy) = (store.get_f32(OP, x)?, store.get_f32(OP, dy)?);
     let p = geometry(OP, &tx.shape, w_shape, a)?;
     size_of(OP, w_shape)?;
-    expect_dy(OP, &tdy.shape, [p.n, p.out_h(), p.out_w(), p.c_out()])?;
+    expect_dy(OP, &tdy.shape, &[p.n, p.out_h(), p.out_w(), p.c_out()])?;
     let mut dw = crate::memory::zeros(OP, p.w_len())?;
     k::depthwise_conv2d_backward_filter(&p, &tx.data, &tdy.data, &mut dw);
     Ok(store.insert(Tensor::f32(w_shape.to_vec(), dw)))
