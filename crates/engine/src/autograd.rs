@@ -28,6 +28,13 @@ pub struct Tape {
     nodes: Vec<Node>,
 }
 
+impl Tape {
+    /// The recorded node that produced `id`, if any.
+    pub fn producer(&self, id: TensorId) -> Option<&Node> {
+        self.nodes.iter().rev().find(|n| n.output == id)
+    }
+}
+
 impl Store {
     /// Appends an op to the tape, if one records. Called by every
     /// differentiable op after it stored its output.
@@ -121,7 +128,10 @@ fn walk(store: &mut Store, tape: &Tape, y: TensorId, wrt: &[TensorId], dy: Optio
     let outcome = (|| -> Result<()> {
         for n in tape.nodes.iter().rev() {
             let Some(&g_out) = grads.get(&n.output) else { continue };
-            let need: Vec<bool> = n.inputs.iter().map(|i| needed.contains(i)).collect();
+            let mut need: Vec<bool> = n.inputs.iter().map(|i| needed.contains(i)).collect();
+            if let crate::ops::Op::Rnn(args) = &n.op {
+                crate::ops::rnn::route_lookup_grads(tape, args, n, wrt, &mut need);
+            }
             if !need.iter().any(|&b| b) {
                 continue;
             }

@@ -45,10 +45,11 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         // Backward through time in the kernel gives d(xw) for xw = x·W + b
         // (every step), dU, dW = xᵀ·d(xw) and the initial states'; then dx = d(xw)·Wᵀ,
-        // db = Σ_rows d(xw). The mask gets no gradient.
+        // db = Σ_rows d(xw). The mask gets no gradient. A lookup node
+        // (x = table[ids], see ops/rnn.rs) gives the table's instead of x's.
         Op::Rnn(args) => {
             use sinew_kernels::gemm::{gemm, Gemm};
-            let (g, r, dx, shapes) = {
+            let (g, r, dx, to_table, shapes) = {
                 let o = ops::rnn::operands(store, args, x)?;
                 let (d, y) = (store.get("grad", dy)?, store.get("grad", n.output)?);
                 let acts: &[f32] = match n.saved {
@@ -58,22 +59,41 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 if acts.len() != o.r.acts_len() {
                     return Err(EngineError::invalid("grad", "rnn: the forward's gate activations were not kept (recorded without a tape?)"));
                 }
-                let g = sinew_kernels::rnn::backward(&o.r, need[1].then_some(o.x), o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
-                let (bt, gu, din) = (o.r.batch * o.r.steps, args.cell.gates() * o.r.units, o.input_dim);
-                let mut dx = memory::zeros("grad", if need[0] { bt * din } else { 0 })?;
-                if need[0] {
-                    gemm(&Gemm { trans_b: true, ..Gemm::new(bt, din, gu) }, &g.dxw, o.w, &mut dx);
+                // A lookup whose table takes the gradient (`need[0]` false,
+                // see `route_lookup_grads`): d(xw) summed per table row, then
+                // W's, the table's and the bias's gradients over table rows.
+                let lookup = o.lookup.as_ref().filter(|_| args.table_index().is_some_and(|t| need[t]));
+                let mut g = sinew_kernels::rnn::backward(&o.r, (need[1] && lookup.is_none()).then_some(o.x), o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
+                let (gu, din) = (args.cell.gates() * o.r.units, o.input_dim);
+                let mut dx = Vec::new();
+                if let Some((table, ids)) = lookup {
+                    let rows = table.len() / din.max(1);
+                    let mut per_row = memory::zeros("grad", rows * gu)?;
+                    layout::scatter_add(&g.dxw, 1, rows, gu, ids, &mut per_row);
+                    g.dxw = per_row;
+                    if need[1] {
+                        g.dw = memory::zeros("grad", din * gu)?;
+                        gemm(&Gemm { trans_a: true, ..Gemm::new(din, gu, rows) }, table, &g.dxw, &mut g.dw);
+                    }
+                    dx = memory::zeros("grad", rows * din)?;
+                    gemm(&Gemm { trans_b: true, ..Gemm::new(rows, din, gu) }, &g.dxw, o.w, &mut dx);
+                } else if need[0] {
+                    dx = memory::zeros("grad", o.r.batch * o.r.steps * din)?;
+                    gemm(&Gemm { trans_b: true, ..Gemm::new(o.r.batch * o.r.steps, din, gu) }, &g.dxw, o.w, &mut dx);
                 }
+                let to_table = lookup.is_some();
                 let shapes: Vec<Vec<usize>> = x.iter().map(|&id| store.get("grad", id).map(|t| t.shape.clone())).collect::<Result<_>>()?;
-                (g, o.r, dx, shapes)
+                (g, o.r, dx, to_table, shapes)
             };
             let gu = args.cell.gates() * r.units;
             // (a reset-after GRU's second bias row: the kernel's `drb`)
-            let db = args.bias_index().filter(|&i| need[i]).map(|_| bias_grad(&Tensor::f32(vec![r.batch * r.steps, gu], g.dxw))).transpose()?;
+            let db = args.bias_index().filter(|&i| need[i]).map(|_| bias_grad(&Tensor::f32(vec![g.dxw.len() / gu.max(1), gu], g.dxw))).transpose()?;
             let db = db.map(|t| [t.data, g.drb].concat());
             let mut put = |i: usize, data: Vec<f32>| out[i] = Some(store.insert(Tensor::f32(shapes[i].clone(), data)));
-            if need[0] {
-                put(0, dx);
+            match args.table_index() {
+                Some(t) if to_table => put(t, dx),
+                _ if need[0] => put(0, dx),
+                _ => {}
             }
             if need[1] {
                 put(1, g.dw);

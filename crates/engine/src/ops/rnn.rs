@@ -3,11 +3,22 @@
 //! time in `grad.rs`. The input projection of all steps is one GEMM; the
 //! recurrence is `sinew_kernels::rnn`, whose gate activations the tape keeps
 //! (`Node::saved`) so the backward recomputes neither them nor `x·W`.
+//!
+//! When `x` is a row lookup `table[ids]` recorded on the tape (an Embedding
+//! layer's gather, maybe reshaped) and the table has fewer rows than there
+//! are steps in the batch, the node also takes the table and the ids: the
+//! projection is `(table·W + b)[ids]`, and the backward sums `dxw` per id
+//! first, so `W`'s, the table's and the bias's gradients are products over
+//! table rows, not steps (text LSTM: 1,000 rows against 6,400 steps of a
+//! batch). The table then gets its gradient here, and `x` (so the gather)
+//! none, unless a gradient of `x` itself is asked for ([`route_lookup_grads`]).
 
 use sinew_kernels::gemm::{gemm_bias_act, Activation as Epilogue, Gemm};
+use sinew_kernels::layout;
 use sinew_kernels::rnn::{self, Cell, Gate, Rnn};
 
 use super::{expect_rank, Op};
+use crate::autograd::{Node, Tape};
 use crate::error::{EngineError, Result};
 use crate::memory;
 use crate::shape::{fmt_shape, size_of};
@@ -16,13 +27,16 @@ use crate::store::{Store, Tensor, TensorId};
 const OP: &str = "rnn";
 
 /// Arguments of an `Op::Rnn` node; its inputs are
-/// `[x, kernel, recurrentKernel, h0, (c0: LSTM), (bias), (mask)]`.
+/// `[x, kernel, recurrentKernel, h0, (c0: LSTM), (bias), (mask), (table, ids)]`,
+/// where with `lookup` `x` is `table[ids]`: `table` `[rows, features]` and
+/// `ids` the `batch·steps` int32 rows of it that make up the sequence.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RnnArgs {
     pub cell: Cell,
     pub gate: Gate,
     pub bias: bool,
     pub mask: bool,
+    pub lookup: bool,
 }
 
 impl RnnArgs {
@@ -35,13 +49,20 @@ impl RnnArgs {
     pub fn mask_index(&self) -> Option<usize> {
         self.mask.then(|| 4 + usize::from(self.cell == Cell::Lstm) + usize::from(self.bias))
     }
+    pub fn table_index(&self) -> Option<usize> {
+        self.lookup.then(|| 4 + usize::from(self.cell == Cell::Lstm) + usize::from(self.bias) + usize::from(self.mask))
+    }
 }
 
 /// The validated operands of one call.
 pub struct Operands<'a> {
     pub r: Rnn,
     pub input_dim: usize,
+    /// `[batch·steps, inputDim]`.
     pub x: &'a [f32],
+    /// A lookup's table `[rows, inputDim]` and the rows `x` took from it,
+    /// one per batch row and step.
+    pub lookup: Option<(&'a [f32], Vec<usize>)>,
     pub w: &'a [f32],
     pub u: &'a [f32],
     pub h0: &'a [f32],
@@ -58,9 +79,44 @@ impl Operands<'_> {
     pub fn projection(&self) -> Result<Vec<f32>> {
         let (bt, gu) = (self.r.batch * self.r.steps, self.r.cell.gates() * self.r.units);
         let mut xw = memory::zeros(OP, bt * gu)?;
-        gemm_bias_act(&Gemm::new(bt, gu, self.input_dim), self.x, self.w, &mut xw, self.bias, Epilogue::None);
+        match &self.lookup {
+            None => gemm_bias_act(&Gemm::new(bt, gu, self.input_dim), self.x, self.w, &mut xw, self.bias, Epilogue::None),
+            Some((table, ids)) => {
+                let rows = table.len() / self.input_dim.max(1);
+                let mut tw = memory::zeros(OP, rows * gu)?;
+                gemm_bias_act(&Gemm::new(rows, gu, self.input_dim), table, self.w, &mut tw, self.bias, Epilogue::None);
+                layout::gather(&tw, 1, rows, gu, ids, &mut xw);
+            }
+        }
         Ok(xw)
     }
+}
+
+/// When `x` is `table[ids]` on the tape (a gather of rows of a 2-D table by
+/// 1-D ids, maybe reshaped: what an Embedding layer does): `x` and the
+/// tensors between it and the gather, and the gather's node.
+fn lookup_chain(tape: &Tape, x: TensorId) -> Option<(Vec<TensorId>, &Node)> {
+    let mut chain = vec![x];
+    loop {
+        let n = tape.producer(*chain.last()?)?;
+        match n.op {
+            Op::Reshape => chain.push(n.inputs[0]),
+            Op::Gather { axis: 0 } => return Some((chain, n)),
+            _ => return None,
+        }
+    }
+}
+
+/// Which inputs of a lookup node get gradients (`need`, as the tape walk
+/// computed it, is changed in place): the table directly, and `x` none (so
+/// its gather does not add the table's gradient a second time), unless a
+/// gradient of `x` or of a tensor between it and the gather is asked for
+/// (`wrt`); then `x` gets its gradient and passes it on to the table.
+pub fn route_lookup_grads(tape: &Tape, args: &RnnArgs, n: &Node, wrt: &[TensorId], need: &mut [bool]) {
+    let Some(t) = args.table_index() else { return };
+    let asked = lookup_chain(tape, n.inputs[0]).is_some_and(|(chain, _)| chain.iter().any(|id| wrt.contains(id)));
+    need[t] &= !asked;
+    need[0] = asked;
 }
 
 /// Checks every operand of a call with `args` on `inputs` (ids in the node's order).
@@ -70,6 +126,11 @@ pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Re
     expect_rank(OP, "x [batch, steps, features]", &x.shape, 3)?;
     expect_rank(OP, "kernel", &w.shape, 2)?;
     let (batch, steps, input_dim) = (x.shape[0], x.shape[1], x.shape[2]);
+    // Checked by `rnn` when it chose the lookup: `x` is `table[ids]`.
+    let lookup = match args.table_index() {
+        Some(i) => Some((get(i)?.data.as_slice(), store.get(OP, inputs[i + 1])?.data.iter().map(|&v| v as usize).collect())),
+        None => None,
+    };
     let gates = args.cell.gates();
     if w.shape[0] != input_dim || w.shape[1] % gates != 0 || w.shape[1] == 0 {
         return Err(EngineError::shape(OP, format!("kernel {} must be [{input_dim}, {gates}·units] for x {}", fmt_shape(&w.shape), fmt_shape(&x.shape))));
@@ -117,7 +178,7 @@ pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Re
     size_of(OP, &[batch, steps, gates * units])?;
     size_of(OP, &[batch, steps, args.cell.state() * units])?;
     let r = Rnn { cell: args.cell, gate: args.gate, batch, steps, units };
-    Ok(Operands { r, input_dim, x: &x.data, w: &w.data, u: &u.data, h0: &h0.data, c0, bias, rb, mask })
+    Ok(Operands { r, input_dim, x: &x.data, lookup, w: &w.data, u: &u.data, h0: &h0.data, c0, bias, rb, mask })
 }
 
 /// Runs the sequence `x` `[batch, steps, features]` through the cell. Returns
@@ -129,8 +190,19 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     if (cell == Cell::Lstm) != c0.is_some() {
         return Err(EngineError::invalid(OP, "an initial cell state c0 is given exactly for LSTM"));
     }
-    let args = RnnArgs { cell, gate, bias: bias.is_some(), mask: mask.is_some() };
-    let inputs: Vec<TensorId> = [Some(x), Some(w), Some(u), Some(h0), c0, bias, mask].into_iter().flatten().collect();
+    let mut args = RnnArgs { cell, gate, bias: bias.is_some(), mask: mask.is_some(), lookup: false };
+    let mut inputs: Vec<TensorId> = [Some(x), Some(w), Some(u), Some(h0), c0, bias, mask].into_iter().flatten().collect();
+    let o = operands(store, &args, &inputs)?;
+    let bt = o.r.batch * o.r.steps;
+    if let Some((_, gather)) = store.tape.as_ref().and_then(|tape| lookup_chain(tape, x)) {
+        let (table, ids) = (gather.inputs[0], gather.inputs[1]);
+        let (t, n) = (store.get(OP, table)?, store.get(OP, ids)?.data.len());
+        // (a gather's output has one table row per id, so `x` is `table[ids]`)
+        if t.shape.len() == 2 && t.shape[1] == o.input_dim && n == bt && t.shape[0] < bt {
+            args.lookup = true;
+            inputs.extend([table, ids]);
+        }
+    }
     let o = operands(store, &args, &inputs)?;
     let xw = o.projection()?;
     let shape = vec![o.r.batch, o.r.steps, cell.state() * o.r.units];
@@ -142,4 +214,78 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     let id = store.insert(Tensor::f32(shape, out));
     store.record_saving(Op::Rnn(args), &inputs, id, saved);
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autograd::{backward, tape_end, tape_start};
+    use crate::ops::{binary, gather, reduce, reshape, ReduceKind};
+    use crate::store::DType;
+    use sinew_kernels::elementwise::BinaryOp;
+
+    const BATCH: usize = 2;
+    const STEPS: usize = 6;
+    const DIM: usize = 3;
+    const UNITS: usize = 4;
+    const ROWS: usize = 5;
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0).collect()
+    }
+
+    fn put(s: &mut Store, shape: &[usize], seed: usize) -> TensorId {
+        s.insert(Tensor::f32(shape.to_vec(), values(shape.iter().product(), seed)))
+    }
+
+    /// Gradients of `Σ R ⊙ rnn(table[ids]·…)` with respect to the table, W,
+    /// U, the bias and h0 (then `x` itself when `wrt_x`), with the lookup
+    /// fed straight to the op (`direct`) or through a multiplication by 1
+    /// (which the op cannot see through); whether the op took the lookup.
+    fn run(cell: Cell, direct: bool, wrt_x: bool) -> (Vec<Vec<f32>>, bool) {
+        let mut s = Store::new();
+        let gu = cell.gates() * UNITS;
+        let table = put(&mut s, &[ROWS, DIM], 1);
+        let ids = s.insert(Tensor { shape: vec![BATCH * STEPS], dtype: DType::I32, data: (0..BATCH * STEPS).map(|i| ((i * 3) % ROWS) as f32).collect() });
+        let (w, u) = (put(&mut s, &[DIM, gu], 2), put(&mut s, &[UNITS, gu], 3));
+        let bias = if cell.recurrent_bias() { put(&mut s, &[2, gu], 4) } else { put(&mut s, &[gu], 4) };
+        let (h0, c0) = (put(&mut s, &[BATCH, UNITS], 5), put(&mut s, &[BATCH, UNITS], 6));
+        let weights = put(&mut s, &[BATCH, STEPS, cell.state() * UNITS], 7);
+        let one = s.insert(Tensor::f32(vec![1], vec![1.0]));
+        tape_start(&mut s).unwrap();
+        let rows = gather(&mut s, table, ids, 0).unwrap();
+        let mut x = reshape(&mut s, rows, &[BATCH as i64, STEPS as i64, DIM as i64]).unwrap();
+        if !direct {
+            x = binary(&mut s, BinaryOp::Mul, x, one).unwrap();
+        }
+        let y = rnn(&mut s, cell, Gate::Sigmoid, x, w, u, h0, (cell == Cell::Lstm).then_some(c0), Some(bias), None).unwrap();
+        let took = matches!(s.tape.as_ref().unwrap().producer(y).unwrap().op, Op::Rnn(a) if a.lookup);
+        let weighted = binary(&mut s, BinaryOp::Mul, y, weights).unwrap();
+        let loss = reduce(&mut s, ReduceKind::Sum, weighted, &[0, 1, 2], false).unwrap();
+        let mut wrt = vec![table, w, u, bias, h0];
+        if wrt_x {
+            wrt.push(x);
+        }
+        let g = backward(&mut s, loss, &wrt, None).unwrap();
+        let out = g.iter().map(|&id| s.get("t", id).unwrap().data.clone()).collect();
+        tape_end(&mut s);
+        (out, took)
+    }
+
+    #[test]
+    fn a_lookup_input_gives_the_gradients_of_the_gathered_input() {
+        for cell in [Cell::SimpleRnn, Cell::Lstm, Cell::Gru, Cell::GruResetAfter] {
+            for wrt_x in [false, true] {
+                let (want, took_plain) = run(cell, false, wrt_x);
+                let (got, took) = run(cell, true, wrt_x);
+                assert!(took && !took_plain, "{cell:?}: the lookup is taken exactly when the op sees the gather");
+                for (which, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g.len(), w.len(), "{cell:?} gradient {which}");
+                    for (i, (a, b)) in g.iter().zip(w).enumerate() {
+                        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{cell:?} wrt_x {wrt_x}: gradient {which}[{i}] = {a}, through x {b}");
+                    }
+                }
+            }
+        }
+    }
 }
