@@ -1,6 +1,6 @@
 /** Conv2D (NHWC, channels last, as TF.js and Keras). */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { conv2dFused as conv2d, type Padding } from '../ops/conv.js';
+import { conv2dFused as conv2d, conv2dPool, type Padding, type PoolWindow } from '../ops/conv.js';
 import { pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { withActivation } from './activations.js';
@@ -60,6 +60,12 @@ export class Conv2D extends KernelLayer {
   override call(x: Tensor): Tensor {
     if (x.rank !== 4) throw new ShapeError(`${this.name}: expected input of rank 4 [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
     return withActivation(this.activation, (act) => conv2d(x, this.kernel, this.strides, this.padding, this.bias ?? undefined, act));
+  }
+
+  /** Convolution, bias, activation and the following pooling layer's window in one engine call (softmax: not fused). */
+  override callThenPool(x: Tensor, pool: PoolWindow): Tensor | null {
+    if (x.rank !== 4 || this.activation === 'softmax') return null;
+    return conv2dPool(x, this.kernel, this.strides, this.padding, this.bias ?? undefined, this.activation, pool);
   }
 
   override getConfig(): Record<string, unknown> {

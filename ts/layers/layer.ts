@@ -18,6 +18,7 @@
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
+import type { PoolWindow } from '../ops/conv.js';
 import { clone } from '../ops/create.js';
 import { checkOptions } from '../options.js';
 import type { Regularizer } from '../regularizers.js';
@@ -180,6 +181,24 @@ export abstract class Layer {
    * of that form; a custom layer may override it to opt in.
    */
   callLogits(_x: Tensor, _activation: 'softmax' | 'sigmoid', _training: boolean): Tensor | null {
+    return null;
+  }
+
+  /**
+   * @internal For a pooling layer: its window, so that the layer before it
+   * can fuse it (`callThenPool`). `null` (the default) for other layers.
+   */
+  pooling(): PoolWindow | null {
+    return null;
+  }
+
+  /**
+   * @internal `pool(this.call(x))` in one engine call, used by a model when
+   * the only reader of this layer's output is a pooling layer (a convolution
+   * then pooling: inference never writes the full convolution output). `null`
+   * (the default) when the layer cannot fuse it; the model then calls both.
+   */
+  callThenPool(_x: Tensor, _pool: PoolWindow, _training: boolean): Tensor | null {
     return null;
   }
 

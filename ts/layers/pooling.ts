@@ -1,6 +1,6 @@
 /** MaxPooling2D and AveragePooling2D (NHWC). */
 import { ShapeError } from '../errors.js';
-import { avgPool, maxPool, type Padding } from '../ops/conv.js';
+import { avgPool, maxPool, type Padding, type PoolWindow } from '../ops/conv.js';
 import { padding, pair } from '../ops/handle.js';
 import type { Tensor } from '../tensor.js';
 import { convOutSize } from './convolutional.js';
@@ -30,6 +30,10 @@ abstract class Pooling2D extends Layer {
   override computeOutputShape(s: SymbolicShape): SymbolicShape {
     return [s[0] ?? null, convOutSize(s[1] ?? null, this.poolSize[0], this.strides[0], this.padding), convOutSize(s[2] ?? null, this.poolSize[1], this.strides[1], this.padding), s[3] ?? null];
   }
+  protected abstract readonly kind: PoolWindow['kind'];
+  override pooling(): PoolWindow {
+    return { kind: this.kind, poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+  }
   protected check(x: Tensor): void {
     if (x.rank !== 4) throw new ShapeError(`${this.name}: expected input of rank 4 [batch, height, width, channels], got shape [${x.shape.join(',')}]`);
   }
@@ -40,6 +44,7 @@ abstract class Pooling2D extends Layer {
 
 export class MaxPooling2D extends Pooling2D {
   static override readonly className = 'MaxPooling2D';
+  protected readonly kind = 'max';
   override call(x: Tensor): Tensor {
     this.check(x);
     return maxPool(x, this.poolSize, this.strides, this.padding);
@@ -48,6 +53,7 @@ export class MaxPooling2D extends Pooling2D {
 
 export class AveragePooling2D extends Pooling2D {
   static override readonly className = 'AveragePooling2D';
+  protected readonly kind = 'avg';
   override call(x: Tensor): Tensor {
     this.check(x);
     return avgPool(x, this.poolSize, this.strides, this.padding);

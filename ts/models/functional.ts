@@ -92,6 +92,23 @@ export interface OutputValue {
   mask: Tensor | null;
 }
 
+/**
+ * Single-input, single-output nodes whose output is read by one pooling
+ * node alone (and is no model output), with that pooling node.
+ */
+function pooledPairs(nodes: readonly Node[], outputs: readonly SymbolicTensor[]): Map<Node, Node> {
+  const readers = new Map<number, Node[]>();
+  for (const n of nodes) for (const t of n.inputs) readers.set(t.id, [...(readers.get(t.id) ?? []), n]);
+  const pairs = new Map<Node, Node>();
+  for (const n of nodes) {
+    const out = n.outputs[0];
+    if (!n.singleInput || n.outputs.length !== 1 || !out || outputs.includes(out)) continue;
+    const r = readers.get(out.id) ?? [];
+    if (r.length === 1 && r[0]!.singleInput && r[0]!.layer.pooling() !== null) pairs.set(n, r[0]!);
+  }
+  return pairs;
+}
+
 /** Keras/TF.js: node references to a nested model skip its internal node 0. */
 export const NESTED_NODE_OFFSET = 1;
 
@@ -106,6 +123,11 @@ interface Graph {
   nodeIndex: Map<Node, number>;
   /** Ids of tensors some node reads (an output that no node reads may be replaced by its logits). */
   consumed: Set<number>;
+  /**
+   * Node → the pooling node that alone reads its (single) output, which is
+   * no model output: the pair may run as one `callThenPool`.
+   */
+  pooledBy: Map<Node, Node>;
 }
 
 /** Options of `evaluate` (TF.js's `sampleWeight` and `steps` are not implemented and are rejected). */
@@ -174,7 +196,7 @@ export class LayersModel extends Layer {
     const nodeIndex = new Map<Node, number>();
     for (const l of layers) l.inboundNodes.filter((n) => inModel.has(n)).forEach((n, i) => nodeIndex.set(n, i));
     const consumed = new Set(nodes.flatMap((n) => n.inputs.map((t) => t.id)));
-    this.#graph = { inputs, outputs, layers, nodes, nodeIndex, consumed };
+    this.#graph = { inputs, outputs, layers, nodes, nodeIndex, consumed, pooledBy: pooledPairs(nodes, outputs) };
     this.built = true;
   }
 
@@ -376,11 +398,22 @@ export class LayersModel extends Layer {
     const logits = new Set<number>();
     const masks = new Map<number, Tensor>();
     g.inputs.forEach((s, i) => values.set(s.id, xs[i]!));
+    const done = new Set<Node>();
     for (const node of g.nodes) {
+      if (done.has(node)) continue;
       const ins = node.inputs.map((s) => values.get(s.id)!);
       const act = fuse.get(node.outputs[0]!.id);
       // Masks (from an embedding with maskZero) follow single-input calls; merges drop them.
       const mask = node.singleInput ? masks.get(node.inputs[0]!.id) ?? null : null;
+      // A layer whose output only a pooling layer reads (conv then pool) may
+      // run both in one call: its output is then never materialised.
+      const pool = g.pooledBy.get(node);
+      const pooled = pool && !mask ? node.layer.callThenPool(ins[0]!, pool.layer.pooling()!, training) : null;
+      if (pool && pooled) {
+        values.set(pool.outputs[0]!.id, pooled);
+        done.add(pool);
+        continue;
+      }
       const z = act && node.singleInput ? node.layer.callLogits(ins[0]!, act, training) : null;
       let single: boolean;
       if (z) {

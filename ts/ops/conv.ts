@@ -26,6 +26,33 @@ export function conv2dFused(x: Tensor, filter: Tensor, strides: number | [number
   return wrap(call((g) => g.op_conv2d(ix, iw, ib, sh, sw, pad, activation, alpha)));
 }
 
+/** A pooling window applied after a convolution (see `conv2dPool`). */
+export interface PoolWindow {
+  kind: PoolName;
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: Padding;
+}
+
+/**
+ * @internal `pool(activation(conv2d(x, filter) + bias))` in one engine call:
+ * what a conv layer followed by a pooling layer computes. With no gradient
+ * tape recording and a linear or relu activation the engine fuses it into
+ * one pass that never writes the convolution's full output; otherwise it runs
+ * (and records) the two ops.
+ */
+export function conv2dPool(x: Tensor, filter: Tensor, strides: [number, number], pad: Padding, bias: Tensor | undefined, activation: FusedActivation, pool: PoolWindow): Tensor {
+  const [ix, iw, ib] = [tensorArg('conv2d', 'x', x).id, tensorArg('conv2d', 'filter', filter).id, optionalTensorArg('conv2d', 'bias', bias)?.id];
+  const [sh, sw] = pair('conv2d', 'strides', strides);
+  padding('conv2d', pad);
+  name('conv2d', 'activation', activation);
+  const op = `${pool.kind}Pool`;
+  const [kh, kw] = pair(op, 'pool size', pool.poolSize);
+  const [psh, psw] = pair(op, 'strides', pool.strides);
+  padding(op, pool.padding);
+  return wrap(call((g) => g.op_conv2d_pool(ix, iw, ib, sh, sw, pad, activation, undefined, pool.kind, kh, kw, psh, psw, pool.padding)));
+}
+
 /**
  * TF.js's `conv2d(x, filter, strides, pad, dataFormat, dilations)`. Only NHWC
  * and dilation 1 are computed; anything else is refused by name, never

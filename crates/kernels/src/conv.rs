@@ -40,11 +40,13 @@
 
 pub mod depthwise;
 mod direct;
+mod pooled;
 
 use crate::gemm::{gemm, gemm_bias_act, Activation, Gemm};
 use crate::par;
 use core::ops::Range;
 use direct::Direct;
+pub use pooled::conv2d_forward_pool;
 use std::cell::Cell;
 
 /// Padding mode, with TensorFlow's exact semantics.
@@ -205,11 +207,19 @@ pub fn set_direct_enabled_on_this_thread(on: bool) {
 fn run_direct(d: &Direct, src: &[f32], wt: &[f32], out: &mut [f32], bias: Option<&[f32]>, relu: bool, parallel: bool) {
     let tasks = d.tasks(usize::MAX);
     let parts = split_lens(out, tasks.iter().map(|r| r.len() * d.ow * d.no));
-    if parallel && tasks.len() > 1 {
-        par::for_each(tasks.into_iter().zip(parts).collect(), |_, (rows, o)| d.run(src, wt, rows, o, bias, relu));
+    run_tasks(tasks.into_iter().zip(parts).collect(), parallel, || (), |_, (rows, o)| d.run(src, wt, rows, o, bias, relu));
+}
+
+/// Runs `f(scratch, item)` for every item: on the pool when `parallel` (and
+/// there is more than one), else in order on this thread. `init` makes the
+/// scratch of each thread that takes part.
+fn run_tasks<T: Send, S>(items: Vec<T>, parallel: bool, init: impl Fn() -> S + Sync, f: impl Fn(&mut S, T) + Sync) {
+    if parallel && items.len() > 1 {
+        par::for_each_init(items, init, |s, _, item| f(s, item));
     } else {
-        for (rows, o) in tasks.into_iter().zip(parts) {
-            d.run(src, wt, rows, o, bias, relu);
+        let mut s = init();
+        for item in items {
+            f(&mut s, item);
         }
     }
 }
@@ -275,6 +285,14 @@ impl Geom {
             ow: self.ow,
             no: p.c_out,
         }
+    }
+
+    /// [`direct_fwd`](Self::direct_fwd) with the filter `w` packed for it.
+    fn direct_fwd_packed(&self, w: &[f32]) -> (Direct, Vec<f32>) {
+        let d = self.direct_fwd();
+        let cout = self.p.c_out;
+        let wt = d.pack_weights(|k, n| w[k * cout + n]);
+        (d, wt)
     }
 
     /// Input gradient at stride 1 as a direct correlation of `dy` with the
@@ -467,6 +485,22 @@ impl Geom {
         });
     }
 
+    /// Forward pass of the output pixels `rows` (global row indices
+    /// `b·OH·OW + pixel`) into `ys`, through im2col (into `cols`) and GEMM
+    /// with the bias and `act` fused into its store.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_rows_gemm(&self, x: &[f32], w: &[f32], rows: Range<usize>, ys: &mut [f32], bias: Option<&[f32]>, act: Activation, cols: &mut Vec<f32>) {
+        cols.resize(rows.len() * self.k, 0.0);
+        let mut mm = Gemm::new(rows.len(), self.p.c_out, self.k);
+        if self.transposed() {
+            self.im2col_t(x, rows.clone(), cols);
+            mm.trans_a = true;
+        } else {
+            self.im2col(x, rows.clone(), cols);
+        }
+        gemm_bias_act(&mm, cols, w, ys, bias, act);
+    }
+
     /// Fills `cols[rows.len() × K]` with the receptive fields of `rows`.
     fn im2col(&self, x: &[f32], rows: Range<usize>, cols: &mut [f32]) {
         let p = &self.p;
@@ -606,22 +640,11 @@ pub fn conv2d_forward_act(p: &Conv2d, x: &[f32], w: &[f32], y: &mut [f32], bias:
         return;
     }
     if g.direct_ok(cout) {
-        let d = g.direct_fwd();
-        let wt = d.pack_weights(|k, n| w[k * cout + n]);
+        let (d, wt) = g.direct_fwd_packed(w);
         run_direct(&d, x, &wt, y, bias, act == Activation::Relu, g.parallel());
         return;
     }
-    let run = |rows: Range<usize>, ys: &mut [f32], cols: &mut Vec<f32>| {
-        cols.resize(rows.len() * g.k, 0.0);
-        let mut mm = Gemm::new(rows.len(), cout, g.k);
-        if g.transposed() {
-            g.im2col_t(x, rows.clone(), cols);
-            mm.trans_a = true;
-        } else {
-            g.im2col(x, rows.clone(), cols);
-        }
-        gemm_bias_act(&mm, cols, w, ys, bias, act);
-    };
+    let run = |rows: Range<usize>, ys: &mut [f32], cols: &mut Vec<f32>| g.forward_rows_gemm(x, w, rows, ys, bias, act, cols);
     let chunks = g.chunks();
     let parts = split_lens(y, chunks.iter().map(|r| r.len() * cout));
     if g.parallel() && chunks.len() > 1 {

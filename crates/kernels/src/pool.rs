@@ -18,6 +18,14 @@
 use crate::conv::{out_and_pad, Padding};
 use crate::par;
 use crate::simd::F32x4;
+use core::ops::Range;
+
+/// Which reduction a pooling window applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Avg,
+}
 
 /// Shape of one pooling op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +79,25 @@ impl Pool2d {
     fn check(&self, what: &str, name: &str, got: usize, want: usize) {
         assert!(got == want, "{what}: {name} has {got} elements, expected {want} for {self:?}");
     }
+
+    /// Input rows (of one image) that output row `oy` reads.
+    pub(crate) fn input_rows(&self, oy: usize) -> Range<usize> {
+        let w = self.geom().win(oy, 0);
+        w.y0..w.y1
+    }
+
+    /// Pools output row `oy` of one image into `yrow[OW·C]`, reading from
+    /// `rows`: that image's input rows `row0..` (at least
+    /// [`input_rows`](Self::input_rows)`(oy)`). Used by the fused
+    /// convolution + pooling (`conv::conv2d_forward_pool`), which holds only a
+    /// few convolution rows at a time.
+    pub(crate) fn pool_row(&self, kind: PoolKind, rows: &[f32], row0: usize, oy: usize, yrow: &mut [f32]) {
+        let g = self.geom();
+        match kind {
+            PoolKind::Max => g.max_row_values(rows, row0, oy, yrow),
+            PoolKind::Avg => g.avg_row(rows, row0, oy, yrow),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -123,32 +150,25 @@ impl Geom {
         par::threads() > 1 && work >= POOL_PAR_MIN_WORK
     }
 
-    /// Max pooling of output row `oy` of one image (`xi` = that image):
-    /// writes `yrow[OW·C]` and, if given, `arow` (indices into `xi` plus `base`).
-    fn max_row(&self, xi: &[f32], oy: usize, yrow: &mut [f32], mut arow: Option<&mut [u32]>, base: usize) {
+    /// Max pooling of output row `oy` of one image (`xi` = that image) with
+    /// its argmax: writes `yrow[OW·C]` and `arow` (indices into `xi` plus `base`).
+    fn max_row(&self, xi: &[f32], oy: usize, yrow: &mut [f32], arow: &mut [u32], base: usize) {
         let (c, w) = (self.p.c, self.p.w);
         for ox in 0..self.ow {
             let win = self.win(oy, ox);
             let best = &mut yrow[ox * c..(ox + 1) * c];
-            best.fill(f32::NEG_INFINITY);
-            let mut arg = arow.as_deref_mut().map(|a| &mut a[ox * c..(ox + 1) * c]);
+            let arg = &mut arow[ox * c..(ox + 1) * c];
             let mut first = true;
             for iy in win.y0..win.y1 {
                 for ix in win.x0..win.x1 {
                     let off = (iy * w + ix) * c;
                     let src = &xi[off..off + c];
-                    match arg.as_deref_mut() {
-                        Some(arg) => {
-                            for ch in 0..c {
-                                // `first`: the first valid element wins even if NaN.
-                                if first || src[ch] > best[ch] {
-                                    best[ch] = src[ch];
-                                    arg[ch] = (base + off + ch) as u32;
-                                }
-                            }
+                    for ch in 0..c {
+                        // `first`: the first valid element wins even if NaN.
+                        if first || src[ch] > best[ch] {
+                            best[ch] = src[ch];
+                            arg[ch] = (base + off + ch) as u32;
                         }
-                        None if first => best.copy_from_slice(src),
-                        None => max_into(best, src),
                     }
                     first = false;
                 }
@@ -156,15 +176,56 @@ impl Geom {
         }
     }
 
-    /// Average pooling of output row `oy` of image `xi`.
-    fn avg_row(&self, xi: &[f32], oy: usize, yrow: &mut [f32]) {
+    /// Max pooling of output row `oy` without argmax, from `xi` = the
+    /// image's input rows `row0..`. Each 4-channel vector stays in a register
+    /// over the whole window (one load + `pmax` per element, one store), the
+    /// same comparisons as [`max_row`](Self::max_row) in the same order: the
+    /// first element seeds the maximum (even a NaN), a later one replaces it
+    /// only when greater.
+    fn max_row_values(&self, xi: &[f32], row0: usize, oy: usize, yrow: &mut [f32]) {
+        let (c, w) = (self.p.c, self.p.w);
+        let c4 = c / 4 * 4;
+        for ox in 0..self.ow {
+            let win = self.win(oy, ox);
+            let out = &mut yrow[ox * c..(ox + 1) * c];
+            debug_assert!(win.count() > 0, "TF geometry leaves no window empty");
+            let at = |iy: usize, ix: usize| ((iy - row0) * w + ix) * c;
+            let first = at(win.y0, win.x0);
+            for ch in (0..c4).step_by(4) {
+                let mut m = F32x4::load(&xi[first + ch..first + ch + 4]);
+                for iy in win.y0..win.y1 {
+                    let x0 = if iy == win.y0 { win.x0 + 1 } else { win.x0 };
+                    for ix in x0..win.x1 {
+                        let o = at(iy, ix) + ch;
+                        m = m.pmax(F32x4::load(&xi[o..o + 4]));
+                    }
+                }
+                m.store(&mut out[ch..ch + 4]);
+            }
+            for ch in c4..c {
+                let mut m = xi[first + ch];
+                for iy in win.y0..win.y1 {
+                    for ix in win.x0..win.x1 {
+                        let v = xi[at(iy, ix) + ch];
+                        if v > m {
+                            m = v;
+                        }
+                    }
+                }
+                out[ch] = m;
+            }
+        }
+    }
+
+    /// Average pooling of output row `oy`, from `xi` = the image's input rows `row0..`.
+    fn avg_row(&self, xi: &[f32], row0: usize, oy: usize, yrow: &mut [f32]) {
         let (c, w) = (self.p.c, self.p.w);
         for ox in 0..self.ow {
             let win = self.win(oy, ox);
             let out = &mut yrow[ox * c..(ox + 1) * c];
             out.fill(0.0);
             for iy in win.y0..win.y1 {
-                let off = (iy * w + win.x0) * c;
+                let off = ((iy - row0) * w + win.x0) * c;
                 for src in xi[off..off + (win.x1 - win.x0) * c].chunks_exact(c) {
                     add_into(out, src, 1.0);
                 }
@@ -173,22 +234,6 @@ impl Geom {
             for v in out.iter_mut() {
                 *v *= inv;
             }
-        }
-    }
-}
-
-/// `best = src > best ? src : best` element-wise (4 lanes at a time; a NaN
-/// already in `best` stays, as in the scalar loop).
-#[inline]
-fn max_into(best: &mut [f32], src: &[f32]) {
-    let mut b4 = best.chunks_exact_mut(4);
-    let mut s4 = src.chunks_exact(4);
-    for (b, x) in (&mut b4).zip(&mut s4) {
-        F32x4::load(b).pmax(F32x4::load(x)).store(b);
-    }
-    for (b, &x) in b4.into_remainder().iter_mut().zip(s4.remainder()) {
-        if x > *b {
-            *b = x;
         }
     }
 }
@@ -243,21 +288,26 @@ where
 }
 
 /// Runs `f(image index, dx image, dy image)` over every image, in parallel
-/// when worthwhile. `dx` is zeroed first.
+/// when worthwhile. Each `dx` image is zeroed first, inside its task (in
+/// parallel, and while it is about to be written anyway).
 fn for_images<F>(g: &Geom, dy: &[f32], dx: &mut [f32], f: F)
 where
     F: Fn(usize, &mut [f32], &[f32]) + Sync,
 {
-    dx.fill(0.0);
     let (ix, iy) = (g.img_x(), g.img_y());
     if ix == 0 || iy == 0 {
+        dx.fill(0.0);
         return;
     }
+    let run = |b: usize, dxi: &mut [f32]| {
+        dxi.fill(0.0);
+        f(b, dxi, &dy[b * iy..(b + 1) * iy])
+    };
     if g.parallel() {
-        par::chunks_mut(dx, ix, |b, dxi| f(b, dxi, &dy[b * iy..(b + 1) * iy]));
+        par::chunks_mut(dx, ix, run);
     } else {
-        for (b, (dxi, dyi)) in dx.chunks_mut(ix).zip(dy.chunks(iy)).enumerate() {
-            f(b, dxi, dyi);
+        for (b, dxi) in dx.chunks_mut(ix).enumerate() {
+            run(b, dxi);
         }
     }
 }
@@ -276,7 +326,13 @@ pub fn max_pool_forward(p: &Pool2d, x: &[f32], y: &mut [f32], argmax: Option<&mu
     }
     let g = p.geom();
     let img = g.img_x();
-    for_rows(&g, y, argmax, |b, oy, yr, ar| g.max_row(&x[b * img..(b + 1) * img], oy, yr, ar, b * img));
+    for_rows(&g, y, argmax, |b, oy, yr, ar| {
+        let xi = &x[b * img..(b + 1) * img];
+        match ar {
+            Some(ar) => g.max_row(xi, oy, yr, ar, b * img),
+            None => g.max_row_values(xi, 0, oy, yr),
+        }
+    });
 }
 
 /// Gradient of max pooling, recomputing the argmax from `x`: `dx` (overwritten)
@@ -292,7 +348,7 @@ pub fn max_pool_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) {
         let xi = &x[b * img..(b + 1) * img];
         let (mut yrow, mut arow) = (vec![0.0f32; row], vec![0u32; row]);
         for (oy, dyr) in dyi.chunks_exact(row).enumerate() {
-            g.max_row(xi, oy, &mut yrow, Some(&mut arow), 0);
+            g.max_row(xi, oy, &mut yrow, &mut arow, 0);
             for (&a, &d) in arow.iter().zip(dyr) {
                 dxi[a as usize] += d;
             }
@@ -325,7 +381,7 @@ pub fn avg_pool_forward(p: &Pool2d, x: &[f32], y: &mut [f32]) {
     p.check(WHAT, "y", y.len(), p.y_len());
     let g = p.geom();
     let img = g.img_x();
-    for_rows(&g, y, None, |b, oy, yr, _| g.avg_row(&x[b * img..(b + 1) * img], oy, yr));
+    for_rows(&g, y, None, |b, oy, yr, _| g.avg_row(&x[b * img..(b + 1) * img], 0, oy, yr));
 }
 
 /// Gradient of [`avg_pool_forward`]: `dx` (overwritten) gets `dy / count`

@@ -10,9 +10,10 @@
 
 use sinew_kernels::par::with_max_threads;
 use sinew_kernels::conv::{
-    conv2d_backward_filter, conv2d_backward_input, conv2d_forward, conv2d_forward_act, out_and_pad,
+    conv2d_backward_filter, conv2d_backward_input, conv2d_forward, conv2d_forward_act, conv2d_forward_pool, out_and_pad,
     set_direct_enabled_on_this_thread, Conv2d, Padding, IM2COL_CHUNK_FLOATS,
 };
+use sinew_kernels::pool::{avg_pool_forward, max_pool_forward, Pool2d, PoolKind};
 
 /// Deterministic xorshift32 producing values in [-1, 1].
 struct Rng(u32);
@@ -441,6 +442,101 @@ fn fused_relu_equals_forward_then_relu() {
         }
         set_direct_enabled_on_this_thread(true);
     }
+}
+
+/// Naive pooling of an f64 NHWC tensor with TF geometry (windows clipped to
+/// the input; average over the valid elements).
+fn ref_pool(q: &Pool2d, kind: PoolKind, x: &[f64]) -> Vec<f64> {
+    let (oh, pt) = geometry(q.h, q.kh, q.stride_h, q.pad);
+    let (ow, pl) = geometry(q.w, q.kw, q.stride_w, q.pad);
+    let mut y = Vec::new();
+    for b in 0..q.n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for c in 0..q.c {
+                    let mut vals = Vec::new();
+                    for ky in 0..q.kh {
+                        for kx in 0..q.kw {
+                            let iy = (oy * q.stride_h + ky) as isize - pt as isize;
+                            let ix = (ox * q.stride_w + kx) as isize - pl as isize;
+                            if iy >= 0 && ix >= 0 && (iy as usize) < q.h && (ix as usize) < q.w {
+                                vals.push(x[((b * q.h + iy as usize) * q.w + ix as usize) * q.c + c]);
+                            }
+                        }
+                    }
+                    y.push(match kind {
+                        PoolKind::Max => vals.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v)),
+                        PoolKind::Avg => vals.iter().sum::<f64>() / vals.len() as f64,
+                    });
+                }
+            }
+        }
+    }
+    y
+}
+
+/// Convolution + bias + activation + pooling in one pass: against the naive
+/// reference, and bit for bit against the two ops in sequence (the direct
+/// kernels and im2col + GEMM, max and average, overlapping, strided and
+/// padded windows, blocks that split images), on 1 and 2 threads.
+#[test]
+fn fused_conv_pool_matches_reference_and_the_two_ops() {
+    use sinew_kernels::gemm::Activation;
+    let mut rng = Rng(4242);
+    let c = |n, h, w, c_in, k, c_out, s, pad| Conv2d { n, h, w, c_in, kh: k, kw: k, c_out, stride_h: s, stride_w: s, pad };
+    let convs = [
+        c(3, 28, 28, 1, 3, 8, 1, Padding::Same),    // LeNet layer 1 (direct, Cin = 1)
+        c(2, 14, 14, 8, 3, 16, 1, Padding::Same),   // LeNet layer 2 (direct, channels)
+        c(2, 9, 11, 3, 3, 5, 1, Padding::Valid),    // ragged channels
+        c(2, 10, 9, 4, 3, 40, 2, Padding::Same),    // im2col + GEMM (Cout > 32)
+        c(2, 7, 7, 6, 1, 12, 1, Padding::Valid),    // 1×1 identity GEMM
+        c(1, 120, 120, 1, 3, 2, 1, Padding::Same),  // rows wider than a block
+        c(24, 28, 28, 1, 3, 8, 1, Padding::Same),   // above CONV_PAR_MIN_FLOPS: the threaded path
+    ];
+    let pools = [(2, 2, Padding::Valid), (2, 2, Padding::Same), (3, 2, Padding::Same), (3, 3, Padding::Valid), (1, 3, Padding::Valid)];
+    for p in &convs {
+        let (x, w, b) = (rng.vec(p.x_len()), rng.vec(p.w_len()), rng.vec(p.c_out));
+        let want_linear = ref_forward(p, &x, &w, Some(&b));
+        for &(k, s, pad) in &pools {
+            let q = Pool2d { n: p.n, h: p.out_h(), w: p.out_w(), c: p.c_out, kh: k, kw: k, stride_h: s, stride_w: s, pad };
+            if q.out_h() == 0 || q.out_w() == 0 {
+                continue;
+            }
+            for act in [Activation::None, Activation::Relu] {
+                let want_conv: Vec<f64> = want_linear.iter().map(|&v| if act == Activation::Relu { v.max(0.0) } else { v }).collect();
+                for kind in [PoolKind::Max, PoolKind::Avg] {
+                    let want = ref_pool(&q, kind, &want_conv);
+                    for direct in [true, false] {
+                        set_direct_enabled_on_this_thread(direct);
+                        let what = format!("{p:?} {q:?} {kind:?} {act:?} direct {direct}");
+                        let mut conv = vec![0.0; p.y_len()];
+                        conv2d_forward_act(p, &x, &w, &mut conv, Some(&b), act);
+                        let mut two_ops = vec![0.0; q.y_len()];
+                        match kind {
+                            PoolKind::Max => max_pool_forward(&q, &conv, &mut two_ops, None),
+                            PoolKind::Avg => avg_pool_forward(&q, &conv, &mut two_ops),
+                        }
+                        for threads in [1, 2] {
+                            let mut got = vec![f32::NAN; q.y_len()];
+                            with_max_threads(threads, || conv2d_forward_pool(p, &x, &w, Some(&b), act, kind, &q, &mut got));
+                            assert!(got == two_ops, "{what} threads {threads}: differs from conv then pool");
+                        }
+                        assert_close(&what, p, p.kh * p.kw * p.c_in, &two_ops, &want);
+                    }
+                    set_direct_enabled_on_this_thread(true);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "does not take the convolution's output")]
+fn fused_conv_pool_refuses_a_pool_of_another_shape() {
+    let p = Conv2d { n: 1, h: 6, w: 6, c_in: 1, kh: 3, kw: 3, c_out: 2, stride_h: 1, stride_w: 1, pad: Padding::Same };
+    let q = Pool2d { n: 1, h: 5, w: 6, c: 2, kh: 2, kw: 2, stride_h: 2, stride_w: 2, pad: Padding::Valid };
+    let mut y = vec![0.0; q.y_len()];
+    conv2d_forward_pool(&p, &[0.0; 36], &[0.0; 18], None, sinew_kernels::gemm::Activation::None, PoolKind::Max, &q, &mut y);
 }
 
 fn lenet() -> [Conv2d; 2] {

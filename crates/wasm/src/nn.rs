@@ -18,6 +18,34 @@ pub fn op_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, stride_h: usi
     with_store(|s| ops::conv2d(s, x, w, bias, conv_args("conv2d", stride_h, stride_w, pad)?, names::activation(act, alpha)?))
 }
 
+/// `pool(act(conv2d(x, w) + bias))` in one call: a conv layer followed by a
+/// pooling layer (`kind` `"max"` or `"avg"`); fused into one pass when no
+/// tape records (see `sinew_engine::ops::conv2d_pool`).
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn op_conv2d_pool(
+    x: TensorId,
+    w: TensorId,
+    bias: Option<TensorId>,
+    stride_h: usize,
+    stride_w: usize,
+    pad: &str,
+    act: &str,
+    alpha: Option<f32>,
+    kind: &str,
+    pool_h: usize,
+    pool_w: usize,
+    pool_stride_h: usize,
+    pool_stride_w: usize,
+    pool_pad: &str,
+) -> Result<TensorId, JsError> {
+    with_store(|s| {
+        let a = conv_args("conv2d", stride_h, stride_w, pad)?;
+        let pa = pool_args("pool", pool_h, pool_w, pool_stride_h, pool_stride_w, pool_pad)?;
+        ops::conv2d_pool(s, x, w, bias, a, names::activation(act, alpha)?, parse(kind)?, pa)
+    })
+}
+
 #[wasm_bindgen]
 pub fn op_conv2d_backprop_input(dy: TensorId, w: TensorId, x_shape: Vec<u32>, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
     with_store(|s| {

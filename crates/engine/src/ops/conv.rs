@@ -4,6 +4,7 @@
 use sinew_kernels::activation::Activation;
 use sinew_kernels::conv::{self as k, Conv2d, Padding};
 
+use super::pool::{self as pool_op, Pool2dArgs, PoolKind};
 use super::{emit, expect_rank, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
@@ -121,6 +122,43 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     Ok(emit(store, Op::Conv2d { args: a, act }, inputs, out))
 }
 
+/// `pool(act(conv2d(x, w) + bias))`, what a conv layer followed by a pooling
+/// layer computes. With no tape recording and a linear or ReLU activation it
+/// is one fused pass that never materialises the convolution's output
+/// (`sinew_kernels::conv::conv2d_forward_pool`: the same values as the two
+/// ops). Otherwise it runs the two ops, recorded as usual: the pooling's
+/// gradient needs the convolution's output, and other activations take a
+/// pass of their own.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_pool(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs, act: Activation, kind: PoolKind, pa: Pool2dArgs) -> Result<TensorId> {
+    let epilogue = match act {
+        Activation::Linear => sinew_kernels::gemm::Activation::None,
+        Activation::Relu => sinew_kernels::gemm::Activation::Relu,
+        _ => return unfused_conv_pool(store, x, w, bias, a, act, kind, pa),
+    };
+    if store.tape.is_some() {
+        return unfused_conv_pool(store, x, w, bias, a, act, kind, pa);
+    }
+    const OP: &str = "conv2d";
+    let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
+    // Pooling is 2-D: no rank-3 (conv1d) input here, as in conv2d then pool.
+    expect_rank(OP, "input", &tx.shape, 4)?;
+    let p = geometry(OP, &tx.shape, &tw.shape, a)?;
+    let tb = bias_of(store, OP, bias, p.c_out, &tw.shape)?;
+    let q = pool_op::geometry(pool_op::op_name(kind), &[p.n, p.out_h(), p.out_w(), p.c_out], pa)?;
+    let mut y = crate::memory::zeros(OP, q.y_len())?;
+    k::conv2d_forward_pool(&p, &tx.data, &tw.data, tb, epilogue, kind, &q, &mut y);
+    Ok(store.insert(Tensor::f32(vec![q.n, q.out_h(), q.out_w(), q.c], y)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn unfused_conv_pool(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId>, a: Conv2dArgs, act: Activation, kind: PoolKind, pa: Pool2dArgs) -> Result<TensorId> {
+    let y = conv2d(store, x, w, bias, a, act)?;
+    let out = pool_op::pool(store, kind, y, pa);
+    store.release(y);
+    out
+}
+
 /// The per-output-channel bias of a fused convolution, checked to be `[c_out]`.
 pub(super) fn bias_of<'a>(store: &'a Store, op: &str, bias: Option<TensorId>, c_out: usize, w_shape: &[usize]) -> Result<Option<&'a [f32]>> {
     let Some(b) = bias else { return Ok(None) };
@@ -210,6 +248,51 @@ mod tests {
             conv2d(&mut s, x3, w, None, SAME1, Activation::Linear).unwrap_err().to_string(),
             "conv2d: input must be 4-D, got shape [3,11,4]"
         );
+    }
+
+    /// Without a tape: the fused pass gives the two ops' values and frees
+    /// nothing it should keep. With a tape: the two ops, recorded, so the
+    /// gradient reaches the filter exactly as through conv2d then pool.
+    #[test]
+    fn conv2d_pool_equals_conv_then_pool_and_records_under_a_tape() {
+        use crate::autograd::{backward, tape_end, tape_start};
+        let mut s = Store::new();
+        let x = t(&mut s, &[2, 6, 7, 3]);
+        let w = t(&mut s, &[3, 3, 3, 4]);
+        let b = t(&mut s, &[4]);
+        let pa = Pool2dArgs { kh: 2, kw: 2, stride_h: 2, stride_w: 2, pad: Padding::Same };
+        let two_ops = |s: &mut Store, act, kind| {
+            let c = conv2d(s, x, w, Some(b), SAME1, act).unwrap();
+            let y = pool_op::pool(s, kind, c, pa).unwrap();
+            s.release(c);
+            y
+        };
+        for act in [Activation::Linear, Activation::Relu, Activation::Sigmoid] {
+            for kind in [PoolKind::Max, PoolKind::Avg] {
+                let before = s.len();
+                let fused = conv2d_pool(&mut s, x, w, Some(b), SAME1, act, kind, pa).unwrap();
+                let want = two_ops(&mut s, act, kind);
+                assert_eq!(s.get("t", fused).unwrap().shape, vec![2, 3, 4, 4]);
+                assert_eq!(s.get("t", fused).unwrap().data, s.get("t", want).unwrap().data, "{act:?} {kind:?}");
+                s.release(fused);
+                s.release(want);
+                assert_eq!(s.len(), before, "{act:?} {kind:?}: an intermediate was left in the store");
+            }
+        }
+        let grad_of_sum = |s: &mut Store, fused: bool| {
+            tape_start(s).unwrap();
+            let y = if fused { conv2d_pool(s, x, w, Some(b), SAME1, Activation::Relu, PoolKind::Max, pa).unwrap() } else { two_ops(s, Activation::Relu, PoolKind::Max) };
+            let l = crate::ops::reduce(s, crate::ops::ReduceKind::Sum, y, &[], false).unwrap();
+            let g = backward(s, l, &[w], None).unwrap();
+            let dw = s.get("t", g[0]).unwrap().data.clone();
+            tape_end(s);
+            dw
+        };
+        let (fused, unfused) = (grad_of_sum(&mut s, true), grad_of_sum(&mut s, false));
+        assert!(fused.iter().any(|&v| v != 0.0));
+        assert_eq!(fused, unfused);
+        let e = conv2d_pool(&mut s, x, w, None, SAME1, Activation::Relu, PoolKind::Max, Pool2dArgs { kh: 9, kw: 9, pad: Padding::Valid, ..pa }).unwrap_err();
+        assert_eq!(e.to_string(), "maxPool: pool window 9x9 does not fit input [2,6,7,4] with 'valid' padding");
     }
 
     #[test]

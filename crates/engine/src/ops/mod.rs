@@ -11,7 +11,7 @@ pub mod pool;
 pub mod reduce;
 pub mod rnn;
 
-pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, Conv2dArgs};
+pub use conv::{conv2d, conv2d_backprop_filter, conv2d_backprop_input, conv2d_pool, Conv2dArgs};
 pub use depthwise::{depthwise_conv2d, depthwise_conv2d_backprop_filter, depthwise_conv2d_backprop_input, DepthwiseArgs};
 pub use elementwise::{activate, binary, unary};
 pub use layout::{cast, concat, gather, one_hot, reshape, slice, transpose};

@@ -2,17 +2,12 @@
 
 use sinew_kernels::conv::Padding;
 use sinew_kernels::pool::{self as k, Pool2d};
+pub use sinew_kernels::pool::PoolKind;
 
 use super::{emit, expect_rank, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::fmt_shape;
 use crate::store::{Store, Tensor, TensorId};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PoolKind {
-    Max,
-    Avg,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2dArgs {
@@ -23,7 +18,7 @@ pub struct Pool2dArgs {
     pub pad: Padding,
 }
 
-fn geometry(op: &str, x_shape: &[usize], a: Pool2dArgs) -> Result<Pool2d> {
+pub(super) fn geometry(op: &str, x_shape: &[usize], a: Pool2dArgs) -> Result<Pool2d> {
     expect_rank(op, "input", x_shape, 4)?;
     if a.kh == 0 || a.kw == 0 || a.stride_h == 0 || a.stride_w == 0 {
         return Err(EngineError::invalid(
@@ -51,7 +46,7 @@ fn geometry(op: &str, x_shape: &[usize], a: Pool2dArgs) -> Result<Pool2d> {
     Ok(p)
 }
 
-fn op_name(kind: PoolKind) -> &'static str {
+pub(super) fn op_name(kind: PoolKind) -> &'static str {
     match kind {
         PoolKind::Max => "maxPool",
         PoolKind::Avg => "avgPool",

@@ -201,18 +201,9 @@ impl Direct {
         }
     }
 
-    /// Fixed partition of the `n·oh` output rows into tasks: about
-    /// [`TASK_FLOPS`] each, at least [`MIN_TASKS`] when there is enough work
-    /// (so 2–16 threads all get several), at most `max_tasks`.
+    /// Fixed partition of the `n·oh` output rows into tasks (see [`row_tasks`]).
     pub fn tasks(&self, max_tasks: usize) -> Vec<Range<usize>> {
-        let total = self.n * self.oh;
-        if total == 0 {
-            return Vec::new();
-        }
-        let by_flops = TASK_FLOPS.div_ceil(self.row_flops().max(1));
-        let by_count = total.div_ceil(MIN_TASKS);
-        let per = by_flops.min(by_count).max(total.div_ceil(max_tasks.max(1))).max(1);
-        (0..total).step_by(per).map(|r| r..(r + per).min(total)).collect()
+        row_tasks(self.n * self.oh, self.row_flops(), max_tasks)
     }
 
     /// Forward-type correlation of output rows `rows` into `out` (which holds
@@ -316,6 +307,20 @@ impl Direct {
             });
         });
     }
+}
+
+/// Fixed partition of `total` rows of `row_flops` flops each into tasks of
+/// about [`TASK_FLOPS`], at least [`MIN_TASKS`] when there is enough work (so
+/// 2–16 threads all get several), at most `max_tasks`. Depends on the shape
+/// only, never on the thread count.
+pub(super) fn row_tasks(total: usize, row_flops: usize, max_tasks: usize) -> Vec<Range<usize>> {
+    if total == 0 {
+        return Vec::new();
+    }
+    let by_flops = TASK_FLOPS.div_ceil(row_flops.max(1));
+    let by_count = total.div_ceil(MIN_TASKS);
+    let per = by_flops.min(by_count).max(total.div_ceil(max_tasks.max(1))).max(1);
+    (0..total).step_by(per).map(|r| r..(r + per).min(total)).collect()
 }
 
 /// About this many flops per task: ~25 µs at 40 GFLOPS, well above a pool
