@@ -113,9 +113,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         // y = act(x·W + b): dz = dy·act'(y), dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.
         &Op::Dense { act } => {
-            let dz = ops::nn::fused_dz("grad", act, store.get("grad", n.output)?, store.get("grad", dy)?)?;
-            let db = if x.len() == 3 && need[2] { Some(bias_grad(&dz)?) } else { None };
-            let dz = store.insert(dz);
+            let (dz, db) = fused_dz_id(store, act, n.output, dy, x.len() == 3 && need[2])?;
             if need[0] {
                 out[0] = Some(ops::matmul(store, dz, x[1], false, true)?);
             }
@@ -286,7 +284,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         // y = act(conv(x, w) + b): dz = dy·act'(y), then the convolution's gradients of dz.
         &Op::Conv2d { args, act } => {
-            let dz = fused_dz_id(store, act, n.output, dy)?;
+            let (dz, db) = fused_dz_id(store, act, n.output, dy, x.len() == 3 && need[2])?;
             if need[0] {
                 let shape = store.get("conv2d", x[0])?.shape.clone();
                 out[0] = Some(ops::conv2d_backprop_input(store, dz, x[1], &shape, args)?);
@@ -295,13 +293,13 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 let shape = store.get("conv2d", x[1])?.shape.clone();
                 out[1] = Some(ops::conv2d_backprop_filter(store, x[0], dz, &shape, args)?);
             }
-            if x.len() == 3 && need[2] {
-                out[2] = Some(store.insert(bias_grad(store.get("conv2d", dz)?)?));
+            if let Some(db) = db {
+                out[2] = Some(store.insert(db));
             }
             store.release(dz);
         }
         &Op::DepthwiseConv2d { args, act } => {
-            let dz = fused_dz_id(store, act, n.output, dy)?;
+            let (dz, db) = fused_dz_id(store, act, n.output, dy, x.len() == 3 && need[2])?;
             if need[0] {
                 let shape = store.get("depthwiseConv2d", x[0])?.shape.clone();
                 out[0] = Some(ops::depthwise_conv2d_backprop_input(store, dz, x[1], &shape, args)?);
@@ -310,8 +308,8 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 let shape = store.get("depthwiseConv2d", x[1])?.shape.clone();
                 out[1] = Some(ops::depthwise_conv2d_backprop_filter(store, x[0], dz, &shape, args)?);
             }
-            if x.len() == 3 && need[2] {
-                out[2] = Some(store.insert(bias_grad(store.get("depthwiseConv2d", dz)?)?));
+            if let Some(db) = db {
+                out[2] = Some(store.insert(db));
             }
             store.release(dz);
         }
@@ -329,18 +327,21 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
     Ok(out)
 }
 
-/// Gradient of a per-channel bias: `dz` summed over every axis but the last
-/// (batch for dense; batch, height and width for conv), by the reduction kernel.
-/// `dz = dy·act'(y)` of a fused op with output `y` (owned; `dy` itself, retained, when linear).
-fn fused_dz_id(store: &mut Store, act: activation::Activation, y: TensorId, dy: TensorId) -> Result<TensorId> {
+/// `dz = dy·act'(y)` of a fused op with output `y` (owned; `dy` itself,
+/// retained, when linear) and, with `bias`, the bias gradient (summed in the
+/// same pass as `dz`).
+fn fused_dz_id(store: &mut Store, act: activation::Activation, y: TensorId, dy: TensorId, bias: bool) -> Result<(TensorId, Option<Tensor>)> {
     if act == activation::Activation::Linear {
         store.retain(dy);
-        return Ok(dy);
+        let db = if bias { Some(bias_grad(store.get("grad", dy)?)?) } else { None };
+        return Ok((dy, db));
     }
-    let dz = ops::nn::fused_dz("grad", act, store.get("grad", y)?, store.get("grad", dy)?)?;
-    Ok(store.insert(dz))
+    let (dz, db) = ops::nn::fused_dz("grad", act, store.get("grad", y)?, store.get("grad", dy)?, bias)?;
+    Ok((store.insert(dz), db))
 }
 
+/// Gradient of a per-channel bias: `dz` summed over every axis but the last
+/// (batch for dense; batch, height and width for conv), by the reduction kernel.
 fn bias_grad(dz: &Tensor) -> Result<Tensor> {
     let c = *dz.shape.last().expect("dense/conv outputs have a channel axis");
     let rows = if c == 0 { 0 } else { dz.data.len() / c };

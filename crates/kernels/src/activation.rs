@@ -274,6 +274,19 @@ pub fn backward_from_output(act: Activation, y: &[f32], dy: &[f32], dx: &mut [f3
     }
 }
 
+/// [`backward_from_output`] over `[rows × db.len()]` values, plus the column
+/// sums of `dx` (a fused op's bias gradient) into `db`, in the same parallel
+/// pass (see [`reduce::fill_rows_and_sum_columns`](crate::reduce::fill_rows_and_sum_columns):
+/// the sums equal `reduce::sum_axis`'s bit for bit).
+pub fn backward_from_output_and_column_sums(act: Activation, y: &[f32], dy: &[f32], dx: &mut [f32], db: &mut [f32]) {
+    assert!(y.len() == dx.len() && dy.len() == dx.len(), "backward_from_output_and_column_sums: lengths differ");
+    let c = db.len();
+    crate::reduce::fill_rows_and_sum_columns(dx, db, |rows, d| {
+        let r = rows.start * c..rows.end * c;
+        backward_from_output(act, &y[r.clone()], &dy[r], d)
+    });
+}
+
 /// `max(x, 0) + ln_1p(e^-|x|)`: the exp is SIMD, `ln_1p` scalar per lane.
 #[inline(always)]
 fn softplus_v(x: F32x4) -> F32x4 {

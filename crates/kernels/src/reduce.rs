@@ -18,6 +18,7 @@
 //! mean NaN, max -inf, min +inf, argmax/argmin 0.
 
 use crate::par;
+use core::ops::Range;
 use crate::simd::{fmax, fmin, F32x4};
 
 /// Elements summed in f32 (16 SIMD lanes) before the partial goes to f64.
@@ -306,6 +307,63 @@ pub fn sum_axis(x: &[f32], outer: usize, axis: usize, inner: usize, dst: &mut [f
         }
     } else {
         for_stripes(dst, outer, inner, x.len(), |o, c0, piece| sum_cols(x, axis, inner, o, c0, piece));
+    }
+}
+
+/// Rows of one task of [`fill_rows_and_sum_columns`]: whole [`AXIS_BLOCK`]s,
+/// at least this many elements (the element-wise kernels' chunk), so a task
+/// is ~10+ µs of work.
+const FILL_TASK_ELEMS: usize = crate::elementwise::PAR_CHUNK;
+
+/// Writes a `[rows × c]` matrix `x` with `fill(r, x_rows)` (rows `r` of `x`,
+/// in fixed tasks) and sums its columns into `dst` (length `c`) in the same
+/// pass, while each task's rows are still in cache. The sums are exactly
+/// [`sum_axis`]`(x, 1, rows, c, dst)`'s: blocks of [`AXIS_BLOCK`] rows added
+/// in f32, the block sums accumulated in f64 in row order. Tasks are whole
+/// blocks fixed by the shape and run on the pool above the element-wise
+/// threshold, so the result does not depend on the thread count.
+///
+/// Why: a bias gradient (`Σ_rows dz`) is one column sum, which `sum_axis`
+/// runs on one thread (one outer row, a few columns); fused into the pass
+/// that writes `dz` it costs no extra read of `dz` and runs in parallel.
+pub fn fill_rows_and_sum_columns(x: &mut [f32], dst: &mut [f32], fill: impl Fn(Range<usize>, &mut [f32]) + Sync) {
+    let c = dst.len();
+    assert!(c == 0 && x.is_empty() || c > 0 && x.len().is_multiple_of(c), "fill_rows_and_sum_columns: {} values are not rows of {c}", x.len());
+    let rows = if c == 0 { 0 } else { x.len() / c };
+    let blocks_per_task = FILL_TASK_ELEMS.div_ceil(AXIS_BLOCK * c.max(1));
+    let task_rows = blocks_per_task * AXIS_BLOCK;
+    // One task: fill its rows, then its blocks' f32 sums (block-major).
+    let task = |t: usize, xs: &mut [f32]| -> Vec<f32> {
+        let r0 = t * task_rows;
+        fill(r0..r0 + xs.len() / c, xs);
+        let mut sums = Vec::with_capacity(blocks_per_task * c);
+        for block in xs.chunks(AXIS_BLOCK * c) {
+            let start = sums.len();
+            sums.extend_from_slice(&block[..c]);
+            for row in block[c..].chunks_exact(c) {
+                add_into(&mut sums[start..], row);
+            }
+        }
+        sums
+    };
+    let parts: Vec<Vec<f32>> = if c == 0 || rows == 0 {
+        Vec::new()
+    } else if x.len() >= crate::elementwise::PAR_MIN_ELEMS && par::threads() > 1 {
+        let pieces: Vec<&mut [f32]> = x.chunks_mut(task_rows * c).collect();
+        let out: Vec<std::sync::Mutex<Vec<f32>>> = (0..pieces.len()).map(|_| std::sync::Mutex::new(Vec::new())).collect();
+        par::for_each(pieces, |t, xs| *out[t].lock().unwrap_or_else(|e| e.into_inner()) = task(t, xs));
+        out.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect()
+    } else {
+        x.chunks_mut(task_rows * c).enumerate().map(|(t, xs)| task(t, xs)).collect()
+    };
+    let mut acc = vec![0.0f64; c];
+    for block in parts.iter().flat_map(|p| p.chunks_exact(c.max(1))) {
+        for (a, &v) in acc.iter_mut().zip(block) {
+            *a += v as f64;
+        }
+    }
+    for (d, a) in dst.iter_mut().zip(acc) {
+        *d = a as f32;
     }
 }
 

@@ -219,3 +219,48 @@ fn extreme_axis_backward_matches_reference() {
         }
     }
 }
+
+/// Writing a matrix and summing its columns in one pass gives `sum_axis`'s
+/// column sums bit for bit (and a naive f64 sum within tolerance), writes
+/// every row exactly as asked, and does not depend on the thread count; the
+/// activation backward built on it equals `backward_from_output` followed by
+/// `sum_axis`.
+#[test]
+fn fill_rows_and_sum_columns_equals_sum_axis() {
+    use sinew_kernels::activation::{backward_from_output, backward_from_output_and_column_sums, Activation};
+    use sinew_kernels::par::with_max_threads;
+    let mut rng = Rng(99);
+    // rows: below / at / above one block, several tasks, a ragged last task; c: 1, odd, a LeNet conv, > STRIPE.
+    for (rows, c) in [(0, 3), (1, 1), (63, 5), (64, 8), (65, 16), (5000, 16), (50176, 16), (12544, 32), (300, 600), (7, 0)] {
+        let src = rng.vec(rows * c);
+        let mut want = vec![0.0f32; c];
+        sum_axis(&src, 1, rows, c, &mut want);
+        let (want_ref, abs, ..) = ref_axis(&src, 1, rows, c);
+        for (j, (&w, &r)) in want.iter().zip(&want_ref).enumerate() {
+            assert!((w as f64 - r).abs() <= 1e-6 * abs[j] + 1e-30, "rows {rows} c {c} col {j}");
+        }
+        for threads in [1, 2, 4] {
+            let mut x = vec![f32::NAN; rows * c];
+            let mut got = vec![f32::NAN; c];
+            with_max_threads(threads, || {
+                fill_rows_and_sum_columns(&mut x, &mut got, |r, xs| xs.copy_from_slice(&src[r.start * c..r.end * c]))
+            });
+            assert!(x == src, "rows {rows} c {c} threads {threads}: rows not written as asked");
+            assert!(got == want, "rows {rows} c {c} threads {threads}: sums differ from sum_axis");
+        }
+        if c > 0 {
+            let (y, dy) = (rng.vec(rows * c), rng.vec(rows * c));
+            for act in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
+                let mut dz = vec![0.0; rows * c];
+                backward_from_output(act, &y, &dy, &mut dz);
+                let mut db = vec![0.0; c];
+                sum_axis(&dz, 1, rows, c, &mut db);
+                for threads in [1, 2] {
+                    let (mut dz2, mut db2) = (vec![f32::NAN; rows * c], vec![f32::NAN; c]);
+                    with_max_threads(threads, || backward_from_output_and_column_sums(act, &y, &dy, &mut dz2, &mut db2));
+                    assert!(dz2 == dz && db2 == db, "{act:?} rows {rows} c {c} threads {threads}");
+                }
+            }
+        }
+    }
+}

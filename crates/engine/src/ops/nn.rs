@@ -63,11 +63,19 @@ pub(crate) fn then_activate(store: &mut Store, act: Activation, linear: impl FnO
     y
 }
 
-/// `dz = dy · act'(z)` of a fused op, from its output `y` (see `dense`).
-pub fn fused_dz(op: &str, act: Activation, y: &Tensor, dy: &Tensor) -> Result<Tensor> {
+/// `dz = dy · act'(z)` of a fused op, from its output `y` (see `dense`), and
+/// with `bias` the bias gradient `db` (`dz` summed over every axis but the
+/// last), summed in the same pass.
+pub fn fused_dz(op: &str, act: Activation, y: &Tensor, dy: &Tensor, bias: bool) -> Result<(Tensor, Option<Tensor>)> {
     let mut dz = crate::memory::zeros(op, y.data.len())?;
-    activation::backward_from_output(act, &y.data, &dy.data, &mut dz);
-    Ok(Tensor::f32(y.shape.clone(), dz))
+    if !bias {
+        activation::backward_from_output(act, &y.data, &dy.data, &mut dz);
+        return Ok((Tensor::f32(y.shape.clone(), dz), None));
+    }
+    let c = *y.shape.last().ok_or_else(|| EngineError::shape(op, "a biased output has a channel axis"))?;
+    let mut db = crate::memory::zeros(op, c)?;
+    activation::backward_from_output_and_column_sums(act, &y.data, &dy.data, &mut dz, &mut db);
+    Ok((Tensor::f32(y.shape.clone(), dz), Some(Tensor::f32(vec![c], db))))
 }
 
 /// Inverted dropout: zeroes each value with probability `rate` and scales the
