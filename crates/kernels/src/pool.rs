@@ -181,32 +181,43 @@ impl Geom {
     /// over the whole window (one load + `pmax` per element, one store), the
     /// same comparisons as [`max_row`](Self::max_row) in the same order: the
     /// first element seeds the maximum (even a NaN), a later one replaces it
-    /// only when greater.
+    /// only when greater. The window's rows are the same for the whole output
+    /// row, so its bounds are checked once per row, not per load.
     fn max_row_values(&self, xi: &[f32], row0: usize, oy: usize, yrow: &mut [f32]) {
-        let (c, w) = (self.p.c, self.p.w);
+        let (c, w, ow) = (self.p.c, self.p.w, self.ow);
         let c4 = c / 4 * 4;
-        for ox in 0..self.ow {
-            let win = self.win(oy, ox);
-            let out = &mut yrow[ox * c..(ox + 1) * c];
-            debug_assert!(win.count() > 0, "TF geometry leaves no window empty");
-            let at = |iy: usize, ix: usize| ((iy - row0) * w + ix) * c;
-            let first = at(win.y0, win.x0);
+        let Win { y0, y1, .. } = self.win(oy, 0);
+        let rs = w * c;
+        assert!(y0 >= row0 && y1 > y0 && (y1 - row0) * rs <= xi.len() && yrow.len() >= ow * c, "max pool row {oy} outside its input rows");
+        let top = (y0 - row0) * rs;
+        let xp = xi.as_ptr();
+        for (ox, out) in yrow.chunks_exact_mut(c).take(ow).enumerate() {
+            let (x0, x1) = clip((ox * self.p.stride_w) as isize - self.pl as isize, self.p.kw, w);
+            debug_assert!(x1 > x0, "TF geometry leaves no window empty");
+            let first = top + x0 * c;
             for ch in (0..c4).step_by(4) {
-                let mut m = F32x4::load(&xi[first + ch..first + ch + 4]);
-                for iy in win.y0..win.y1 {
-                    let x0 = if iy == win.y0 { win.x0 + 1 } else { win.x0 };
-                    for ix in x0..win.x1 {
-                        let o = at(iy, ix) + ch;
-                        m = m.pmax(F32x4::load(&xi[o..o + 4]));
+                // SAFETY: every offset is top + (iy - y0)·rs + ix·c + ch with
+                // iy < y1, ix < x1 <= w and ch + 4 <= c, so below
+                // (y1 - row0)·rs <= xi.len() (asserted above).
+                let m = unsafe {
+                    let mut m = F32x4::load_ptr(xp.add(first + ch));
+                    let mut row = top + ch;
+                    for iy in y0..y1 {
+                        let from = if iy == y0 { x0 + 1 } else { x0 };
+                        for ix in from..x1 {
+                            m = m.pmax(F32x4::load_ptr(xp.add(row + ix * c)));
+                        }
+                        row += rs;
                     }
-                }
+                    m
+                };
                 m.store(&mut out[ch..ch + 4]);
             }
             for ch in c4..c {
                 let mut m = xi[first + ch];
-                for iy in win.y0..win.y1 {
-                    for ix in win.x0..win.x1 {
-                        let v = xi[at(iy, ix) + ch];
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        let v = xi[top + (iy - y0) * rs + ix * c + ch];
                         if v > m {
                             m = v;
                         }
