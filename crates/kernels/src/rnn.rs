@@ -10,7 +10,9 @@
 //! caller (`[batch·steps, inputDim] × [inputDim, gates·units]`); so are the
 //! gradients of `x` and `b` from `dxw`. `W`'s is computed here, stacked
 //! with `U`'s in one GEMM, when the backward is given `x`. Layouts, row-major:
-//! - `xw`: `[batch, steps, gates·units]`, gate blocks in Keras order
+//! - `xw`: `[batch, steps, gates·units]`, gate blocks in Keras order, or
+//!   (an Embedding's lookup, [`Xw::Lookup`]) a table of projected rows and
+//!   the row each step takes;
 //!   (LSTM i, f, c, o; GRU z, r, h);
 //! - `u`: `[units, gates·units]` (Keras's `recurrent_kernel`);
 //! - `out`: `[batch, steps, state·units]`: per step the hidden state `h`,
@@ -194,6 +196,48 @@ impl Rnn {
     }
 }
 
+/// The input projection `xw` of a call.
+#[derive(Clone, Copy)]
+pub enum Xw<'a> {
+    /// `[batch, steps, gates·units]`.
+    Rows(&'a [f32]),
+    /// Row `(b, t)` is `table[ids[b·steps + t]]`: `table` `[rows, gates·units]`
+    /// (an embedding table's rows projected once, not once per step they
+    /// occur: the text LSTM has 1,000 against 6,400 steps of a batch).
+    Lookup { table: &'a [f32], ids: &'a [usize] },
+}
+
+impl<'a> Xw<'a> {
+    fn check(&self, r: &Rnn) {
+        let (bt, gu) = (r.batch * r.steps, r.gu());
+        match self {
+            Xw::Rows(xw) => assert_eq!(xw.len(), bt * gu, "xw"),
+            Xw::Lookup { table, ids } => {
+                assert_eq!(ids.len(), bt, "xw ids");
+                assert!(table.len() % gu.max(1) == 0 && ids.iter().all(|&i| (i + 1) * gu <= table.len()), "xw table");
+            }
+        }
+    }
+    /// Row `i` (`b·steps + t`), `gu` values.
+    #[inline]
+    fn row(&self, i: usize, gu: usize) -> &'a [f32] {
+        match *self {
+            Xw::Rows(xw) => &xw[i * gu..(i + 1) * gu],
+            Xw::Lookup { table, ids } => &table[ids[i] * gu..(ids[i] + 1) * gu],
+        }
+    }
+    /// Block `k`'s rows (`steps` per batch row).
+    fn block(&self, r: &Rnn, k: usize) -> Xw<'a> {
+        match *self {
+            Xw::Rows(xw) => Xw::Rows(block(xw, r.steps * r.gu(), r.batch, k)),
+            Xw::Lookup { table, ids } => {
+                let rows = block_rows(r.batch);
+                Xw::Lookup { table, ids: &ids[k * rows * r.steps..r.batch.min((k + 1) * rows) * r.steps] }
+            }
+        }
+    }
+}
+
 /// Rows of block `k` of `batch`.
 fn rows_of(batch: usize, k: usize) -> usize {
     let r = block_rows(batch);
@@ -283,11 +327,10 @@ impl Part<'_> {
         self.mask.is_some_and(|m| m[b * self.r.steps + t] == 0.0)
     }
     /// `z[b] = xw[b, t, from .. from + width]` for every row, then `z += h·uc`.
-    fn preact(&self, t: usize, xw: &[f32], from: usize, width: usize, h: &[f32], uc: &PackedB, z: &mut [f32]) {
+    fn preact(&self, t: usize, xw: Xw, from: usize, width: usize, h: &[f32], uc: &PackedB, z: &mut [f32]) {
         let (gu, steps) = (self.r.gu(), self.r.steps);
         for (b, zb) in z.chunks_exact_mut(width).enumerate() {
-            let o = (b * steps + t) * gu + from;
-            zb.copy_from_slice(&xw[o..o + width]);
+            zb.copy_from_slice(&xw.row(b * steps + t, gu)[from..from + width]);
         }
         gemm_packed(&Gemm { accumulate: true, ..Gemm::new(self.r.batch, width, self.r.units) }, h, uc, z);
     }
@@ -310,11 +353,11 @@ impl Part<'_> {
 /// is ignored (may be empty) except for LSTM; `rb` is empty except for a
 /// reset-after GRU with a bias.
 #[allow(clippy::too_many_arguments)]
-pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &mut [f32], acts: &mut [f32]) {
+pub fn forward(r: &Rnn, xw: Xw, u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32], mask: Option<&[f32]>, out: &mut [f32], acts: &mut [f32]) {
     r.check(u, rb, h0, c0, mask, out);
-    assert_eq!(xw.len(), r.batch * r.steps * r.gu(), "xw");
+    xw.check(r);
     assert!(acts.is_empty() || acts.len() == r.acts_len(), "acts");
-    let (gu, su, n, t) = (r.gu(), r.su(), r.units, r.steps);
+    let (su, n, t) = (r.su(), r.units, r.steps);
     let save = !acts.is_empty();
     let (u_zr, u_h) = gru_split(r, u);
     let packed = Packed::new(r, u, &u_zr, &u_h, false);
@@ -329,7 +372,7 @@ pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32
             rb,
             mask: mask.map(|m| block(m, t, r.batch, k)),
         };
-        let xw = block(xw, t * gu, r.batch, k);
+        let xw = xw.block(r, k);
         match r.cell {
             Cell::SimpleRnn => simple_forward(&p, xw, out),
             Cell::Lstm => lstm_forward(&p, xw, out, acts),
@@ -339,7 +382,7 @@ pub fn forward(r: &Rnn, xw: &[f32], u: &[f32], rb: &[f32], h0: &[f32], c0: &[f32
     });
 }
 
-fn simple_forward(p: &Part, xw: &[f32], out: &mut [f32]) {
+fn simple_forward(p: &Part, xw: Xw, out: &mut [f32]) {
     let (n, steps) = (p.r.units, p.r.steps);
     let mut h = p.h0.to_vec();
     let mut z = vec![0.0; p.r.batch * n];
@@ -356,7 +399,7 @@ fn simple_forward(p: &Part, xw: &[f32], out: &mut [f32]) {
     }
 }
 
-fn lstm_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
+fn lstm_forward(p: &Part, xw: Xw, out: &mut [f32], acts: &mut [f32]) {
     let (n, gu, su, au, steps) = (p.r.units, p.r.gu(), p.r.su(), p.r.au(), p.r.steps);
     let (mut h, mut c) = (p.h0.to_vec(), p.c0.to_vec());
     let mut z = vec![0.0; p.r.batch * gu];
@@ -391,7 +434,7 @@ fn lstm_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
     }
 }
 
-fn gru_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
+fn gru_forward(p: &Part, xw: Xw, out: &mut [f32], acts: &mut [f32]) {
     let (n, gu, steps, bn) = (p.r.units, p.r.gu(), p.r.steps, p.r.batch);
     let mut h = p.h0.to_vec();
     let (mut zr, mut rh, mut zh) = (vec![0.0; bn * 2 * n], vec![0.0; bn * n], vec![0.0; bn * n]);
@@ -431,7 +474,7 @@ fn gru_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
 /// Reset-after GRU: per step one product `h·U` over all three blocks, into
 /// `[x_z + rb_z, x_r + rb_r, rb_h]`, giving the pre-activations of z and r
 /// and `q = h·U_h + rb_h`; then `ĥ = tanh(x_h + r ⊙ q)`.
-fn gru_ra_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
+fn gru_ra_forward(p: &Part, xw: Xw, out: &mut [f32], acts: &mut [f32]) {
     let (n, gu, au, steps, bn) = (p.r.units, p.r.gu(), p.r.au(), p.r.steps, p.r.batch);
     let mut h = p.h0.to_vec();
     let mut g = vec![0.0; bn * gu];
@@ -439,7 +482,7 @@ fn gru_ra_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
     let one = F32x4::splat(1.0);
     for t in 0..steps {
         for (b, gb) in g.chunks_exact_mut(gu).enumerate() {
-            let x = &xw[(b * steps + t) * gu..][..gu];
+            let x = xw.row(b * steps + t, gu);
             gb[..2 * n].copy_from_slice(&x[..2 * n]);
             gb[2 * n..].fill(0.0);
             if !p.rb.is_empty() {
@@ -450,7 +493,7 @@ fn gru_ra_forward(p: &Part, xw: &[f32], out: &mut [f32], acts: &mut [f32]) {
         for (b, gb) in g.chunks_exact_mut(gu).enumerate() {
             p.r.gate.apply(&mut gb[..2 * n]);
             let (zr, q) = gb.split_at(2 * n);
-            let xh = &xw[(b * steps + t) * gu + 2 * n..][..n];
+            let xh = &xw.row(b * steps + t, gu)[2 * n..];
             for i in (0..n).step_by(4) {
                 st(tanh_v(ld(xh, i).add(ld(&zr[n..], i).mul(ld(q, i)))), &mut hh, i);
             }

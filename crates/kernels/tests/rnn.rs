@@ -13,7 +13,7 @@
 //! elements there), and masked steps must copy the previous state exactly.
 
 use sinew_kernels::par;
-use sinew_kernels::rnn::{backward, forward, Cell, Gate, Rnn, RnnGrads, MAX_ROWS};
+use sinew_kernels::rnn::{backward, forward, Cell, Gate, Rnn, RnnGrads, Xw, MAX_ROWS};
 
 mod common;
 use common::Rng;
@@ -157,7 +157,7 @@ fn for_all(mut f: impl FnMut(&Case, &str)) {
 fn run(c: &Case) -> (Vec<f32>, Vec<f32>) {
     let mut out = vec![0.0; c.r.batch * c.r.steps * c.r.cell.state() * c.r.units];
     let mut acts = vec![0.0; c.r.acts_len()];
-    forward(&c.r, &c.xw, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut acts);
+    forward(&c.r, Xw::Rows(&c.xw), &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut acts);
     (out, acts)
 }
 
@@ -248,6 +248,25 @@ fn the_input_kernel_gradient_is_x_transposed_times_dxw() {
     });
 }
 
+/// A lookup (`Xw::Lookup`: a table of projected rows and the row of each
+/// step) runs exactly as the rows it stands for.
+#[test]
+fn a_lookup_projection_runs_as_its_rows() {
+    for_all(|c, name| {
+        let (bt, gu) = (c.r.batch * c.r.steps, c.r.cell.gates() * c.r.units);
+        // The table: every third step's row, read back in a scrambled order.
+        let rows = bt.div_ceil(3);
+        let ids: Vec<usize> = (0..bt).map(|i| (i * 7) % rows).collect();
+        let table: Vec<f32> = (0..rows).flat_map(|r| c.xw[r * 3 * gu..(r * 3 + 1) * gu].to_vec()).collect();
+        let xw: Vec<f32> = ids.iter().flat_map(|&i| table[i * gu..(i + 1) * gu].to_vec()).collect();
+        let len = c.r.batch * c.r.steps * c.r.cell.state() * c.r.units;
+        let (mut want, mut got) = ((vec![0.0; len], vec![0.0; c.r.acts_len()]), (vec![0.0; len], vec![0.0; c.r.acts_len()]));
+        forward(&c.r, Xw::Rows(&xw), &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut want.0, &mut want.1);
+        forward(&c.r, Xw::Lookup { table: &table, ids: &ids }, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut got.0, &mut got.1);
+        assert!(got == want, "{name}: lookup and rows differ");
+    });
+}
+
 #[test]
 fn results_do_not_depend_on_the_thread_count_and_inference_may_skip_the_saved_gates() {
     for_all(|c, name| {
@@ -264,7 +283,7 @@ fn results_do_not_depend_on_the_thread_count_and_inference_may_skip_the_saved_ga
         });
         assert!(one == many, "{name}: 1 thread and 4 threads differ");
         let mut out = vec![0.0; one.0.len()];
-        forward(&c.r, &c.xw, &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut []);
+        forward(&c.r, Xw::Rows(&c.xw), &c.u, &c.rb, &c.h0, &c.c0, c.mask.as_deref(), &mut out, &mut []);
         assert_eq!(out, one.0, "{name}: forward without saving the gates");
     });
 }

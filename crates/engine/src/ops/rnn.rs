@@ -7,15 +7,15 @@
 //! When `x` is a row lookup `table[ids]` recorded on the tape (an Embedding
 //! layer's gather, maybe reshaped) and the table has fewer rows than there
 //! are steps in the batch, the node also takes the table and the ids: the
-//! projection is `(table·W + b)[ids]`, and the backward sums `dxw` per id
+//! projection is `table·W + b`, its rows read per step by id (the kernel's
+//! `Xw::Lookup`), and the backward sums `dxw` per id
 //! first, so `W`'s, the table's and the bias's gradients are products over
 //! table rows, not steps (text LSTM: 1,000 rows against 6,400 steps of a
 //! batch). The table then gets its gradient here, and `x` (so the gather)
 //! none, unless a gradient of `x` itself is asked for ([`route_lookup_grads`]).
 
 use sinew_kernels::gemm::{gemm_bias_act, Activation as Epilogue, Gemm};
-use sinew_kernels::layout;
-use sinew_kernels::rnn::{self, Cell, Gate, Rnn};
+use sinew_kernels::rnn::{self, Cell, Gate, Rnn, Xw};
 
 use super::{expect_rank, Op};
 use crate::autograd::{Node, Tape};
@@ -75,20 +75,24 @@ pub struct Operands<'a> {
 }
 
 impl Operands<'_> {
-    /// `x·W + b` for every step: `[batch·steps, gates·units]`.
+    /// `x·W + b` for every step `[batch·steps, gates·units]`, or for a
+    /// lookup `table·W + b` `[rows, gates·units]`: read it with [`Self::xw`].
     pub fn projection(&self) -> Result<Vec<f32>> {
-        let (bt, gu) = (self.r.batch * self.r.steps, self.r.cell.gates() * self.r.units);
-        let mut xw = memory::zeros(OP, bt * gu)?;
-        match &self.lookup {
-            None => gemm_bias_act(&Gemm::new(bt, gu, self.input_dim), self.x, self.w, &mut xw, self.bias, Epilogue::None),
-            Some((table, ids)) => {
-                let rows = table.len() / self.input_dim.max(1);
-                let mut tw = memory::zeros(OP, rows * gu)?;
-                gemm_bias_act(&Gemm::new(rows, gu, self.input_dim), table, self.w, &mut tw, self.bias, Epilogue::None);
-                layout::gather(&tw, 1, rows, gu, ids, &mut xw);
-            }
-        }
+        let gu = self.r.cell.gates() * self.r.units;
+        let (x, rows) = match &self.lookup {
+            None => (self.x, self.r.batch * self.r.steps),
+            Some((table, _)) => (*table, table.len() / self.input_dim.max(1)),
+        };
+        let mut xw = memory::zeros(OP, rows * gu)?;
+        gemm_bias_act(&Gemm::new(rows, gu, self.input_dim), x, self.w, &mut xw, self.bias, Epilogue::None);
         Ok(xw)
+    }
+    /// The [`projection`](Self::projection) `p` as the kernel reads it.
+    pub fn xw<'b>(&'b self, p: &'b [f32]) -> Xw<'b> {
+        match &self.lookup {
+            None => Xw::Rows(p),
+            Some((_, ids)) => Xw::Lookup { table: p, ids },
+        }
     }
 }
 
@@ -209,7 +213,7 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     let mut out = memory::zeros(OP, shape.iter().product())?;
     // The gate activations are kept for the backward only while a tape records.
     let mut acts = memory::zeros(OP, if store.tape.is_some() { o.r.acts_len() } else { 0 })?;
-    rnn::forward(&o.r, &xw, o.u, o.rb, o.h0, o.c0, o.mask, &mut out, &mut acts);
+    rnn::forward(&o.r, o.xw(&xw), o.u, o.rb, o.h0, o.c0, o.mask, &mut out, &mut acts);
     let saved = (!acts.is_empty()).then(|| Tensor::f32(vec![acts.len()], acts));
     let id = store.insert(Tensor::f32(shape, out));
     store.record_saving(Op::Rnn(args), &inputs, id, saved);
