@@ -129,9 +129,12 @@ fn walk(store: &mut Store, tape: &Tape, y: TensorId, wrt: &[TensorId], dy: Optio
         for n in tape.nodes.iter().rev() {
             let Some(&g_out) = grads.get(&n.output) else { continue };
             let mut need: Vec<bool> = n.inputs.iter().map(|i| needed.contains(i)).collect();
-            if let crate::ops::Op::Rnn(args) = &n.op {
-                crate::ops::rnn::route_lookup_grads(tape, args, n, wrt, &mut need);
-            }
+            let table = match &n.op {
+                crate::ops::Op::Rnn(args) => args.table_index(),
+                crate::ops::Op::Conv2d { lookup, .. } => lookup.then(|| n.inputs.len() - 2),
+                _ => None,
+            };
+            crate::ops::rnn::route_lookup_grads(tape, table, n, wrt, &mut need);
             if !need.iter().any(|&b| b) {
                 continue;
             }

@@ -283,13 +283,23 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             }
         }
         // y = act(conv(x, w) + b): dz = dy·act'(y), then the convolution's gradients of dz.
-        &Op::Conv2d { args, act } => {
-            let (dz, db) = fused_dz_id(store, act, n.output, dy, x.len() == 3 && need[2])?;
+        // A lookup node (x = table[ids], see ops/conv.rs) gives the table's
+        // gradient instead of x's, unless x's is asked for.
+        &Op::Conv2d { args, act, lookup } => {
+            // (bias at index 2 when the node has one: 3 inputs, or 5 with a lookup)
+            let has_bias = x.len() - 2 * usize::from(lookup) == 3;
+            let (dz, db) = fused_dz_id(store, act, n.output, dy, has_bias && need[2])?;
+            let table = lookup.then(|| x.len() - 2).filter(|&t| need[t]);
+            if let Some(t) = table {
+                let (dt, dw) = ops::conv::lookup_backward(store, x, dz, args, need[1])?;
+                out[t] = Some(dt);
+                out[1] = dw;
+            }
             if need[0] {
                 let shape = store.get("conv2d", x[0])?.shape.clone();
                 out[0] = Some(ops::conv2d_backprop_input(store, dz, x[1], &shape, args)?);
             }
-            if need[1] {
+            if need[1] && table.is_none() {
                 let shape = store.get("conv2d", x[1])?.shape.clone();
                 out[1] = Some(ops::conv2d_backprop_filter(store, x[0], dz, &shape, args)?);
             }

@@ -40,6 +40,7 @@
 
 pub mod depthwise;
 mod direct;
+pub mod lookup;
 mod pooled;
 
 use crate::gemm::{gemm, gemm_bias_act, Activation, Gemm};

@@ -626,3 +626,52 @@ fn time_lenet_layers() {
     }
 }
 
+
+/// A 1-D convolution of a row lookup `table[ids]` computed over table rows
+/// (`conv::lookup`) against the plain convolution of the gathered input:
+/// forward with bias + ReLU, the filter's gradient, and the table's (the
+/// input's gradient scatter-added per id); valid and same padding, strides
+/// 1 and 2, 1 and 2 threads bitwise equal.
+#[test]
+fn lookup_matches_the_convolution_of_the_gathered_rows() {
+    use sinew_kernels::conv::lookup;
+    let mut rng = Rng(77);
+    let (n, steps, cin, k, cout, rows) = (3, 13, 6, 3, 8, 7);
+    let table = rng.vec(rows * cin);
+    let ids: Vec<usize> = (0..n * steps).map(|i| (i * 5 + i / 3) % rows).collect();
+    let x: Vec<f32> = ids.iter().flat_map(|&r| table[r * cin..(r + 1) * cin].to_vec()).collect();
+    let (w, bias) = (rng.vec(k * cin * cout), rng.vec(cout));
+    for pad in [Padding::Valid, Padding::Same] {
+        for stride in [1, 2] {
+            let p = Conv2d { n, h: 1, w: steps, c_in: cin, kh: 1, kw: k, c_out: cout, stride_h: 1, stride_w: stride, pad };
+            let mut want = vec![0.0; p.y_len()];
+            conv2d_forward_act(&p, &x, &w, &mut want, Some(&bias), sinew_kernels::gemm::Activation::Relu);
+            let dz = rng.vec(p.y_len());
+            let (mut dx, mut dw_want) = (vec![0.0; x.len()], vec![0.0; w.len()]);
+            conv2d_backward_input(&p, &dz, &w, &mut dx);
+            conv2d_backward_filter(&p, &x, &dz, &mut dw_want);
+            let mut dt_want = vec![0.0f32; table.len()];
+            for (s, &r) in ids.iter().enumerate() {
+                for c in 0..cin {
+                    dt_want[r * cin + c] += dx[s * cin + c];
+                }
+            }
+            let run = || {
+                let mut y = vec![f32::NAN; p.y_len()];
+                lookup::forward(&p, &table, &ids, &w, Some(&bias), true, &mut y);
+                let (mut dw, mut dt) = (vec![f32::NAN; w.len()], vec![f32::NAN; table.len()]);
+                lookup::backward(&p, &table, &ids, &w, &dz, Some(&mut dw), &mut dt);
+                (y, dw, dt)
+            };
+            let one = sinew_kernels::par::with_max_threads(1, run);
+            let two = sinew_kernels::par::with_max_threads(2, run);
+            for (what, got, want) in [("y", &one.0, &want), ("dw", &one.1, &dw_want), ("dtable", &one.2, &dt_want)] {
+                for (i, (a, b)) in got.iter().zip(want.iter()).enumerate() {
+                    assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{pad:?} stride {stride}: {what}[{i}] = {a}, plain {b}");
+                }
+            }
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert!(bits(&one.0) == bits(&two.0) && bits(&one.1) == bits(&two.1) && bits(&one.2) == bits(&two.2), "1 vs 2 threads");
+        }
+    }
+}

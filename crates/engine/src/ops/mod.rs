@@ -63,8 +63,9 @@ pub enum Op {
     Concat { axis: usize },
     /// Inputs: x, indices.
     Gather { axis: usize },
-    /// Inputs: x, filter, and optionally bias.
-    Conv2d { args: Conv2dArgs, act: sinew_kernels::activation::Activation },
+    /// Inputs: x, filter, optionally bias, and with `lookup` the table and
+    /// ids `x` was gathered from (see `conv::conv2d`).
+    Conv2d { args: Conv2dArgs, act: sinew_kernels::activation::Activation, lookup: bool },
     /// Inputs: x, filter, and optionally bias.
     DepthwiseConv2d { args: DepthwiseArgs, act: sinew_kernels::activation::Activation },
     Pool { kind: PoolKind, args: Pool2dArgs },

@@ -99,7 +99,7 @@ impl Operands<'_> {
 /// When `x` is `table[ids]` on the tape (a gather of rows of a 2-D table by
 /// 1-D ids, maybe reshaped: what an Embedding layer does): `x` and the
 /// tensors between it and the gather, and the gather's node.
-fn lookup_chain(tape: &Tape, x: TensorId) -> Option<(Vec<TensorId>, &Node)> {
+pub(crate) fn lookup_chain(tape: &Tape, x: TensorId) -> Option<(Vec<TensorId>, &Node)> {
     let mut chain = vec![x];
     loop {
         let n = tape.producer(*chain.last()?)?;
@@ -116,8 +116,10 @@ fn lookup_chain(tape: &Tape, x: TensorId) -> Option<(Vec<TensorId>, &Node)> {
 /// its gather does not add the table's gradient a second time), unless a
 /// gradient of `x` or of a tensor between it and the gather is asked for
 /// (`wrt`); then `x` gets its gradient and passes it on to the table.
-pub fn route_lookup_grads(tape: &Tape, args: &RnnArgs, n: &Node, wrt: &[TensorId], need: &mut [bool]) {
-    let Some(t) = args.table_index() else { return };
+/// (`table`: the node's input index of the table, when it took a lookup;
+/// the convolution's lookup uses the same rule.)
+pub fn route_lookup_grads(tape: &Tape, table: Option<usize>, n: &Node, wrt: &[TensorId], need: &mut [bool]) {
+    let Some(t) = table else { return };
     let asked = lookup_chain(tape, n.inputs[0]).is_some_and(|(chain, _)| chain.iter().any(|id| wrt.contains(id)));
     need[t] &= !asked;
     need[0] = asked;
