@@ -152,22 +152,52 @@ impl Geom {
 
     /// Max pooling of output row `oy` of one image (`xi` = that image) with
     /// its argmax: writes `yrow[OW·C]` and `arow` (indices into `xi` plus `base`).
+    /// Four channels at a time: the running maximum and the window position
+    /// that holds it stay in registers (`gt` + two selects per element), and
+    /// the position becomes an index once per window. The same rule as the
+    /// scalar tail: the first element wins even if NaN, a later one only when
+    /// greater.
     fn max_row(&self, xi: &[f32], oy: usize, yrow: &mut [f32], arow: &mut [u32], base: usize) {
         let (c, w) = (self.p.c, self.p.w);
+        let c4 = c / 4 * 4;
         for ox in 0..self.ow {
             let win = self.win(oy, ox);
+            let ww = win.x1 - win.x0;
             let best = &mut yrow[ox * c..(ox + 1) * c];
             let arg = &mut arow[ox * c..(ox + 1) * c];
+            let off = |iy: usize, ix: usize| (iy * w + ix) * c;
+            for ch in (0..c4).step_by(4) {
+                let at = off(win.y0, win.x0) + ch;
+                let mut m = F32x4::load(&xi[at..at + 4]);
+                // Window position (scan order) of each lane's maximum; exact in f32.
+                let (mut k, mut pos) = (F32x4::zero(), 0.0f32);
+                for iy in win.y0..win.y1 {
+                    for ix in win.x0..win.x1 {
+                        if pos > 0.0 {
+                            let at = off(iy, ix) + ch;
+                            let v = F32x4::load(&xi[at..at + 4]);
+                            let gt = v.gt(m);
+                            m = F32x4::select(gt, v, m);
+                            k = F32x4::select(gt, F32x4::splat(pos), k);
+                        }
+                        pos += 1.0;
+                    }
+                }
+                m.store(&mut best[ch..ch + 4]);
+                for (lane, kv) in k.to_array().into_iter().enumerate() {
+                    let kv = kv as usize;
+                    arg[ch + lane] = (base + off(win.y0 + kv / ww, win.x0 + kv % ww) + ch + lane) as u32;
+                }
+            }
             let mut first = true;
             for iy in win.y0..win.y1 {
                 for ix in win.x0..win.x1 {
-                    let off = (iy * w + ix) * c;
-                    let src = &xi[off..off + c];
-                    for ch in 0..c {
+                    let o = off(iy, ix);
+                    for ch in c4..c {
                         // `first`: the first valid element wins even if NaN.
-                        if first || src[ch] > best[ch] {
-                            best[ch] = src[ch];
-                            arg[ch] = (base + off + ch) as u32;
+                        if first || xi[o + ch] > best[ch] {
+                            best[ch] = xi[o + ch];
+                            arg[ch] = (base + o + ch) as u32;
                         }
                     }
                     first = false;

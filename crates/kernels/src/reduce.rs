@@ -329,7 +329,7 @@ const FILL_TASK_ELEMS: usize = crate::elementwise::PAR_CHUNK;
 pub fn fill_rows_and_sum_columns(x: &mut [f32], dst: &mut [f32], fill: impl Fn(Range<usize>, &mut [f32]) + Sync) {
     let c = dst.len();
     assert!(c == 0 && x.is_empty() || c > 0 && x.len().is_multiple_of(c), "fill_rows_and_sum_columns: {} values are not rows of {c}", x.len());
-    let rows = if c == 0 { 0 } else { x.len() / c };
+    let rows = x.len().checked_div(c).unwrap_or(0);
     let blocks_per_task = FILL_TASK_ELEMS.div_ceil(AXIS_BLOCK * c.max(1));
     let task_rows = blocks_per_task * AXIS_BLOCK;
     // One task: fill its rows, then its blocks' f32 sums (block-major).

@@ -340,10 +340,15 @@ fn max_pool_nan_and_signed_zero_follow_the_scan_order_rule() {
                 _ => {}
             }
         }
-        let (want, _) = ref_max(&p, &x);
+        let (want, want_a) = ref_max(&p, &x);
         let mut got = vec![1.0; p.y_len()];
         max_pool_forward(&p, &x, &mut got, None);
         let bits = |v: &[f32]| v.iter().map(|x| if x.is_nan() { u32::MAX } else { x.to_bits() }).collect::<Vec<_>>();
         assert_eq!(bits(&got), bits(&want), "c = {c}");
+        // The vectorised argmax (4 channels at a time) follows the same rule.
+        let (mut got, mut a) = (vec![1.0; p.y_len()], vec![u32::MAX; p.y_len()]);
+        max_pool_forward(&p, &x, &mut got, Some(&mut a));
+        assert_eq!(bits(&got), bits(&want), "c = {c} with argmax");
+        assert_eq!(a, want_a, "c = {c} argmax");
     }
 }
