@@ -6,28 +6,34 @@
 // kernel threads, rounds interleaved; prints samples/s as median (min–max).
 // TF.js comparisons live in `npm run bench` (benches/train.mjs).
 //
-//   node benches/sequence-models.mjs [--rounds 5] [--steps 8] [--only lstm,conv1d,gru]
+// With a vocabulary smaller than batch × steps (the bench's 1,000 tokens vs
+// 64 × 100 positions) an LSTM/GRU/Conv1D fed by the Embedding computes its
+// input products over the table's rows instead of every position (the
+// engine's lookup path); `--vocab 20000` measures the same models on the
+// ordinary path, as a text model with a large vocabulary trains.
+//
+//   node benches/sequence-models.mjs [--rounds 5] [--steps 8] [--only lstm,conv1d,gru] [--vocab N]
 import * as sinew from '../dist/index.js';
 import { TEXT_MODELS, textData, textModel } from './lib/train-contenders.mjs';
 import { fmtSpread, ratesFrom, summarize } from './lib/stats.mjs';
 
 const arg = (name, def) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def);
-const ROUNDS = arg('--rounds', 5), STEPS = arg('--steps', 8), BATCH = 64;
+const ROUNDS = arg('--rounds', 5), STEPS = arg('--steps', 8), BATCH = 64, VOCAB = arg('--vocab', null);
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 
 function build(kind) {
-  const model = textModel(sinew, kind);
+  const model = textModel(sinew, kind, VOCAB ?? undefined);
   model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
   return model;
 }
 
 const info = await sinew.init();
 const n = BATCH * STEPS;
-console.log(`Sinew ${info.build}, pool of ${info.threads} thread(s); batch ${BATCH}, ${STEPS} steps per round, ${ROUNDS} rounds (machine may be shared: see spreads)`);
+console.log(`Sinew ${info.build}, pool of ${info.threads} thread(s); batch ${BATCH}, ${STEPS} steps per round, ${ROUNDS} rounds${VOCAB ? `, vocabulary ${VOCAB}` : ''} (machine may be shared: see spreads)`);
 for (const [kind, { label, len }] of Object.entries(TEXT_MODELS)) {
   if (only && !only.includes(kind)) continue;
   const name = label.split(':')[0];
-  const d = textData(kind, n);
+  const d = textData(kind, n, VOCAB ?? undefined);
   const x = sinew.tensor(d.images, [n, len], 'int32');
   const y = sinew.tensor(d.labels, [n, 1]);
   const models = { 1: build(kind), 2: build(kind) };

@@ -69,10 +69,10 @@ export const WORKLOADS_TEXT = Object.fromEntries(Object.entries(TEXT_MODELS).map
  * and 0/1 labels, deterministic. Shaped like `{ images, labels }` so the
  * workload runner takes them as it takes images.
  */
-export function textData(kind, n) {
+export function textData(kind, n, vocab = TEXT_MODELS[kind].vocab) {
   const m = TEXT_MODELS[kind];
   let s = 12345;
-  const images = Int32Array.from({ length: n * m.len }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % m.vocab));
+  const images = Int32Array.from({ length: n * m.len }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % vocab));
   const labels = Float32Array.from({ length: n }, (_, i) => (images[i * m.len] % 2));
   return { images, labels };
 }
@@ -85,10 +85,11 @@ export function textWorkloadData(kind, profile) {
   return { train: textData(kind, 16 * profile[kind].batch), test: null };
 }
 
-export function textModel(lib, kind) {
+/** The Keras text model of `kind`; `vocab` overrides the embedding's input size. */
+export function textModel(lib, kind, vocab = TEXT_MODELS[kind].vocab) {
   const m = TEXT_MODELS[kind];
   const L = lib.layers;
-  return lib.sequential({ layers: [L.embedding({ inputDim: m.vocab, outputDim: m.dim, inputLength: m.len }), ...m.body(L), L.dense({ units: 1, activation: 'sigmoid' })] });
+  return lib.sequential({ layers: [L.embedding({ inputDim: vocab, outputDim: m.dim, inputLength: m.len }), ...m.body(L), L.dense({ units: 1, activation: 'sigmoid' })] });
 }
 
 const inputShape = (kind) => (kind === 'mlp' ? [784] : [28, 28, 1]);
