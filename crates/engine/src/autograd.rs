@@ -134,7 +134,7 @@ fn walk(store: &mut Store, tape: &Tape, y: TensorId, wrt: &[TensorId], dy: Optio
                 crate::ops::Op::Conv2d { lookup, .. } => lookup.then(|| n.inputs.len() - 2),
                 _ => None,
             };
-            crate::ops::rnn::route_lookup_grads(tape, table, n, wrt, &mut need);
+            crate::ops::lookup::route_lookup_grads(tape, table, n, wrt, &mut need);
             if !need.iter().any(|&b| b) {
                 continue;
             }

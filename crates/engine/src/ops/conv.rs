@@ -136,13 +136,13 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
 /// (`sinew_kernels::conv::lookup`: ~6× fewer flops for the text classifier's
 /// 1,000-row table against 64 × 96 positions) and its node also takes the
 /// table and ids: the table then gets its gradient from this node, and `x`
-/// (so the gather) none unless asked for (`rnn::route_lookup_grads`, the
+/// (so the gather) none unless asked for (`lookup::route_lookup_grads`, the
 /// recurrent layers' rule).
 fn lookup_of(store: &Store, x: TensorId, p: &Conv2d, x_rank: usize) -> Option<(TensorId, TensorId)> {
     if x_rank != 3 {
         return None;
     }
-    let (_, gather) = super::rnn::lookup_chain(store.tape.as_ref()?, x)?;
+    let (_, gather) = super::lookup::lookup_chain(store.tape.as_ref()?, x)?;
     let (table, ids) = (gather.inputs[0], gather.inputs[1]);
     let (t, n) = (store.get("conv2d", table).ok()?, store.get("conv2d", ids).ok()?.data.len());
     // (a gather's output has one table row per id, so `x` is `table[ids]`)

@@ -6,6 +6,7 @@ pub mod depthwise;
 pub mod elementwise;
 pub mod layout;
 pub mod linalg;
+pub mod lookup;
 pub mod nn;
 pub mod pool;
 pub mod reduce;

@@ -12,13 +12,13 @@
 //! first, so `W`'s, the table's and the bias's gradients are products over
 //! table rows, not steps (text LSTM: 1,000 rows against 6,400 steps of a
 //! batch). The table then gets its gradient here, and `x` (so the gather)
-//! none, unless a gradient of `x` itself is asked for ([`route_lookup_grads`]).
+//! none, unless a gradient of `x` itself is asked for
+//! ([`route_lookup_grads`](super::lookup::route_lookup_grads)).
 
 use sinew_kernels::gemm::{gemm_bias_act, Activation as Epilogue, Gemm};
 use sinew_kernels::rnn::{self, Cell, Gate, Rnn, Xw};
 
 use super::{expect_rank, Op};
-use crate::autograd::{Node, Tape};
 use crate::error::{EngineError, Result};
 use crate::memory;
 use crate::shape::{fmt_shape, size_of};
@@ -96,35 +96,6 @@ impl Operands<'_> {
     }
 }
 
-/// When `x` is `table[ids]` on the tape (a gather of rows of a 2-D table by
-/// 1-D ids, maybe reshaped: what an Embedding layer does): `x` and the
-/// tensors between it and the gather, and the gather's node.
-pub(crate) fn lookup_chain(tape: &Tape, x: TensorId) -> Option<(Vec<TensorId>, &Node)> {
-    let mut chain = vec![x];
-    loop {
-        let n = tape.producer(*chain.last()?)?;
-        match n.op {
-            Op::Reshape => chain.push(n.inputs[0]),
-            Op::Gather { axis: 0 } => return Some((chain, n)),
-            _ => return None,
-        }
-    }
-}
-
-/// Which inputs of a lookup node get gradients (`need`, as the tape walk
-/// computed it, is changed in place): the table directly, and `x` none (so
-/// its gather does not add the table's gradient a second time), unless a
-/// gradient of `x` or of a tensor between it and the gather is asked for
-/// (`wrt`); then `x` gets its gradient and passes it on to the table.
-/// (`table`: the node's input index of the table, when it took a lookup;
-/// the convolution's lookup uses the same rule.)
-pub fn route_lookup_grads(tape: &Tape, table: Option<usize>, n: &Node, wrt: &[TensorId], need: &mut [bool]) {
-    let Some(t) = table else { return };
-    let asked = lookup_chain(tape, n.inputs[0]).is_some_and(|(chain, _)| chain.iter().any(|id| wrt.contains(id)));
-    need[t] &= !asked;
-    need[0] = asked;
-}
-
 /// Checks every operand of a call with `args` on `inputs` (ids in the node's order).
 pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Result<Operands<'a>> {
     let get = |i: usize| store.get_f32(OP, inputs[i]);
@@ -200,7 +171,7 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     let mut inputs: Vec<TensorId> = [Some(x), Some(w), Some(u), Some(h0), c0, bias, mask].into_iter().flatten().collect();
     let o = operands(store, &args, &inputs)?;
     let bt = o.r.batch * o.r.steps;
-    if let Some((_, gather)) = store.tape.as_ref().and_then(|tape| lookup_chain(tape, x)) {
+    if let Some((_, gather)) = store.tape.as_ref().and_then(|tape| super::lookup::lookup_chain(tape, x)) {
         let (table, ids) = (gather.inputs[0], gather.inputs[1]);
         let (t, n) = (store.get(OP, table)?, store.get(OP, ids)?.data.len());
         // (a gather's output has one table row per id, so `x` is `table[ids]`)
