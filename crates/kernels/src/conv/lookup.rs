@@ -44,7 +44,7 @@ fn rows(p: &Conv2d, table: &[f32], ids: &[usize]) -> usize {
 /// whose input position lies inside the sequence (the rest is padding).
 #[inline(always)]
 fn taps(p: &Conv2d, ids: &[usize], b: usize, o: usize, mut f: impl FnMut(usize, usize)) {
-    let pl = p.pad_left() as isize;
+    let pl = p.window().pad_left() as isize;
     for t in 0..p.kw {
         let s = (o * p.stride_w + t) as isize - pl;
         if s >= 0 && (s as usize) < p.w {
@@ -94,7 +94,7 @@ pub fn backward(p: &Conv2d, table: &[f32], ids: &[usize], w: &[f32], dz: &[f32],
     // S_t per tap, each summed serially in position order (one task per tap).
     let mut sums = vec![0.0f32; p.kw * rows * cout];
     let tap_sum = |t: usize, st: &mut [f32]| {
-        let pl = p.pad_left() as isize;
+        let pl = p.window().pad_left() as isize;
         for b in 0..p.n {
             for o in 0..ow {
                 let s = (o * p.stride_w + t) as isize - pl;
