@@ -766,30 +766,34 @@ fn simple_backward(p: &Part, out: &[f32], dout: &[f32], dxw: &mut [f32], dh0: &m
 
 #[allow(clippy::too_many_arguments)]
 fn lstm_backward(p: &Part, out: &[f32], acts: &[f32], dout: &[f32], dxw: &mut [f32], dh0: &mut [f32], dc0: &mut [f32]) {
-    let (bn, n, gu, au, steps) = (p.r.batch, p.r.units, p.r.gu(), p.r.au(), p.r.steps);
+    let (bn, n, gu, su, au, steps) = (p.r.batch, p.r.units, p.r.gu(), p.r.su(), p.r.au(), p.r.steps);
     let (mut dh, mut dprev, mut dc) = (vec![0.0; bn * n], vec![0.0; bn * n], vec![0.0; bn * n]);
     let mut dz = vec![0.0; bn * gu];
     let (gate, one) = (p.r.gate, F32x4::splat(1.0));
     for t in (0..steps).rev() {
-        take_dout(p, dout, t, 0, &mut dh);
-        take_dout(p, dout, t, n, &mut dc);
         for (b, dzb) in dz.chunks_exact_mut(gu).enumerate() {
+            // The gradients entering at this step's h and c, `dout[b, t]`,
+            // are added in the loop below (one pass, not two more).
+            let o = (b * steps + t) * su;
+            let (doh, doc) = (&dout[o..o + n], &dout[o + n..o + 2 * n]);
+            let (dhb, dcb) = (&mut dh[b * n..(b + 1) * n], &mut dc[b * n..(b + 1) * n]);
             if p.skipped(b, t) {
+                add_into(dhb, doh);
+                add_into(dcb, doc);
                 dzb.fill(0.0); // dc passes through unchanged
                 continue;
             }
             let a = &acts[(b * steps + t) * au..][..au];
             let (ig, fg, gg, og, tcs) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n], &a[3 * n..4 * n], &a[4 * n..]);
             let cprev = p.prev(out, b, t, 1);
-            let (dhb, dcb) = (&dh[b * n..(b + 1) * n], &mut dc[b * n..(b + 1) * n]);
             let (dzi, rest) = dzb.split_at_mut(n);
             let (dzf, rest) = rest.split_at_mut(n);
             let (dzg, dzo) = rest.split_at_mut(n);
             for i in (0..n).step_by(4) {
                 let (iv, fv, gv, ov) = (ld(ig, i), ld(fg, i), ld(gg, i), ld(og, i));
                 let tc = ld(tcs, i);
-                let dhv = ld(dhb, i);
-                let dcv = ld(dcb, i).add(dhv.mul(ov).mul(one.sub(tc.mul(tc))));
+                let dhv = ld(dhb, i).add(ld(doh, i));
+                let dcv = ld(dcb, i).add(ld(doc, i)).add(dhv.mul(ov).mul(one.sub(tc.mul(tc))));
                 st(dcv.mul(gv).mul(gate.d(iv)), dzi, i);
                 st(dcv.mul(ld(cprev, i)).mul(gate.d(fv)), dzf, i);
                 st(dcv.mul(iv).mul(one.sub(gv.mul(gv))), dzg, i);
