@@ -12,11 +12,69 @@
 //! positions is ~6× fewer flops. Each result is computed in a fixed order
 //! (scatter: per tap, positions in order; GEMMs thread-count independent),
 //! so it does not depend on the thread count.
+//!
+//! Threads: the table's rows are cut into [`ROW_BLOCKS`] blocks fixed by the
+//! shape. The forward's `P_t` run as one parallel job of (tap, block)
+//! products. The backward runs as one job of blocks: each zeroes and
+//! scatter-adds its rows of every `S_t` (its input positions bucketed
+//! beforehand, so each is read by one block), multiplies them out into its
+//! rows of `dtable` and into a partial `dw` (`table[rows]ᵀ · S_t[rows]`);
+//! the partials are then summed in block order. So the work splits evenly
+//! whatever the number of taps (one task per tap left a thread with 3 of
+//! the text model's 5), the backward takes one fork-join instead of ~26
+//! (the forward two instead of six), and `S_t`
+//! only ever exists a block at a time. `P` and the partials live in a
+//! per-thread scratch buffer reused across calls: no allocation or serial
+//! zero-fill per step.
 
 use super::Conv2d;
-use crate::gemm::{gemm, Gemm};
+use crate::gemm::{gemm, gemm_packed, Gemm, PackedB};
 use crate::par;
 use crate::simd::F32x4;
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
+/// Row blocks the table is cut into (fewer when it has fewer rows than
+/// [`MIN_BLOCK_ROWS`] per block): enough tasks for a late thread to find
+/// work; few, since every block repeats the per-call overhead of its GEMMs.
+const ROW_BLOCKS: usize = 16;
+/// Fewest table rows of a block (below this its GEMMs are mostly overhead).
+const MIN_BLOCK_ROWS: usize = 16;
+
+thread_local! {
+    /// `P` (forward) or the blocks' partial `dw` (backward), reused across
+    /// calls on the calling thread.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// A row block's `S_t` (backward), reused on each thread that runs blocks.
+    static BLOCK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `len` floats of this thread's buffer `key` (a fresh buffer if
+/// it is in use). The contents are whatever the last call left: `f` overwrites.
+fn with_scratch<R>(key: &'static LocalKey<RefCell<Vec<f32>>>, len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    let mut f = Some(f);
+    let mut run = |v: &mut Vec<f32>| {
+        if v.len() < len {
+            v.resize(len, 0.0);
+        }
+        (f.take().expect("f runs once"))(&mut v[..len])
+    };
+    match key.try_with(|cell| cell.try_borrow_mut().ok().map(|mut v| run(&mut v))).ok().flatten() {
+        Some(r) => r,
+        None => run(&mut Vec::new()),
+    }
+}
+
+/// Rows per block of a `rows`-row table (see [`ROW_BLOCKS`]).
+fn block_rows(rows: usize) -> usize {
+    rows.div_ceil(ROW_BLOCKS).max(MIN_BLOCK_ROWS)
+}
+
+/// Whether a pass over `work` values (positions × channels × taps) is split
+/// over the pool.
+fn parallel(work: usize) -> bool {
+    par::threads() > 1 && work >= super::CONV_PAR_MIN_FLOPS / 4
+}
 
 /// `dst += src` (equal lengths).
 #[inline(always)]
@@ -44,7 +102,7 @@ fn rows(p: &Conv2d, table: &[f32], ids: &[usize]) -> usize {
 /// whose input position lies inside the sequence (the rest is padding).
 #[inline(always)]
 fn taps(p: &Conv2d, ids: &[usize], b: usize, o: usize, mut f: impl FnMut(usize, usize)) {
-    let pl = p.window().pad_left() as isize;
+    let pl = p.pad_left() as isize;
     for t in 0..p.kw {
         let s = (o * p.stride_w + t) as isize - pl;
         if s >= 0 && (s as usize) < p.w {
@@ -58,30 +116,44 @@ pub fn forward(p: &Conv2d, table: &[f32], ids: &[usize], w: &[f32], bias: Option
     let rows = rows(p, table, ids);
     let (cin, cout, ow) = (p.c_in, p.c_out, p.out_w());
     assert!(w.len() == p.w_len() && y.len() == p.y_len(), "conv lookup: w / y length");
-    let mut proj = vec![0.0f32; p.kw * rows * cout];
-    for (t, pt) in proj.chunks_exact_mut(rows * cout).enumerate() {
-        gemm(&Gemm::new(rows, cout, cin), table, &w[t * cin * cout..][..cin * cout], pt);
-    }
-    let image = |b: usize, yb: &mut [f32]| {
-        for (o, out) in yb.chunks_exact_mut(cout).enumerate() {
-            match bias {
-                Some(bs) => out.copy_from_slice(bs),
-                None => out.fill(0.0),
-            }
-            taps(p, ids, b, o, |t, r| add_row(out, &proj[(t * rows + r) * cout..][..cout]));
-            if relu {
-                out.iter_mut().for_each(|v| *v = crate::simd::relu(*v));
-            }
-        }
-    };
     if y.is_empty() {
         return;
     }
-    if par::threads() > 1 && p.n > 1 && p.y_len() * p.kw >= super::CONV_PAR_MIN_FLOPS / 4 {
-        par::chunks_mut(y, ow * cout, image);
-    } else {
-        y.chunks_exact_mut(ow * cout).enumerate().for_each(|(b, yb)| image(b, yb));
-    }
+    let par = parallel(p.y_len() * p.kw);
+    let br = block_rows(rows);
+    with_scratch(&SCRATCH, p.kw * rows * cout, |proj| {
+        // P_t's row block `j` for every tap t: one task each.
+        let blocks: Vec<&mut [f32]> = proj.chunks_mut((rows * cout).max(1)).flat_map(|pt| pt.chunks_mut(br * cout)).collect();
+        let per_tap = rows.div_ceil(br);
+        let wp: Vec<PackedB> = w.chunks_exact((cin * cout).max(1)).map(|wt| PackedB::new(&Gemm::new(br, cout, cin), wt)).collect();
+        let project = |i: usize, pb: &mut [f32]| {
+            let (t, r0) = (i / per_tap, i % per_tap * br);
+            gemm_packed(&Gemm::new(pb.len() / cout, cout, cin), &table[r0 * cin..], &wp[t], pb);
+        };
+        if par {
+            par::for_each(blocks, project);
+        } else {
+            blocks.into_iter().enumerate().for_each(|(i, pb)| project(i, pb));
+        }
+        let proj = &*proj;
+        let image = |b: usize, yb: &mut [f32]| {
+            for (o, out) in yb.chunks_exact_mut(cout).enumerate() {
+                match bias {
+                    Some(bs) => out.copy_from_slice(bs),
+                    None => out.fill(0.0),
+                }
+                taps(p, ids, b, o, |t, r| add_row(out, &proj[(t * rows + r) * cout..][..cout]));
+                if relu {
+                    out.iter_mut().for_each(|v| *v = crate::simd::relu(*v));
+                }
+            }
+        };
+        if par && p.n > 1 {
+            par::chunks_mut(y, ow * cout, image);
+        } else {
+            y.chunks_exact_mut(ow * cout).enumerate().for_each(|(b, yb)| image(b, yb));
+        }
+    })
 }
 
 /// Gradients of [`forward`] given `dz` (the gradient of the convolution's
@@ -91,37 +163,75 @@ pub fn backward(p: &Conv2d, table: &[f32], ids: &[usize], w: &[f32], dz: &[f32],
     let rows = rows(p, table, ids);
     let (cin, cout, ow) = (p.c_in, p.c_out, p.out_w());
     assert!(w.len() == p.w_len() && dz.len() == p.y_len() && dtable.len() == table.len(), "conv lookup: w / dz / dtable length");
-    // S_t per tap, each summed serially in position order (one task per tap).
-    let mut sums = vec![0.0f32; p.kw * rows * cout];
-    let tap_sum = |t: usize, st: &mut [f32]| {
-        let pl = p.window().pad_left() as isize;
-        for b in 0..p.n {
-            for o in 0..ow {
-                let s = (o * p.stride_w + t) as isize - pl;
-                if s >= 0 && (s as usize) < p.w {
-                    let r = ids[b * p.w + s as usize];
-                    add_row(&mut st[r * cout..][..cout], &dz[(b * ow + o) * cout..][..cout]);
+    if p.kw == 0 || cout == 0 {
+        // No taps or no filters: nothing reaches the table or the filter.
+        dtable.fill(0.0);
+        if let Some(dw) = dw {
+            assert_eq!(dw.len(), p.w_len(), "conv lookup: dw length");
+            dw.fill(0.0);
+        }
+        return;
+    }
+    let br = block_rows(rows);
+    let nblocks = rows.div_ceil(br).max(1);
+    // The input positions whose id lies in each row block, in order (a
+    // counting sort): `order[start[j]..start[j + 1]]` for block j.
+    let mut start = vec![0usize; nblocks + 1];
+    ids.iter().for_each(|&r| start[r / br + 1] += 1);
+    for j in 0..nblocks {
+        start[j + 1] += start[j];
+    }
+    let mut order = vec![0u32; ids.len()];
+    let mut next = start.clone();
+    for (s, &r) in ids.iter().enumerate() {
+        order[next[r / br]] = s as u32;
+        next[r / br] += 1;
+    }
+    let wlen = p.kw * cin * cout;
+    let parts_len = if dw.is_some() { nblocks * wlen } else { 0 };
+    with_scratch(&SCRATCH, parts_len, |parts| {
+        // Block j: its rows of dtable and its partial dw (Σ over its rows).
+        let mut part = parts.chunks_mut(wlen.max(1));
+        let items: Vec<(&mut [f32], Option<&mut [f32]>)> = dtable.chunks_mut((br * cin).max(1)).map(|dt| (dt, part.next())).collect();
+        let pl = p.pad_left();
+        let dt_mm = |nr: usize| Gemm { trans_b: true, ..Gemm::new(nr, cin, cout) };
+        let wp: Vec<PackedB> = w.chunks_exact((cin * cout).max(1)).map(|wt| PackedB::new(&dt_mm(br), wt)).collect();
+        let block = |j: usize, (dt, mut part): (&mut [f32], Option<&mut [f32]>)| {
+            let (r0, nr) = (j * br, dt.len() / cin);
+            with_scratch(&BLOCK, nr * cout, |st| {
+                for t in 0..p.kw {
+                    // S_t's rows r0.. : Σ dz[b, o] over the positions (b, o)
+                    // whose tap t reads the row; input position s = o·stride
+                    // + t - pad, so ascending s is ascending (b, o).
+                    st.fill(0.0);
+                    for &s in &order[start[j]..start[j + 1]] {
+                        let (b, i) = (s as usize / p.w, s as usize % p.w);
+                        let Some(d) = (i + pl).checked_sub(t) else { continue };
+                        if d % p.stride_w != 0 || d / p.stride_w >= ow {
+                            continue;
+                        }
+                        let r = ids[s as usize] - r0;
+                        add_row(&mut st[r * cout..][..cout], &dz[(b * ow + d / p.stride_w) * cout..][..cout]);
+                    }
+                    gemm_packed(&Gemm { accumulate: t > 0, ..dt_mm(nr) }, st, &wp[t], dt);
+                    if let Some(part) = part.as_deref_mut() {
+                        let mm = Gemm { trans_a: true, ..Gemm::new(cin, cout, nr) };
+                        gemm(&mm, &table[r0 * cin..][..nr * cin], st, &mut part[t * cin * cout..][..cin * cout]);
+                    }
                 }
+            })
+        };
+        if parallel(dz.len() * p.kw) {
+            par::for_each(items, block);
+        } else {
+            items.into_iter().enumerate().for_each(|(j, item)| block(j, item));
+        }
+        if let Some(dw) = dw {
+            assert_eq!(dw.len(), wlen, "conv lookup: dw length");
+            dw.fill(0.0);
+            for pj in parts.chunks_exact(wlen) {
+                add_row(dw, pj);
             }
         }
-    };
-    if par::threads() > 1 && p.kw > 1 && dz.len() * p.kw >= super::CONV_PAR_MIN_FLOPS / 4 {
-        par::chunks_mut(&mut sums, rows * cout, tap_sum);
-    } else {
-        sums.chunks_exact_mut(rows * cout).enumerate().for_each(|(t, st)| tap_sum(t, st));
-    }
-    if let Some(dw) = dw {
-        assert_eq!(dw.len(), p.w_len(), "conv lookup: dw length");
-        for (t, st) in sums.chunks_exact(rows * cout).enumerate() {
-            let mm = Gemm { trans_a: true, ..Gemm::new(cin, cout, rows) };
-            gemm(&mm, table, st, &mut dw[t * cin * cout..][..cin * cout]);
-        }
-    }
-    if p.kw == 0 {
-        dtable.fill(0.0);
-    }
-    for (t, st) in sums.chunks_exact(rows * cout).enumerate() {
-        let mm = Gemm { trans_b: true, accumulate: t > 0, ..Gemm::new(rows, cin, cout) };
-        gemm(&mm, st, &w[t * cin * cout..][..cin * cout], dtable);
-    }
+    })
 }
