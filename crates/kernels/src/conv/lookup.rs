@@ -37,7 +37,7 @@ use std::thread::LocalKey;
 /// Row blocks the table is cut into (fewer when it has fewer rows than
 /// [`MIN_BLOCK_ROWS`] per block): enough tasks for a late thread to find
 /// work; few, since every block repeats the per-call overhead of its GEMMs.
-const ROW_BLOCKS: usize = 16;
+const ROW_BLOCKS: usize = 8;
 /// Fewest table rows of a block (below this its GEMMs are mostly overhead).
 const MIN_BLOCK_ROWS: usize = 16;
 
@@ -198,21 +198,28 @@ pub fn backward(p: &Conv2d, table: &[f32], ids: &[usize], w: &[f32], dz: &[f32],
         let wp: Vec<PackedB> = w.chunks_exact((cin * cout).max(1)).map(|wt| PackedB::new(&dt_mm(br), wt)).collect();
         let block = |j: usize, (dt, mut part): (&mut [f32], Option<&mut [f32]>)| {
             let (r0, nr) = (j * br, dt.len() / cin);
-            with_scratch(&BLOCK, nr * cout, |st| {
-                for t in 0..p.kw {
-                    // S_t's rows r0.. : Σ dz[b, o] over the positions (b, o)
-                    // whose tap t reads the row; input position s = o·stride
-                    // + t - pad, so ascending s is ascending (b, o).
-                    st.fill(0.0);
-                    for &s in &order[start[j]..start[j + 1]] {
-                        let (b, i) = (s as usize / p.w, s as usize % p.w);
-                        let Some(d) = (i + pl).checked_sub(t) else { continue };
-                        if d % p.stride_w != 0 || d / p.stride_w >= ow {
-                            continue;
+            with_scratch(&BLOCK, p.kw * nr * cout, |sb| {
+                // The block's rows of every S_t: Σ dz[b, o] over the positions
+                // (b, o) whose tap t reads the row. Input position i feeds
+                // output o = (i + pad - t) / stride, so ascending input
+                // positions add in ascending (b, o) order for every tap.
+                sb.fill(0.0);
+                for &s in &order[start[j]..start[j + 1]] {
+                    let (b, i) = (s as usize / p.w, s as usize % p.w);
+                    let r = ids[s as usize] - r0;
+                    for t in 0..p.kw {
+                        let Some(d) = (i + pl).checked_sub(t) else { break };
+                        let o = match p.stride_w {
+                            1 => d,
+                            sw if d % sw == 0 => d / sw,
+                            _ => continue,
+                        };
+                        if o < ow {
+                            add_row(&mut sb[(t * nr + r) * cout..][..cout], &dz[(b * ow + o) * cout..][..cout]);
                         }
-                        let r = ids[s as usize] - r0;
-                        add_row(&mut st[r * cout..][..cout], &dz[(b * ow + d / p.stride_w) * cout..][..cout]);
                     }
+                }
+                for (t, st) in sb.chunks_exact(nr * cout).enumerate() {
                     gemm_packed(&Gemm { accumulate: t > 0, ..dt_mm(nr) }, st, &wp[t], dt);
                     if let Some(part) = part.as_deref_mut() {
                         let mm = Gemm { trans_a: true, ..Gemm::new(cin, cout, nr) };
