@@ -48,9 +48,13 @@ pub fn filled<T: Clone>(op: &str, n: usize, value: T) -> Result<Vec<T>> {
     Ok(v)
 }
 
-/// `n` zeros.
+/// `n` zeros; a large buffer is filled by the thread pool (most are op
+/// outputs that the kernel then writes: a serial fill would leave the other
+/// threads idle for its length).
 pub fn zeros(op: &str, n: usize) -> Result<Vec<f32>> {
-    filled(op, n, 0.0)
+    let mut v = with_capacity(op, n)?;
+    sinew_kernels::elementwise::fill_spare(&mut v, n, 0.0);
+    Ok(v)
 }
 
 /// A copy of `src`.
@@ -90,6 +94,13 @@ mod tests {
     #[test]
     fn buffers_have_the_asked_contents() {
         assert_eq!(zeros("t", 3).unwrap(), vec![0.0; 3]);
+        // Above the element-wise threshold the pool fills it, in pieces.
+        let n = 3 * sinew_kernels::elementwise::PAR_MIN_ELEMS + 5;
+        for threads in [1, 4] {
+            drop(vec![1.0f32; n]); // (so the allocator may hand back non-zero memory)
+            let z = sinew_kernels::par::with_max_threads(threads, || zeros("t", n).unwrap());
+            assert!(z.len() == n && z.iter().all(|&x| x.to_bits() == 0), "{threads} threads");
+        }
         assert_eq!(copy("t", &[1.0f32, 2.0]).unwrap(), vec![1.0, 2.0]);
         assert_eq!(collect("t", 3, 0..3).unwrap(), vec![0, 1, 2]);
         assert_eq!(filled("t", 2, 7u32).unwrap(), vec![7, 7]);

@@ -244,65 +244,79 @@ pub fn optimizer_step(
 
     let lr = h.learning_rate;
     let t = step as f64;
-    for (i, (&p, &g)) in params.iter().zip(grads).enumerate() {
-        let clip = Clip { scale: scales[i] as f32, value };
-        let s = &slots[i * per..(i + 1) * per];
-        match kind {
-            OptimizerKind::Sgd => update(store, op, &k::Sgd { lr }, clip, p, g, s)?,
-            OptimizerKind::Momentum => {
-                let rule = k::Momentum { lr, momentum: h.momentum, nesterov: h.nesterov };
-                update(store, op, &rule, clip, p, g, s)?
+    let clips: Vec<Clip> = scales.iter().map(|&scale| Clip { scale: scale as f32, value }).collect();
+    let (c, p, g, s) = (&clips[..], params, grads, slots);
+    match kind {
+        OptimizerKind::Sgd => update(store, op, &k::Sgd { lr }, c, p, g, s)?,
+        OptimizerKind::Momentum => {
+            let rule = k::Momentum { lr, momentum: h.momentum, nesterov: h.nesterov };
+            update(store, op, &rule, c, p, g, s)?
+        }
+        OptimizerKind::Adagrad => update(store, op, &k::Adagrad { lr, epsilon: h.epsilon }, c, p, g, s)?,
+        OptimizerKind::RmsProp => {
+            let r = k::RmsProp { lr, rho: h.rho, momentum: h.momentum, epsilon: h.epsilon };
+            match (h.momentum > 0.0, h.centered) {
+                (false, false) => update(store, op, &k::RmsPropPlain(r), c, p, g, s)?,
+                (true, false) => update(store, op, &k::RmsPropMomentum(r), c, p, g, s)?,
+                (false, true) => update(store, op, &k::RmsPropCentered(r), c, p, g, s)?,
+                (true, true) => update(store, op, &k::RmsPropCenteredMomentum(r), c, p, g, s)?,
             }
-            OptimizerKind::Adagrad => update(store, op, &k::Adagrad { lr, epsilon: h.epsilon }, clip, p, g, s)?,
-            OptimizerKind::RmsProp => {
-                let r = k::RmsProp { lr, rho: h.rho, momentum: h.momentum, epsilon: h.epsilon };
-                match (h.momentum > 0.0, h.centered) {
-                    (false, false) => update(store, op, &k::RmsPropPlain(r), clip, p, g, s)?,
-                    (true, false) => update(store, op, &k::RmsPropMomentum(r), clip, p, g, s)?,
-                    (false, true) => update(store, op, &k::RmsPropCentered(r), clip, p, g, s)?,
-                    (true, true) => update(store, op, &k::RmsPropCenteredMomentum(r), clip, p, g, s)?,
-                }
-            }
-            OptimizerKind::Adam | OptimizerKind::AdamW => {
-                let (b1, b2) = (h.beta1 as f64, h.beta2 as f64);
-                let lr_t = lr as f64 * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
-                let decay = if kind == OptimizerKind::AdamW { lr as f64 * h.weight_decay as f64 } else { 0.0 };
-                let rule = k::Adam { lr_t: lr_t as f32, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, decay: decay as f32 };
-                update(store, op, &rule, clip, p, g, s)?
-            }
-            OptimizerKind::Adamax => {
-                let lr_t = lr as f64 / (1.0 - (h.beta1 as f64).powf(t));
-                let rule = k::Adamax { lr_t: lr_t as f32, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon };
-                update(store, op, &rule, clip, p, g, s)?
-            }
+        }
+        OptimizerKind::Adam | OptimizerKind::AdamW => {
+            let (b1, b2) = (h.beta1 as f64, h.beta2 as f64);
+            let lr_t = lr as f64 * (1.0 - b2.powf(t)).sqrt() / (1.0 - b1.powf(t));
+            let decay = if kind == OptimizerKind::AdamW { lr as f64 * h.weight_decay as f64 } else { 0.0 };
+            let rule = k::Adam { lr_t: lr_t as f32, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon, decay: decay as f32 };
+            update(store, op, &rule, c, p, g, s)?
+        }
+        OptimizerKind::Adamax => {
+            let lr_t = lr as f64 / (1.0 - (h.beta1 as f64).powf(t));
+            let rule = k::Adamax { lr_t: lr_t as f32, beta1: h.beta1, beta2: h.beta2, epsilon: h.epsilon };
+            update(store, op, &rule, c, p, g, s)?
         }
     }
     Ok(())
 }
 
-/// Runs `rule` on one parameter in place. The parameter's and slots' buffers
-/// are moved out of the store for the duration (they are distinct from each
-/// other and from the gradient, checked above) and moved back.
+/// Runs `rule` on every parameter in place, as one kernel call (one parallel
+/// job for the whole step). The parameters' and slots' buffers are moved out
+/// of the store for the duration (they are distinct from each other and from
+/// the gradients, checked above) and moved back.
 fn update<R: Rule<K>, const K: usize>(
     store: &mut Store,
     op: &str,
     rule: &R,
-    clip: Clip,
-    p: TensorId,
-    g: TensorId,
+    clips: &[Clip],
+    params: &[TensorId],
+    grads: &[TensorId],
     slots: &[TensorId],
 ) -> Result<()> {
-    debug_assert_eq!(slots.len(), K);
-    let mut pd = std::mem::take(&mut store.get_mut(op, p)?.data);
-    let mut sd: [Vec<f32>; K] = std::array::from_fn(|_| Vec::new());
-    for (k, &s) in slots.iter().enumerate() {
-        sd[k] = std::mem::take(&mut store.get_mut(op, s)?.data);
+    debug_assert_eq!(slots.len(), K * params.len());
+    let mut taken = Vec::with_capacity(params.len());
+    for (i, &p) in params.iter().enumerate() {
+        let pd = std::mem::take(&mut store.get_mut(op, p)?.data);
+        let mut sd: [Vec<f32>; K] = std::array::from_fn(|_| Vec::new());
+        for (k, &s) in slots[i * K..(i + 1) * K].iter().enumerate() {
+            sd[k] = std::mem::take(&mut store.get_mut(op, s)?.data);
+        }
+        taken.push((pd, sd));
     }
-    let gd = &store.get(op, g)?.data;
-    k::run(rule, clip, &mut pd, gd, sd.each_mut().map(|v| v.as_mut_slice()));
-    store.get_mut(op, p)?.data = pd;
-    for (k, &s) in slots.iter().enumerate() {
-        store.get_mut(op, s)?.data = std::mem::take(&mut sd[k]);
+    let mut gds = Vec::with_capacity(grads.len());
+    for &g in grads {
+        gds.push(store.get(op, g)?.data.as_slice());
+    }
+    let updates = taken
+        .iter_mut()
+        .zip(gds)
+        .zip(clips)
+        .map(|(((pd, sd), g), &clip)| k::Update { clip, p: pd.as_mut_slice(), g, slots: sd.each_mut().map(|v| v.as_mut_slice()) })
+        .collect();
+    k::run(rule, updates);
+    for (i, (pd, mut sd)) in taken.into_iter().enumerate() {
+        store.get_mut(op, params[i])?.data = pd;
+        for (k, &s) in slots[i * K..(i + 1) * K].iter().enumerate() {
+            store.get_mut(op, s)?.data = std::mem::take(&mut sd[k]);
+        }
     }
     Ok(())
 }

@@ -49,40 +49,8 @@ use core::ops::Range;
 use direct::Direct;
 pub use pooled::conv2d_forward_pool;
 use std::cell::Cell;
-
-/// Padding mode, with TensorFlow's exact semantics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Padding {
-    /// `out = ceil(in / stride)`; `pad_total = max((out-1)·stride + k - in, 0)`,
-    /// `pad_before = pad_total / 2` (the odd element goes bottom / right).
-    #[default]
-    Same,
-    /// No padding: `out = ceil((in - k + 1) / stride)` (0 when `k > in`).
-    Valid,
-}
-
-/// Output size and leading padding along one spatial axis, as TensorFlow
-/// computes them. Returns `(out, pad_before)`. `stride` must be > 0.
-pub fn out_and_pad(input: usize, k: usize, stride: usize, pad: Padding) -> (usize, usize) {
-    assert!(stride > 0, "stride must be > 0");
-    match pad {
-        Padding::Same => {
-            let out = input.div_ceil(stride);
-            if out == 0 {
-                return (0, 0);
-            }
-            let pad_total = ((out - 1) * stride + k).saturating_sub(input);
-            (out, pad_total / 2)
-        }
-        Padding::Valid => {
-            if k > input || k == 0 {
-                (if k == 0 { input.div_ceil(stride) } else { 0 }, 0)
-            } else {
-                ((input - k + 1).div_ceil(stride), 0)
-            }
-        }
-    }
-}
+pub use crate::window::{out_and_pad, Padding};
+use crate::window::{check_len, Window2d};
 
 /// Shape of one 2-D convolution (no dilation, no groups).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,27 +68,15 @@ pub struct Conv2d {
 }
 
 impl Conv2d {
+    /// The sliding window (no dilation).
+    pub fn window(&self) -> Window2d {
+        Window2d { h: self.h, w: self.w, kh: self.kh, kw: self.kw, stride_h: self.stride_h, stride_w: self.stride_w, dil_h: 1, dil_w: 1, pad: self.pad }
+    }
     pub fn out_h(&self) -> usize {
-        out_and_pad(self.h, self.kh, self.stride_h, self.pad).0
+        self.window().out_h()
     }
     pub fn out_w(&self) -> usize {
-        out_and_pad(self.w, self.kw, self.stride_w, self.pad).0
-    }
-    pub fn pad_top(&self) -> usize {
-        out_and_pad(self.h, self.kh, self.stride_h, self.pad).1
-    }
-    pub fn pad_left(&self) -> usize {
-        out_and_pad(self.w, self.kw, self.stride_w, self.pad).1
-    }
-    /// Padding below the input (SAME: `pad_total - pad_top`; may exceed
-    /// `pad_top` by one).
-    pub fn pad_bottom(&self) -> usize {
-        let (oh, top) = out_and_pad(self.h, self.kh, self.stride_h, self.pad);
-        if oh == 0 { 0 } else { ((oh - 1) * self.stride_h + self.kh).saturating_sub(self.h + top) }
-    }
-    pub fn pad_right(&self) -> usize {
-        let (ow, left) = out_and_pad(self.w, self.kw, self.stride_w, self.pad);
-        if ow == 0 { 0 } else { ((ow - 1) * self.stride_w + self.kw).saturating_sub(self.w + left) }
+        self.window().out_w()
     }
     /// Elements of `x` (`N·H·W·Cin`).
     pub fn x_len(&self) -> usize {
@@ -143,14 +99,12 @@ impl Conv2d {
     }
 
     fn geom(&self) -> Geom {
-        assert!(self.stride_h > 0 && self.stride_w > 0, "conv2d: strides must be > 0");
-        let (oh, pt) = out_and_pad(self.h, self.kh, self.stride_h, self.pad);
-        let (ow, pl) = out_and_pad(self.w, self.kw, self.stride_w, self.pad);
-        Geom { p: *self, oh, ow, pt, pl, k: self.kh * self.kw * self.c_in }
+        let o = self.window().place("conv2d", self);
+        Geom { p: *self, oh: o.oh, ow: o.ow, pt: o.pt, pl: o.pl, k: self.kh * self.kw * self.c_in }
     }
 
     fn check(&self, what: &str, name: &str, got: usize, want: usize) {
-        assert!(got == want, "{what}: {name} has {got} elements, expected {want} for {self:?}");
+        check_len(what, name, got, want, self);
     }
 }
 

@@ -39,6 +39,24 @@ pub(crate) fn use_par(n: usize) -> bool {
     n >= PAR_MIN_ELEMS && par::threads() > 1
 }
 
+/// Grows the empty `v` to `n` copies of `value` (`v` must already hold room
+/// for `n`: the caller allocates fallibly), over the pool in
+/// [`PAR_CHUNK`]-long pieces when `n` is large. An op's fresh output is
+/// filled this way before its kernel writes it: serially, filling a
+/// gradient of a 784×256 kernel kept the pool idle for a memset's length.
+pub fn fill_spare(v: &mut Vec<f32>, n: usize, value: f32) {
+    assert!(v.is_empty() && v.capacity() >= n, "fill_spare: needs an empty vector with room for {n} values");
+    if !use_par(n) {
+        v.resize(n, value);
+        return;
+    }
+    par::chunks_mut(&mut v.spare_capacity_mut()[..n], PAR_CHUNK, |_, piece| piece.fill(core::mem::MaybeUninit::new(value)));
+    // SAFETY: the pieces cover `spare_capacity_mut()[..n]` and `chunks_mut`
+    // returns only once every piece was written (a task's panic unwinds
+    // through it, before this line), so the first `n` values are initialised.
+    unsafe { v.set_len(n) };
+}
+
 // ------------------------------------------------------------------ maps
 
 /// `y[i] = f(x[i])`, SIMD body + scalar tail, parallel when large.

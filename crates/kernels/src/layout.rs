@@ -142,7 +142,7 @@ pub fn unslice(block: &[f32], shape: &[usize], begin: &[usize], size: &[usize], 
 /// Concatenation along an axis: part `p` is `[outer, widths[p]]` (its axis
 /// and everything after it flattened), `dst` is `[outer, Σ widths]`.
 pub fn concat(parts: &[&[f32]], outer: usize, dst: &mut [f32]) {
-    let widths: Vec<usize> = parts.iter().map(|p| if outer == 0 { 0 } else { p.len() / outer }).collect();
+    let widths: Vec<usize> = parts.iter().map(|p| p.len().checked_div(outer).unwrap_or(0)).collect();
     let total: usize = widths.iter().sum();
     assert_eq!(dst.len(), outer * total, "concat: dst length");
     let mut col = 0;

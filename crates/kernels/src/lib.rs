@@ -20,4 +20,5 @@ pub mod math;
 pub mod optim;
 pub mod reduce;
 pub mod softmax;
+pub mod window;
 pub mod rnn;

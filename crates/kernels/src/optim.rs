@@ -189,25 +189,43 @@ pub trait Rule<const K: usize>: Sync {
     fn apply<V: Lane>(&self, p: V, g: V, s: [V; K]) -> (V, [V; K]);
 }
 
-/// Runs `rule` over every element: SIMD body, scalar tail, the pool over fixed
-/// chunks when large. Panics if lengths differ (the engine checks first).
-pub fn run<R: Rule<K>, const K: usize>(rule: &R, clip: Clip, p: &mut [f32], g: &[f32], slots: [&mut [f32]; K]) {
-    let n = p.len();
-    assert_eq!(g.len(), n, "optimizer: gradient length differs from the parameter's");
-    for s in &slots {
-        assert_eq!(s.len(), n, "optimizer: slot length differs from the parameter's");
+/// One tensor's part of an optimizer step: the parameter, its gradient (not
+/// yet clipped), its `K` slots, and the clipping for this tensor.
+pub struct Update<'a, const K: usize> {
+    pub clip: Clip,
+    pub p: &'a mut [f32],
+    pub g: &'a [f32],
+    pub slots: [&'a mut [f32]; K],
+}
+
+/// Runs `rule` over every element of every update: SIMD body, scalar tail,
+/// and, when the step is large, the pool over fixed chunks of each tensor.
+/// All tensors' chunks form one parallel job, so a step's small tensors
+/// (biases, a 256×128 kernel below the threshold on its own) share the
+/// threads with the large ones instead of running one after another on the
+/// calling thread, and the step costs one fork/join. Panics if lengths
+/// differ (the engine checks first).
+pub fn run<R: Rule<K>, const K: usize>(rule: &R, updates: Vec<Update<'_, K>>) {
+    for u in &updates {
+        assert_eq!(u.g.len(), u.p.len(), "optimizer: gradient length differs from the parameter's");
+        for s in &u.slots {
+            assert_eq!(s.len(), u.p.len(), "optimizer: slot length differs from the parameter's");
+        }
     }
-    if !use_par(n) {
-        chunk(rule, clip, p, g, slots);
+    if !use_par(updates.iter().map(|u| u.p.len()).sum()) {
+        for u in updates {
+            chunk(rule, u.clip, u.p, u.g, u.slots);
+        }
         return;
     }
-    let mut slot_iters = slots.map(|s| s.chunks_mut(PAR_CHUNK));
-    let tasks: Vec<_> = p
-        .chunks_mut(PAR_CHUNK)
-        .zip(g.chunks(PAR_CHUNK))
-        .map(|(pc, gc)| (pc, gc, slot_iters.each_mut().map(|it| it.next().expect("same length"))))
-        .collect();
-    par::for_each(tasks, |_, (pc, gc, sc)| chunk(rule, clip, pc, gc, sc));
+    let mut tasks = Vec::new();
+    for Update { clip, p, g, slots } in updates {
+        let mut slot_iters = slots.map(|s| s.chunks_mut(PAR_CHUNK));
+        for (pc, gc) in p.chunks_mut(PAR_CHUNK).zip(g.chunks(PAR_CHUNK)) {
+            tasks.push((clip, pc, gc, slot_iters.each_mut().map(|it| it.next().expect("same length"))));
+        }
+    }
+    par::for_each(tasks, |_, (clip, pc, gc, sc)| chunk(rule, clip, pc, gc, sc));
 }
 
 #[inline(always)]
@@ -421,6 +439,11 @@ mod tests {
         }
     }
 
+    /// One tensor's update.
+    fn run1<R: Rule<K>, const K: usize>(rule: &R, clip: Clip, p: &mut [f32], g: &[f32], slots: [&mut [f32]; K]) {
+        run(rule, vec![Update { clip, p, g, slots }]);
+    }
+
     fn f64s(x: &[f32]) -> Vec<f64> {
         x.iter().map(|&v| v as f64).collect()
     }
@@ -434,7 +457,7 @@ mod tests {
             let (mut p, g) = (data(n, 1), data(n, 2));
             let (mut rp, rg) = (f64s(&p), f64s(&g));
             for _ in 0..3 {
-                run(&Sgd { lr: 0.1 }, Clip::NONE, &mut p, &g, []);
+                run1(&Sgd { lr: 0.1 }, Clip::NONE, &mut p, &g, []);
                 for i in 0..n {
                     rp[i] -= 0.1 * rg[i];
                 }
@@ -452,7 +475,7 @@ mod tests {
                 let (mut rp, rg, mut rv) = (f64s(&p), f64s(&g), vec![0.0f64; n]);
                 let (lr, mu) = (0.05f64, 0.9f64);
                 for _ in 0..4 {
-                    run(&Momentum { lr: lr as f32, momentum: mu as f32, nesterov }, Clip::NONE, &mut p, &g, [&mut v]);
+                    run1(&Momentum { lr: lr as f32, momentum: mu as f32, nesterov }, Clip::NONE, &mut p, &g, [&mut v]);
                     for i in 0..n {
                         rv[i] = mu * rv[i] - lr * rg[i];
                         rp[i] += if nesterov { mu * rv[i] - lr * rg[i] } else { rv[i] };
@@ -471,7 +494,7 @@ mod tests {
             let mut acc = vec![0.1; n];
             let (mut rp, rg, mut racc) = (f64s(&p), f64s(&g), vec![0.1f64; n]);
             for _ in 0..3 {
-                run(&Adagrad { lr: 0.01, epsilon: 1e-7 }, Clip::NONE, &mut p, &g, [&mut acc]);
+                run1(&Adagrad { lr: 0.01, epsilon: 1e-7 }, Clip::NONE, &mut p, &g, [&mut acc]);
                 for i in 0..n {
                     racc[i] += rg[i] * rg[i];
                     rp[i] -= 0.01 * rg[i] / (racc[i].sqrt() + 1e-7);
@@ -518,10 +541,10 @@ mod tests {
                 let (mut rms, mut rmom, mut rmg) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
                 for _ in 0..3 {
                     match variant {
-                        0 => run(&RmsPropPlain(rule), Clip::NONE, &mut p, &g, [&mut ms]),
-                        1 => run(&RmsPropMomentum(rule), Clip::NONE, &mut p, &g, [&mut ms, &mut mom]),
-                        2 => run(&RmsPropCentered(rule), Clip::NONE, &mut p, &g, [&mut ms, &mut mg]),
-                        _ => run(&RmsPropCenteredMomentum(rule), Clip::NONE, &mut p, &g, [&mut ms, &mut mom, &mut mg]),
+                        0 => run1(&RmsPropPlain(rule), Clip::NONE, &mut p, &g, [&mut ms]),
+                        1 => run1(&RmsPropMomentum(rule), Clip::NONE, &mut p, &g, [&mut ms, &mut mom]),
+                        2 => run1(&RmsPropCentered(rule), Clip::NONE, &mut p, &g, [&mut ms, &mut mg]),
+                        _ => run1(&RmsPropCenteredMomentum(rule), Clip::NONE, &mut p, &g, [&mut ms, &mut mom, &mut mg]),
                     }
                     let mom_r = if variant % 2 == 1 { Some(&mut rmom[..]) } else { None };
                     let mg_r = if variant >= 2 { Some(&mut rmg[..]) } else { None };
@@ -544,7 +567,7 @@ mod tests {
                 for t in 1..=4 {
                     let lr_t = lr * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
                     let rule = Adam { lr_t: lr_t as f32, beta1: b1 as f32, beta2: b2 as f32, epsilon: eps as f32, decay: (lr * wd) as f32 };
-                    run(&rule, Clip::NONE, &mut p, &g, [&mut m, &mut v]);
+                    run1(&rule, Clip::NONE, &mut p, &g, [&mut m, &mut v]);
                     for i in 0..n {
                         rm[i] = b1 * rm[i] + (1.0 - b1) * rg[i];
                         rv[i] = b2 * rv[i] + (1.0 - b2) * rg[i] * rg[i];
@@ -561,7 +584,7 @@ mod tests {
             let (mut rp, rg, mut rm, mut ru) = (f64s(&p), f64s(&g), vec![0.0; n], vec![0.0f64; n]);
             for t in 1..=4 {
                 let lr_t = lr / (1.0 - b1.powi(t));
-                run(&Adamax { lr_t: lr_t as f32, beta1: b1 as f32, beta2: b2 as f32, epsilon: eps as f32 }, Clip::NONE, &mut p, &g, [&mut m, &mut u]);
+                run1(&Adamax { lr_t: lr_t as f32, beta1: b1 as f32, beta2: b2 as f32, epsilon: eps as f32 }, Clip::NONE, &mut p, &g, [&mut m, &mut u]);
                 for i in 0..n {
                     rm[i] = b1 * rm[i] + (1.0 - b1) * rg[i];
                     ru[i] = (b2 * ru[i]).max(rg[i].abs());
@@ -577,7 +600,7 @@ mod tests {
     fn clip_scales_then_clamps() {
         let g = [3.0f32, -4.0, 0.5, -0.1, 10.0];
         let mut p = [0.0f32; 5];
-        run(&Sgd { lr: 1.0 }, Clip { scale: 0.5, value: 1.0 }, &mut p, &g, []);
+        run1(&Sgd { lr: 1.0 }, Clip { scale: 0.5, value: 1.0 }, &mut p, &g, []);
         assert_eq!(p, [-1.0, 1.0, -0.25, 0.05, -1.0]);
         assert_eq!(norm_scale(5.0, 1.0), 0.2);
         assert_eq!(norm_scale(0.5, 1.0), 1.0);
@@ -594,6 +617,30 @@ mod tests {
     }
 
     #[test]
+    fn a_step_over_many_tensors_equals_each_tensor_alone_whatever_the_threads() {
+        // A large tensor (parallel on its own), small ones (serial on their
+        // own) with their own clips: one combined step, on 1 and 4 threads,
+        // gives the bits of updating each tensor by itself.
+        let lens = [OPTIM_PAR_MIN_ELEMS + 13, 32 * 1024, 10, 3];
+        let clips = [Clip::NONE, Clip { scale: 0.5, value: 0.3 }, Clip { scale: 2.0, value: f32::INFINITY }, Clip::NONE];
+        let rule = Adam { lr_t: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.01 };
+        let init = |t: usize, n: usize| (data(n, 20 + t as u32), data(n, 30 + t as u32), data(n, 40 + t as u32), vec![0.5f32; n]);
+        let mut alone: Vec<_> = lens.iter().enumerate().map(|(t, &n)| init(t, n)).collect();
+        for (t, (p, g, m, v)) in alone.iter_mut().enumerate() {
+            crate::par::with_max_threads(1, || run1(&rule, clips[t], p, g, [m, v]));
+        }
+        for threads in [1, 4] {
+            let mut all: Vec<_> = lens.iter().enumerate().map(|(t, &n)| init(t, n)).collect();
+            let updates = all.iter_mut().zip(clips).map(|((p, g, m, v), clip)| Update { clip, p, g, slots: [m, v] }).collect();
+            crate::par::with_max_threads(threads, || run(&rule, updates));
+            for (t, (a, b)) in all.iter().zip(&alone).enumerate() {
+                let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert!(bits(&a.0) == bits(&b.0) && bits(&a.2) == bits(&b.2) && bits(&a.3) == bits(&b.3), "tensor {t}, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
     fn simd_and_scalar_paths_agree_bitwise() {
         // The same values updated at lane offset 0 (SIMD body) and as a
         // 3-element tail must give identical bits.
@@ -602,10 +649,10 @@ mod tests {
         let rule = Adam { lr_t: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.0 };
         let mut a = [p0[0], p0[1], p0[2], 0.0];
         let (mut am, mut av) = ([0.1f32; 4], [0.2f32; 4]);
-        run(&rule, Clip::NONE, &mut a, &[g[0], g[1], g[2], 0.0], [&mut am, &mut av]);
+        run1(&rule, Clip::NONE, &mut a, &[g[0], g[1], g[2], 0.0], [&mut am, &mut av]);
         let mut b = p0.clone();
         let (mut bm, mut bv) = ([0.1f32; 3], [0.2f32; 3]);
-        run(&rule, Clip::NONE, &mut b, &g, [&mut bm, &mut bv]);
+        run1(&rule, Clip::NONE, &mut b, &g, [&mut bm, &mut bv]);
         for i in 0..3 {
             assert_eq!(a[i].to_bits(), b[i].to_bits());
             assert_eq!(am[i].to_bits(), bm[i].to_bits());

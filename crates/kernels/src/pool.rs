@@ -1,6 +1,6 @@
 //! 2-D max and average pooling, NHWC: `x[N,H,W,C]` → `y[N,OH,OW,C]`.
 //!
-//! Output size and padding follow TensorFlow ([`crate::conv::out_and_pad`]).
+//! Output size and padding follow TensorFlow ([`crate::window::Window2d`]).
 //! Padded positions never take part: max pooling takes the max over the valid
 //! window elements, average pooling divides by the number of valid elements
 //! (TF's SAME behaviour). With SAME padding every window holds at least one
@@ -15,7 +15,7 @@
 //! element is computed by the same code whatever the split, so results do not
 //! depend on the thread count.
 
-use crate::conv::{out_and_pad, Padding};
+use crate::window::{check_len, Padding, Window2d};
 use crate::par;
 use crate::simd::F32x4;
 use core::ops::Range;
@@ -47,17 +47,15 @@ pub struct Pool2d {
 pub const POOL_PAR_MIN_WORK: usize = 100_000;
 
 impl Pool2d {
+    /// The pooling window (no dilation).
+    pub fn window(&self) -> Window2d {
+        Window2d { h: self.h, w: self.w, kh: self.kh, kw: self.kw, stride_h: self.stride_h, stride_w: self.stride_w, dil_h: 1, dil_w: 1, pad: self.pad }
+    }
     pub fn out_h(&self) -> usize {
-        out_and_pad(self.h, self.kh, self.stride_h, self.pad).0
+        self.window().out_h()
     }
     pub fn out_w(&self) -> usize {
-        out_and_pad(self.w, self.kw, self.stride_w, self.pad).0
-    }
-    pub fn pad_top(&self) -> usize {
-        out_and_pad(self.h, self.kh, self.stride_h, self.pad).1
-    }
-    pub fn pad_left(&self) -> usize {
-        out_and_pad(self.w, self.kw, self.stride_w, self.pad).1
+        self.window().out_w()
     }
     /// Elements of `x` (`N·H·W·C`).
     pub fn x_len(&self) -> usize {
@@ -69,15 +67,12 @@ impl Pool2d {
     }
 
     fn geom(&self) -> Geom {
-        assert!(self.stride_h > 0 && self.stride_w > 0, "pool2d: strides must be > 0, got {self:?}");
-        assert!(self.kh > 0 && self.kw > 0, "pool2d: window must be non-empty, got {self:?}");
-        let (oh, pt) = out_and_pad(self.h, self.kh, self.stride_h, self.pad);
-        let (ow, pl) = out_and_pad(self.w, self.kw, self.stride_w, self.pad);
-        Geom { p: *self, oh, ow, pt, pl }
+        let o = self.window().place("pool2d", self);
+        Geom { p: *self, oh: o.oh, ow: o.ow, pt: o.pt, pl: o.pl }
     }
 
     fn check(&self, what: &str, name: &str, got: usize, want: usize) {
-        assert!(got == want, "{what}: {name} has {got} elements, expected {want} for {self:?}");
+        check_len(what, name, got, want, self);
     }
 
     /// Input rows (of one image) that output row `oy` reads.

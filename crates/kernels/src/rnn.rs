@@ -553,14 +553,18 @@ pub fn backward(r: &Rnn, x: Option<&[f32]>, u: &[f32], rb: &[f32], h0: &[f32], c
     let mut dq = vec![0.0; if ra { bn * steps * n } else { 0 }];
     let (u_zr, u_h) = gru_split(r, u);
     let packed = Packed::new(r, u, &u_zr, &u_h, true);
+    let din = x.map_or(0, |x| x.len() / (bn * steps).max(1));
+    // Each block's share of dW, dU (and drb), summed in block order below.
+    let mut partial: Vec<WeightGrads> = (0..bn.div_ceil(block_rows(bn))).map(|_| WeightGrads::default()).collect();
     let work: Vec<_> = blocks(&mut g.dxw, steps * gu, bn)
         .into_iter()
         .zip(blocks(&mut g.dh0, n, bn))
         .zip(blocks(&mut g.dc0, if lstm { n } else { 0 }, bn))
         .zip(blocks(&mut dq, if ra { steps * n } else { 0 }, bn))
-        .map(|(((dxw, dh0), dc0), dq)| (dxw, dh0, dc0, dq))
+        .zip(partial.iter_mut())
+        .map(|((((dxw, dh0), dc0), dq), wg)| (dxw, dh0, dc0, dq, wg))
         .collect();
-    par::for_each(work, |k, (dxw, dh0, dc0, dq)| {
+    par::for_each(work, |k, (dxw, dh0, dc0, dq, wg)| {
         let p = Part {
             r: r.rows(rows_of(bn, k)),
             u: &packed.u,
@@ -578,43 +582,87 @@ pub fn backward(r: &Rnn, x: Option<&[f32]>, u: &[f32], rb: &[f32], h0: &[f32], c
             Cell::Gru => gru_backward(&p, out, acts, dout, dxw, dh0),
             Cell::GruResetAfter => gru_ra_backward(&p, out, acts, dout, dxw, dh0, dq),
         }
+        let x = x.map(|x| (block(x, steps * din, bn, k), din));
+        // (on this thread: the block is already one thread's task)
+        *wg = par::with_max_threads(1, || weight_grads(&p.r, x, rb, p.h0, out, acts, dxw, dq));
     });
-    // dW = Σ xᵀ·dxw and dU = Σ (state the product read)ᵀ · (its
-    // pre-activation's gradient), over every row and step.
-    let bt = bn * steps;
-    let din = x.map_or(0, |x| x.len() / bt.max(1));
-    let xs: Vec<(&[f32], usize)> = x.map(|x| (x, din)).into_iter().collect();
+    let mut sum = WeightGrads::default();
+    for wg in partial {
+        sum.add(wg);
+    }
+    if bn == 0 {
+        // (no blocks: zero gradients of the weights)
+        sum.dw = vec![0.0; if x.is_some() { din * gu } else { 0 }];
+        sum.du = vec![0.0; n * gu];
+    }
+    (g.dw, g.du, g.drb) = (sum.dw, sum.du, sum.drb);
+    g
+}
+
+/// dW, dU and drb of some rows (summed over their steps).
+#[derive(Default)]
+struct WeightGrads {
+    dw: Vec<f32>,
+    du: Vec<f32>,
+    drb: Vec<f32>,
+}
+
+impl WeightGrads {
+    /// `self += o` (an empty `self` takes `o`).
+    fn add(&mut self, o: WeightGrads) {
+        for (s, o) in [(&mut self.dw, o.dw), (&mut self.du, o.du), (&mut self.drb, o.drb)] {
+            if s.is_empty() {
+                *s = o;
+            } else {
+                add_into(s, &o);
+            }
+        }
+    }
+}
+
+/// `dW = Σ xᵀ·dxw` and `dU = Σ (state the product read)ᵀ · (its
+/// pre-activation's gradient)` over the rows and steps of `r` (one block:
+/// its `x` `(rows, inputDim)`, `h0`, `out`, `acts`, `dxw` and reset-after
+/// GRU's `dq`), and reset-after GRU's `drb`. Per block rather than one
+/// product over the batch: a product 6,400 deep (the text LSTM's batch)
+/// after the blocks forked and joined once per 256-deep slice of it, and
+/// left the second thread idle for a fifth of the backward.
+#[allow(clippy::too_many_arguments)]
+fn weight_grads(r: &Rnn, x: Option<(&[f32], usize)>, rb: &[f32], h0: &[f32], out: &[f32], acts: &[f32], dxw: &[f32], dq: &[f32]) -> WeightGrads {
+    let (n, gu, bt) = (r.units, r.gu(), r.batch * r.steps);
+    let din = x.map_or(0, |x| x.1);
+    let xs: Vec<(&[f32], usize)> = x.into_iter().collect();
     let hprev = prev_states(r, out, h0);
-    let (dw, du) = if r.cell == Cell::Gru {
+    let mut wg = WeightGrads::default();
+    (wg.dw, wg.du) = if r.cell == Cell::Gru {
         // U_h reads r·h, W_h reads x: one product per column group.
         let rh: Vec<f32> = hprev.iter().enumerate().map(|(i, &h)| h * acts[(i / n) * gu + n + i % n]).collect();
-        let zr = stacked_tn(&[&xs[..], &[(&hprev[..], n)]].concat(), &columns(&g.dxw, bt, gu, 0, 2 * n), 2 * n);
-        let h = stacked_tn(&[&xs[..], &[(&rh[..], n)]].concat(), &columns(&g.dxw, bt, gu, 2 * n, n), n);
+        let zr = stacked_tn(&[&xs[..], &[(&hprev[..], n)]].concat(), &columns(dxw, bt, gu, 0, 2 * n), 2 * n);
+        let h = stacked_tn(&[&xs[..], &[(&rh[..], n)]].concat(), &columns(dxw, bt, gu, 2 * n, n), n);
         let mut both = vec![0.0; (din + n) * gu];
         for (row, d) in both.chunks_exact_mut(gu).enumerate() {
             d[..2 * n].copy_from_slice(&zr[row * 2 * n..(row + 1) * 2 * n]);
             d[2 * n..].copy_from_slice(&h[row * n..(row + 1) * n]);
         }
         split_rows(both, din * gu)
-    } else if ra {
+    } else if r.cell == Cell::GruResetAfter {
         // U's product gets dxw's z and r blocks, then dq; W's gets dxw.
-        let mut dg = g.dxw.clone();
+        let mut dg = dxw.to_vec();
         for (row, d) in dg.chunks_exact_mut(gu).enumerate() {
             d[2 * n..].copy_from_slice(&dq[row * n..(row + 1) * n]);
         }
         if !rb.is_empty() {
-            g.drb = vec![0.0; gu];
+            wg.drb = vec![0.0; gu];
             for d in dg.chunks_exact(gu) {
-                add_into(&mut g.drb, d);
+                add_into(&mut wg.drb, d);
             }
         }
-        let dw = if xs.is_empty() { Vec::new() } else { stacked_tn(&xs, &g.dxw, gu) };
+        let dw = if xs.is_empty() { Vec::new() } else { stacked_tn(&xs, dxw, gu) };
         (dw, stacked_tn(&[(&hprev, n)], &dg, gu))
     } else {
-        split_rows(stacked_tn(&[&xs[..], &[(&hprev[..], n)]].concat(), &g.dxw, gu), din * gu)
+        split_rows(stacked_tn(&[&xs[..], &[(&hprev[..], n)]].concat(), dxw, gu), din * gu)
     };
-    (g.dw, g.du) = (dw, du);
-    g
+    wg
 }
 
 /// `[A₁ | A₂ | …]ᵀ · d` for `parts` `(A_i, width_i)`, each `[rows, width_i]`
@@ -718,30 +766,34 @@ fn simple_backward(p: &Part, out: &[f32], dout: &[f32], dxw: &mut [f32], dh0: &m
 
 #[allow(clippy::too_many_arguments)]
 fn lstm_backward(p: &Part, out: &[f32], acts: &[f32], dout: &[f32], dxw: &mut [f32], dh0: &mut [f32], dc0: &mut [f32]) {
-    let (bn, n, gu, au, steps) = (p.r.batch, p.r.units, p.r.gu(), p.r.au(), p.r.steps);
+    let (bn, n, gu, su, au, steps) = (p.r.batch, p.r.units, p.r.gu(), p.r.su(), p.r.au(), p.r.steps);
     let (mut dh, mut dprev, mut dc) = (vec![0.0; bn * n], vec![0.0; bn * n], vec![0.0; bn * n]);
     let mut dz = vec![0.0; bn * gu];
     let (gate, one) = (p.r.gate, F32x4::splat(1.0));
     for t in (0..steps).rev() {
-        take_dout(p, dout, t, 0, &mut dh);
-        take_dout(p, dout, t, n, &mut dc);
         for (b, dzb) in dz.chunks_exact_mut(gu).enumerate() {
+            // The gradients entering at this step's h and c, `dout[b, t]`,
+            // are added in the loop below (one pass, not two more).
+            let o = (b * steps + t) * su;
+            let (doh, doc) = (&dout[o..o + n], &dout[o + n..o + 2 * n]);
+            let (dhb, dcb) = (&mut dh[b * n..(b + 1) * n], &mut dc[b * n..(b + 1) * n]);
             if p.skipped(b, t) {
+                add_into(dhb, doh);
+                add_into(dcb, doc);
                 dzb.fill(0.0); // dc passes through unchanged
                 continue;
             }
             let a = &acts[(b * steps + t) * au..][..au];
             let (ig, fg, gg, og, tcs) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n], &a[3 * n..4 * n], &a[4 * n..]);
             let cprev = p.prev(out, b, t, 1);
-            let (dhb, dcb) = (&dh[b * n..(b + 1) * n], &mut dc[b * n..(b + 1) * n]);
             let (dzi, rest) = dzb.split_at_mut(n);
             let (dzf, rest) = rest.split_at_mut(n);
             let (dzg, dzo) = rest.split_at_mut(n);
             for i in (0..n).step_by(4) {
                 let (iv, fv, gv, ov) = (ld(ig, i), ld(fg, i), ld(gg, i), ld(og, i));
                 let tc = ld(tcs, i);
-                let dhv = ld(dhb, i);
-                let dcv = ld(dcb, i).add(dhv.mul(ov).mul(one.sub(tc.mul(tc))));
+                let dhv = ld(dhb, i).add(ld(doh, i));
+                let dcv = ld(dcb, i).add(ld(doc, i)).add(dhv.mul(ov).mul(one.sub(tc.mul(tc))));
                 st(dcv.mul(gv).mul(gate.d(iv)), dzi, i);
                 st(dcv.mul(ld(cprev, i)).mul(gate.d(fv)), dzf, i);
                 st(dcv.mul(iv).mul(one.sub(gv.mul(gv))), dzg, i);

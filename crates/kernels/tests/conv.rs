@@ -10,7 +10,7 @@
 
 use sinew_kernels::par::with_max_threads;
 use sinew_kernels::conv::{
-    conv2d_backward_filter, conv2d_backward_input, conv2d_forward, conv2d_forward_act, conv2d_forward_pool, out_and_pad,
+    conv2d_backward_filter, conv2d_backward_input, conv2d_forward, conv2d_forward_act, conv2d_forward_pool,
     set_direct_enabled_on_this_thread, Conv2d, Padding, IM2COL_CHUNK_FLOATS,
 };
 use sinew_kernels::pool::{avg_pool_forward, max_pool_forward, Pool2d, PoolKind};
@@ -335,35 +335,6 @@ fn wrong_length_panics_with_message() {
     let p = Conv2d { n: 1, h: 2, w: 2, c_in: 1, kh: 2, kw: 2, c_out: 1, stride_h: 1, stride_w: 1, pad: Padding::Valid };
     let mut y = vec![0.0; p.y_len()];
     conv2d_forward(&p, &[0.0; 4], &[0.0; 3], &mut y, None);
-}
-
-#[test]
-fn tensorflow_output_shapes() {
-    // (in, k, stride, pad) -> (out, pad_before), values as TF computes them.
-    let cases = [
-        (28, 3, 1, Padding::Same, 28, 1),
-        (28, 2, 2, Padding::Valid, 14, 0),
-        (28, 2, 2, Padding::Same, 14, 0),
-        (5, 3, 2, Padding::Same, 3, 1),
-        (28, 5, 1, Padding::Valid, 24, 0),
-        (7, 2, 2, Padding::Same, 4, 0), // pad_total 1: all of it at the bottom
-        (6, 3, 2, Padding::Same, 3, 0), // pad_total 1
-        (7, 3, 2, Padding::Valid, 3, 0),
-        (2, 3, 1, Padding::Valid, 0, 0),
-        (1, 5, 1, Padding::Same, 1, 2),
-        (8, 4, 3, Padding::Same, 3, 1),
-        (224, 7, 2, Padding::Same, 112, 2), // ResNet stem: pad_total 5
-        (14, 3, 1, Padding::Same, 14, 1),
-    ];
-    for (input, k, s, pad, out, before) in cases {
-        assert_eq!(out_and_pad(input, k, s, pad), (out, before), "in {input} k {k} s {s} {pad:?}");
-        let p = Conv2d { n: 1, h: input, w: input, c_in: 1, kh: k, kw: k, c_out: 1, stride_h: s, stride_w: s, pad };
-        assert_eq!((p.out_h(), p.out_w(), p.pad_top(), p.pad_left()), (out, out, before, before));
-    }
-    let p = Conv2d { n: 1, h: 7, w: 6, c_in: 1, kh: 2, kw: 3, c_out: 1, stride_h: 2, stride_w: 2, pad: Padding::Same };
-    assert_eq!((p.pad_top(), p.pad_bottom(), p.pad_left(), p.pad_right()), (0, 1, 0, 1));
-    let p = Conv2d { n: 1, h: 1, w: 5, c_in: 1, kh: 5, kw: 3, c_out: 1, stride_h: 1, stride_w: 2, pad: Padding::Same };
-    assert_eq!((p.pad_top(), p.pad_bottom(), p.pad_left(), p.pad_right()), (2, 2, 1, 1));
 }
 
 /// `loss = Σ y·r` with `y` computed by the kernel, summed in f64.

@@ -14,7 +14,7 @@ use sinew_kernels::par::with_max_threads;
 
 /// The definition: `y[b,oy,ox,c·M+m] = Σ_{ky,kx} x[b, oy·s + ky·d - pt, ox·s + kx·d - pl, c] · w[ky,kx,c,m]`.
 fn naive(p: &Depthwise2d, x: &[f32], w: &[f32]) -> Vec<f32> {
-    let (oh, ow, pt, pl, cm) = (p.out_h(), p.out_w(), p.pad_top() as isize, p.pad_left() as isize, p.c_out());
+    let (oh, ow, pt, pl, cm) = (p.out_h(), p.out_w(), p.window().pad_top() as isize, p.window().pad_left() as isize, p.c_out());
     let mut y = vec![0.0f32; p.y_len()];
     for b in 0..p.n {
         for oy in 0..oh {
@@ -74,7 +74,7 @@ fn output_sizes_follow_tensorflow_for_the_dilated_window() {
     assert_eq!((Depthwise2d { stride_h: 2, stride_w: 3, pad: Padding::Valid, ..BASE }.out_h(), Depthwise2d { stride_h: 2, stride_w: 3, pad: Padding::Valid, ..BASE }.out_w()), (3, 2));
     let dil = Depthwise2d { dil_h: 2, dil_w: 3, pad: Padding::Valid, ..BASE };
     assert_eq!((dil.out_h(), dil.out_w()), (3, 0));
-    assert_eq!(Depthwise2d { dil_h: 2, ..BASE }.pad_top(), 2);
+    assert_eq!(Depthwise2d { dil_h: 2, ..BASE }.window().pad_top(), 2);
 }
 
 #[test]

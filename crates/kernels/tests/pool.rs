@@ -226,7 +226,7 @@ fn output_shapes() {
     let p = Pool2d { n: 1, h: 28, w: 28, c: 1, kh: 2, kw: 2, stride_h: 2, stride_w: 2, pad: Padding::Valid };
     assert_eq!((p.out_h(), p.out_w()), (14, 14));
     let p = Pool2d { h: 5, w: 5, kh: 3, kw: 3, pad: Padding::Same, ..p };
-    assert_eq!((p.out_h(), p.out_w(), p.pad_top(), p.pad_left()), (3, 3, 1, 1));
+    assert_eq!((p.out_h(), p.out_w(), p.window().pad_top(), p.window().pad_left()), (3, 3, 1, 1));
     let p = Pool2d { h: 7, w: 2, kh: 3, kw: 3, pad: Padding::Valid, ..p };
     assert_eq!((p.out_h(), p.out_w()), (3, 0));
     // Empty output: no panic.

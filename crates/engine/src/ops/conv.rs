@@ -3,6 +3,7 @@
 
 use sinew_kernels::activation::Activation;
 use sinew_kernels::conv::{self as k, Conv2d, Padding};
+use sinew_kernels::window::Window2d;
 
 use super::pool::{self as pool_op, Pool2dArgs, PoolKind};
 use super::{emit, expect_rank, Op};
@@ -37,6 +38,33 @@ pub(crate) fn expect_input_and_filter(op: &str, x_shape: &[usize], w_shape: &[us
     Ok(())
 }
 
+/// The step checks every sliding-window op shares: strides and dilations
+/// >= 1, and TensorFlow's rule that a dilated window moves with stride 1.
+pub(crate) fn check_strides(op: &str, win: &Window2d) -> Result<()> {
+    let (s, d) = ([win.stride_h, win.stride_w], [win.dil_h, win.dil_w]);
+    if s.contains(&0) {
+        return Err(EngineError::invalid(op, format!("strides must be >= 1, got [{},{}]", s[0], s[1])));
+    }
+    if d.contains(&0) {
+        return Err(EngineError::invalid(op, format!("dilations must be >= 1, got [{},{}]", d[0], d[1])));
+    }
+    if win.strided_and_dilated() {
+        return Err(EngineError::invalid(op, format!("either strides or dilations must be 1, got strides [{},{}] and dilations [{},{}]", s[0], s[1], d[0], d[1])));
+    }
+    Ok(())
+}
+
+/// The window leaves at least one output position (VALID padding does not
+/// when it is larger than the input); `describe` names the window and the
+/// input for the error.
+pub(crate) fn check_fits(op: &str, win: &Window2d, describe: impl FnOnce() -> (String, String)) -> Result<()> {
+    if win.fits() {
+        return Ok(());
+    }
+    let (window, input) = describe();
+    Err(EngineError::shape(op, format!("{window} does not fit input {input} with 'valid' padding")))
+}
+
 /// A rank-3 input `[n, steps, c_in]` with a rank-3 filter `[k, c_in, c_out]`
 /// is a 1-D convolution, computed as the 1-pixel-high image
 /// `[n, 1, steps, c_in]` with filter `[1, k, c_in, c_out]` (the same memory),
@@ -63,12 +91,6 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Re
         None => (x_shape, w_shape),
     };
     expect_input_and_filter(op, x_shape, w_shape)?;
-    if a.stride_h == 0 || a.stride_w == 0 {
-        return Err(EngineError::invalid(op, format!("strides must be >= 1, got [{},{}]", a.stride_h, a.stride_w)));
-    }
-    if w_shape[0] == 0 || w_shape[1] == 0 {
-        return Err(EngineError::shape(op, format!("filter {} has an empty window", fmt_shape(w_shape))));
-    }
     let p = Conv2d {
         n: x_shape[0],
         h: x_shape[1],
@@ -81,15 +103,11 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: Conv2dArgs) -> Re
         stride_w: a.stride_w,
         pad: a.pad,
     };
-    if p.out_h() == 0 || p.out_w() == 0 {
-        return Err(EngineError::shape(
-            op,
-            format!(
-                "filter {}x{} does not fit input {}x{} with 'valid' padding",
-                p.kh, p.kw, p.h, p.w
-            ),
-        ));
+    check_strides(op, &p.window())?;
+    if p.kh == 0 || p.kw == 0 {
+        return Err(EngineError::shape(op, format!("filter {} has an empty window", fmt_shape(w_shape))));
     }
+    check_fits(op, &p.window(), || (format!("filter {}x{}", p.kh, p.kw), format!("{}x{}", p.h, p.w)))?;
     size_of(op, &[p.n, p.out_h(), p.out_w(), p.c_out])?;
     Ok(p)
 }

@@ -5,7 +5,7 @@ use sinew_kernels::activation::Activation;
 use sinew_kernels::conv::depthwise::{self as k, Depthwise2d};
 use sinew_kernels::conv::Padding;
 
-use super::conv::{bias_of, expect_dy, expect_input_and_filter};
+use super::conv::{bias_of, check_fits, check_strides, expect_dy, expect_input_and_filter};
 use super::{emit, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::{fmt_shape, size_of};
@@ -23,16 +23,6 @@ pub struct DepthwiseArgs {
 /// Builds and checks the geometry shared by the forward op and both gradients.
 fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: DepthwiseArgs) -> Result<Depthwise2d> {
     expect_input_and_filter(op, x_shape, w_shape)?;
-    if a.stride_h == 0 || a.stride_w == 0 || a.dil_h == 0 || a.dil_w == 0 {
-        return Err(EngineError::invalid(op, format!("strides and dilations must be >= 1, got strides [{},{}], dilations [{},{}]", a.stride_h, a.stride_w, a.dil_h, a.dil_w)));
-    }
-    // TensorFlow's rule: dilated windows only at stride 1.
-    if (a.stride_h > 1 || a.stride_w > 1) && (a.dil_h > 1 || a.dil_w > 1) {
-        return Err(EngineError::invalid(op, format!("either strides or dilations must be 1, got strides [{},{}] and dilations [{},{}]", a.stride_h, a.stride_w, a.dil_h, a.dil_w)));
-    }
-    if w_shape[0] == 0 || w_shape[1] == 0 || w_shape[3] == 0 {
-        return Err(EngineError::shape(op, format!("filter {} is empty", fmt_shape(w_shape))));
-    }
     let p = Depthwise2d {
         n: x_shape[0],
         h: x_shape[1],
@@ -47,9 +37,11 @@ fn geometry(op: &str, x_shape: &[usize], w_shape: &[usize], a: DepthwiseArgs) ->
         dil_w: a.dil_w,
         pad: a.pad,
     };
-    if p.out_h() == 0 || p.out_w() == 0 {
-        return Err(EngineError::shape(op, format!("filter {}x{} (dilations {}x{}) does not fit input {}x{} with 'valid' padding", p.kh, p.kw, p.dil_h, p.dil_w, p.h, p.w)));
+    check_strides(op, &p.window())?;
+    if p.kh == 0 || p.kw == 0 || p.m == 0 {
+        return Err(EngineError::shape(op, format!("filter {} is empty", fmt_shape(w_shape))));
     }
+    check_fits(op, &p.window(), || (format!("filter {}x{} (dilations {}x{})", p.kh, p.kw, p.dil_h, p.dil_w), format!("{}x{}", p.h, p.w)))?;
     size_of(op, &[p.n, p.out_h(), p.out_w(), p.c_out()])?;
     Ok(p)
 }
@@ -126,6 +118,10 @@ mod tests {
         assert_eq!(
             depthwise_conv2d(&mut s, x, w, None, DepthwiseArgs { stride_h: 2, dil_w: 2, ..SAME1 }, Activation::Linear).unwrap_err().to_string(),
             "depthwiseConv2d: either strides or dilations must be 1, got strides [2,1] and dilations [1,2]"
+        );
+        assert_eq!(
+            depthwise_conv2d(&mut s, x, w, None, DepthwiseArgs { dil_w: 0, ..SAME1 }, Activation::Linear).unwrap_err().to_string(),
+            "depthwiseConv2d: dilations must be >= 1, got [1,0]"
         );
         assert_eq!(
             depthwise_conv2d(&mut s, x, w, None, DepthwiseArgs { dil_h: 3, pad: Padding::Valid, ..SAME1 }, Activation::Linear).unwrap_err().to_string(),

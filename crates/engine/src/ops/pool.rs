@@ -4,6 +4,7 @@ use sinew_kernels::conv::Padding;
 use sinew_kernels::pool::{self as k, Pool2d};
 pub use sinew_kernels::pool::PoolKind;
 
+use super::conv::{check_fits, check_strides};
 use super::{emit, expect_rank, Op};
 use crate::error::{EngineError, Result};
 use crate::shape::fmt_shape;
@@ -20,12 +21,6 @@ pub struct Pool2dArgs {
 
 pub(super) fn geometry(op: &str, x_shape: &[usize], a: Pool2dArgs) -> Result<Pool2d> {
     expect_rank(op, "input", x_shape, 4)?;
-    if a.kh == 0 || a.kw == 0 || a.stride_h == 0 || a.stride_w == 0 {
-        return Err(EngineError::invalid(
-            op,
-            format!("pool size [{},{}] and strides [{},{}] must be >= 1", a.kh, a.kw, a.stride_h, a.stride_w),
-        ));
-    }
     let p = Pool2d {
         n: x_shape[0],
         h: x_shape[1],
@@ -37,12 +32,11 @@ pub(super) fn geometry(op: &str, x_shape: &[usize], a: Pool2dArgs) -> Result<Poo
         stride_w: a.stride_w,
         pad: a.pad,
     };
-    if p.out_h() == 0 || p.out_w() == 0 {
-        return Err(EngineError::shape(
-            op,
-            format!("pool window {}x{} does not fit input {} with 'valid' padding", a.kh, a.kw, fmt_shape(x_shape)),
-        ));
+    check_strides(op, &p.window())?;
+    if a.kh == 0 || a.kw == 0 {
+        return Err(EngineError::invalid(op, format!("pool size [{},{}] must be >= 1", a.kh, a.kw)));
     }
+    check_fits(op, &p.window(), || (format!("pool window {}x{}", a.kh, a.kw), fmt_shape(x_shape)))?;
     Ok(p)
 }
 
@@ -121,5 +115,7 @@ mod tests {
             max_pool(&mut s, x, big).unwrap_err().to_string(),
             "maxPool: pool window 3x3 does not fit input [1,2,2,1] with 'valid' padding"
         );
+        assert_eq!(avg_pool(&mut s, x, Pool2dArgs { stride_w: 0, ..a }).unwrap_err().to_string(), "avgPool: strides must be >= 1, got [2,0]");
+        assert_eq!(avg_pool(&mut s, x, Pool2dArgs { kh: 0, ..a }).unwrap_err().to_string(), "avgPool: pool size [0,2] must be >= 1");
     }
 }

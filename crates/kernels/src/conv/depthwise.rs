@@ -21,7 +21,8 @@
 //!   (a count fixed by the shape), each sums its own partial `dw`, and the
 //!   partials are added in slab order.
 
-use super::{out_and_pad, Padding};
+use super::Padding;
+use crate::window::{check_len, Window2d};
 use crate::par;
 use crate::simd::F32x4;
 
@@ -54,24 +55,16 @@ const DW_MAX_SLABS: usize = 16;
 const DW_PARTIALS_MAX_FLOATS: usize = 1 << 20;
 
 impl Depthwise2d {
-    fn span_h(&self) -> usize {
-        (self.kh - 1) * self.dil_h + 1
-    }
-    fn span_w(&self) -> usize {
-        (self.kw - 1) * self.dil_w + 1
+    /// The sliding window; output size and padding are TensorFlow's for the
+    /// dilated window `(k-1)·d + 1`.
+    pub fn window(&self) -> Window2d {
+        Window2d { h: self.h, w: self.w, kh: self.kh, kw: self.kw, stride_h: self.stride_h, stride_w: self.stride_w, dil_h: self.dil_h, dil_w: self.dil_w, pad: self.pad }
     }
     pub fn out_h(&self) -> usize {
-        out_and_pad(self.h, self.span_h(), self.stride_h, self.pad).0
+        self.window().out_h()
     }
     pub fn out_w(&self) -> usize {
-        out_and_pad(self.w, self.span_w(), self.stride_w, self.pad).0
-    }
-    /// Padding above the input (TensorFlow's, for the dilated window).
-    pub fn pad_top(&self) -> usize {
-        out_and_pad(self.h, self.span_h(), self.stride_h, self.pad).1
-    }
-    pub fn pad_left(&self) -> usize {
-        out_and_pad(self.w, self.span_w(), self.stride_w, self.pad).1
+        self.window().out_w()
     }
     /// Output channels, `C·M`.
     pub fn c_out(&self) -> usize {
@@ -88,15 +81,13 @@ impl Depthwise2d {
     }
 
     fn geom(&self) -> Geom {
-        assert!(self.stride_h > 0 && self.stride_w > 0 && self.dil_h > 0 && self.dil_w > 0, "depthwiseConv2d: strides and dilations must be > 0, got {self:?}");
-        assert!(self.kh > 0 && self.kw > 0 && self.m > 0, "depthwiseConv2d: empty filter {self:?}");
-        let (oh, pt) = out_and_pad(self.h, self.span_h(), self.stride_h, self.pad);
-        let (ow, pl) = out_and_pad(self.w, self.span_w(), self.stride_w, self.pad);
-        Geom { p: *self, oh, ow, pt, pl, cm: self.c * self.m }
+        assert!(self.m > 0, "depthwiseConv2d: empty filter {self:?}");
+        let o = self.window().place("depthwiseConv2d", self);
+        Geom { p: *self, oh: o.oh, ow: o.ow, pt: o.pt, pl: o.pl, cm: self.c * self.m }
     }
 
     fn check(&self, what: &str, name: &str, got: usize, want: usize) {
-        assert!(got == want, "{what}: {name} has {got} elements, expected {want} for {self:?}");
+        check_len(what, name, got, want, self);
     }
 }
 

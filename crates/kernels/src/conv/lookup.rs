@@ -102,7 +102,7 @@ fn rows(p: &Conv2d, table: &[f32], ids: &[usize]) -> usize {
 /// whose input position lies inside the sequence (the rest is padding).
 #[inline(always)]
 fn taps(p: &Conv2d, ids: &[usize], b: usize, o: usize, mut f: impl FnMut(usize, usize)) {
-    let pl = p.pad_left() as isize;
+    let pl = p.window().pad_left() as isize;
     for t in 0..p.kw {
         let s = (o * p.stride_w + t) as isize - pl;
         if s >= 0 && (s as usize) < p.w {
@@ -193,7 +193,7 @@ pub fn backward(p: &Conv2d, table: &[f32], ids: &[usize], w: &[f32], dz: &[f32],
         // Block j: its rows of dtable and its partial dw (Σ over its rows).
         let mut part = parts.chunks_mut(wlen.max(1));
         let items: Vec<(&mut [f32], Option<&mut [f32]>)> = dtable.chunks_mut((br * cin).max(1)).map(|dt| (dt, part.next())).collect();
-        let pl = p.pad_left();
+        let pl = p.window().pad_left();
         let dt_mm = |nr: usize| Gemm { trans_b: true, ..Gemm::new(nr, cin, cout) };
         let wp: Vec<PackedB> = w.chunks_exact((cin * cout).max(1)).map(|wt| PackedB::new(&dt_mm(br), wt)).collect();
         let block = |j: usize, (dt, mut part): (&mut [f32], Option<&mut [f32]>)| {
