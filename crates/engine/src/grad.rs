@@ -63,7 +63,13 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 // see `route_lookup_grads`): d(xw) summed per table row, then
                 // W's, the table's and the bias's gradients over table rows.
                 let lookup = o.lookup.as_ref().filter(|_| args.table_index().is_some_and(|t| need[t]));
-                let mut g = sinew_kernels::rnn::backward(&o.r, (need[1] && lookup.is_none()).then_some(o.x), o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
+                // (a lookup node's `o.x` is empty: read `x` when W's gradient needs it)
+                let xs = match (need[1] && lookup.is_none(), args.lookup) {
+                    (false, _) => None,
+                    (true, false) => Some(o.x),
+                    (true, true) => Some(store.get_f32("grad", x[0])?.data.as_slice()),
+                };
+                let mut g = sinew_kernels::rnn::backward(&o.r, xs, o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
                 let (gu, din) = (args.cell.gates() * o.r.units, o.input_dim);
                 let mut dx = Vec::new();
                 if let Some((table, ids)) = lookup {
@@ -82,7 +88,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     gemm(&Gemm { trans_b: true, ..Gemm::new(o.r.batch * o.r.steps, din, gu) }, &g.dxw, o.w, &mut dx);
                 }
                 let to_table = lookup.is_some();
-                let shapes: Vec<Vec<usize>> = x.iter().map(|&id| store.get("grad", id).map(|t| t.shape.clone())).collect::<Result<_>>()?;
+                let shapes: Vec<Vec<usize>> = x.iter().map(|&id| store.meta("grad", id).map(|t| t.0.to_vec())).collect::<Result<_>>()?;
                 (g, o.r, dx, to_table, shapes)
             };
             let gu = args.cell.gates() * r.units;
@@ -229,8 +235,9 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             out[1] = g_labels.map(|g| store.insert(g));
         }
         Op::Reshape => {
-            let (xt, d) = (store.get("grad", x[0])?, store.get("grad", dy)?);
-            let g = Tensor::f32(xt.shape.clone(), memory::copy("grad", &d.data)?);
+            // (the shape only: a lazy `x` is not gathered, see `Store::insert_rows`)
+            let (xs, d) = (store.meta("grad", x[0])?.0, store.get("grad", dy)?);
+            let g = Tensor::f32(xs.to_vec(), memory::copy("grad", &d.data)?);
             out[0] = Some(store.insert(g));
         }
         Op::Transpose { perm } => {
@@ -272,13 +279,13 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         &Op::Gather { axis } => {
             if need[0] {
-                let (xt, idx, d) = (store.get("grad", x[0])?, store.get("grad", x[1])?, store.get("grad", dy)?);
-                let (outer, len, inner): (usize, usize, usize) =
-                    (xt.shape[..axis].iter().product(), xt.shape[axis], xt.shape[axis + 1..].iter().product());
+                // (the shape only: a lazy `x` is not gathered, see `Store::insert_rows`)
+                let (xs, idx, d) = (store.meta("grad", x[0])?.0, store.get("grad", x[1])?, store.get("grad", dy)?);
+                let (outer, len, inner): (usize, usize, usize) = (xs[..axis].iter().product(), xs[axis], xs[axis + 1..].iter().product());
                 let idx: Vec<usize> = idx.data.iter().map(|&i| i as usize).collect();
-                let mut g = memory::zeros("grad", xt.data.len())?;
+                let mut g = memory::zeros("grad", xs.iter().product())?;
                 layout::scatter_add(&d.data, outer, len, inner, &idx, &mut g);
-                let shape = xt.shape.clone();
+                let shape = xs.to_vec();
                 out[0] = Some(store.insert(Tensor::f32(shape, g)));
             }
         }
@@ -296,7 +303,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 out[1] = dw;
             }
             if need[0] {
-                let shape = store.get("conv2d", x[0])?.shape.clone();
+                let shape = store.meta("conv2d", x[0])?.0.to_vec();
                 out[0] = Some(ops::conv2d_backprop_input(store, dz, x[1], &shape, args)?);
             }
             if need[1] && table.is_none() {

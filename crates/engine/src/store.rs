@@ -6,6 +6,7 @@
 //! Ids are never reused, so a stale handle is always reported as disposed
 //! rather than silently aliasing a newer tensor.
 
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 
 use crate::autograd::Tape;
@@ -71,15 +72,38 @@ impl Tensor {
     }
 }
 
+/// A tensor that is rows of a 2-D float32 table, `table[ids]` (maybe
+/// reshaped): what an Embedding layer's gather makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rows {
+    pub table: TensorId,
+    pub ids: TensorId,
+}
+
+/// A tensor made of [`Rows`], kept as that fact (its shape and the rows):
+/// its values are gathered on first read, so a consumer that reads the table
+/// and the ids instead (the recurrent op and the 1-D convolution, see
+/// `ops::lookup`) leaves them never gathered. The fact holds references to
+/// the table and the ids, and is dropped (the values gathered first) before
+/// either is written in place, so it never describes other values.
+struct Lazy {
+    shape: Vec<usize>,
+    rows: Rows,
+}
+
 struct Slot {
-    tensor: Tensor,
+    /// The values; empty until first read for a lazy tensor.
+    tensor: OnceCell<Tensor>,
+    lazy: Option<Lazy>,
     refs: u32,
 }
 
 pub struct Store {
     tensors: HashMap<TensorId, Slot>,
     next_id: TensorId,
-    bytes: usize,
+    bytes: Cell<usize>,
+    /// Tensors with a [`Rows`] fact (a few: one per Embedding call alive).
+    lazies: Vec<TensorId>,
     /// The gradient tape, while one records (see `autograd`).
     pub tape: Option<Tape>,
     /// Generator for unseeded random ops (see `random`).
@@ -94,24 +118,93 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Self {
-        Store { tensors: HashMap::new(), next_id: 1, bytes: 0, tape: None, rng: crate::random::generator(0x5eed) }
+        Store { tensors: HashMap::new(), next_id: 1, bytes: Cell::new(0), lazies: Vec::new(), tape: None, rng: crate::random::generator(0x5eed) }
+    }
+
+    fn next(&mut self) -> TensorId {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        id
     }
 
     /// Stores a tensor with one reference (the caller's).
     pub fn insert(&mut self, t: Tensor) -> TensorId {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.bytes += t.data.len() * 4;
-        self.tensors.insert(id, Slot { tensor: t, refs: 1 });
+        let id = self.next();
+        self.bytes.set(self.bytes.get() + t.data.len() * 4);
+        self.tensors.insert(id, Slot { tensor: OnceCell::from(t), lazy: None, refs: 1 });
         id
     }
 
-    pub fn get(&self, op: &str, id: TensorId) -> Result<&Tensor> {
-        self.tensors.get(&id).map(|s| &s.tensor).ok_or_else(|| disposed(op, id))
+    /// Stores `table[ids]` with shape `shape` (one reference, the caller's)
+    /// without gathering it: the values are gathered on first read. The
+    /// caller has checked that `table` is a 2-D float32 tensor, `ids` 1-D
+    /// rows of it, and `shape` holds `ids.len() · columns` values.
+    pub fn insert_rows(&mut self, shape: Vec<usize>, rows: Rows) -> TensorId {
+        self.retain(rows.table);
+        self.retain(rows.ids);
+        let id = self.next();
+        self.tensors.insert(id, Slot { tensor: OnceCell::new(), lazy: Some(Lazy { shape, rows }), refs: 1 });
+        self.lazies.push(id);
+        id
     }
 
+    /// The table and ids `id` is made of, while that holds (see [`Rows`]).
+    pub fn rows_of(&self, id: TensorId) -> Option<Rows> {
+        self.tensors.get(&id)?.lazy.as_ref().map(|l| l.rows)
+    }
+
+    /// Whether `id`'s values exist yet (false for a lazy tensor not yet read).
+    pub fn is_materialized(&self, id: TensorId) -> bool {
+        self.tensors.get(&id).is_some_and(|s| s.tensor.get().is_some())
+    }
+
+    /// Shape and element type, without gathering a lazy tensor's values.
+    pub fn meta(&self, op: &str, id: TensorId) -> Result<(&[usize], DType)> {
+        let s = self.tensors.get(&id).ok_or_else(|| disposed(op, id))?;
+        Ok(match (s.tensor.get(), &s.lazy) {
+            (Some(t), _) => (&t.shape, t.dtype),
+            (None, Some(l)) => (&l.shape, DType::F32),
+            (None, None) => unreachable!("a slot holds values or rows"),
+        })
+    }
+
+    pub fn get(&self, op: &str, id: TensorId) -> Result<&Tensor> {
+        let s = self.tensors.get(&id).ok_or_else(|| disposed(op, id))?;
+        if let Some(t) = s.tensor.get() {
+            return Ok(t);
+        }
+        let l = s.lazy.as_ref().expect("a slot holds values or rows");
+        let (table, ids) = (self.get(op, l.rows.table)?, self.get(op, l.rows.ids)?);
+        let cols = table.shape[1];
+        let idx: Vec<usize> = ids.data.iter().map(|&v| v as usize).collect();
+        let mut data = crate::memory::zeros(op, idx.len() * cols)?;
+        sinew_kernels::layout::gather(&table.data, 1, table.shape[0], cols, &idx, &mut data);
+        self.bytes.set(self.bytes.get() + data.len() * 4);
+        Ok(s.tensor.get_or_init(|| Tensor { shape: l.shape.clone(), dtype: DType::F32, data }))
+    }
+
+    /// For writing in place: the values are gathered first if lazy, and every
+    /// [`Rows`] fact that involves `id` (as the tensor, its table or its ids)
+    /// is dropped first, its tensor gathered while the fact still holds.
     pub fn get_mut(&mut self, op: &str, id: TensorId) -> Result<&mut Tensor> {
-        self.tensors.get_mut(&id).map(|s| &mut s.tensor).ok_or_else(|| disposed(op, id))
+        if !self.lazies.is_empty() {
+            let hit: Vec<TensorId> = self.lazies.iter().copied().filter(|&l| l == id || self.rows_of(l).is_some_and(|r| r.table == id || r.ids == id)).collect();
+            for l in hit {
+                self.get(op, l)?;
+                self.forget_rows(l);
+            }
+        }
+        self.tensors.get_mut(&id).and_then(|s| s.tensor.get_mut()).ok_or_else(|| disposed(op, id))
+    }
+
+    /// Drops `id`'s [`Rows`] fact (its values must exist or it must be freed).
+    fn forget_rows(&mut self, id: TensorId) {
+        let rows = self.tensors.get_mut(&id).and_then(|s| s.lazy.take()).map(|l| l.rows);
+        self.lazies.retain(|&l| l != id);
+        if let Some(r) = rows {
+            self.release(r.table);
+            self.release(r.ids);
+        }
     }
 
     /// Like `get`, but refuses int32 tensors (for math ops).
@@ -140,8 +233,13 @@ impl Store {
         let Some(s) = self.tensors.get_mut(&id) else { return false };
         s.refs -= 1;
         if s.refs == 0 {
+            if s.lazy.is_some() {
+                self.forget_rows(id);
+            }
             let s = self.tensors.remove(&id).expect("present");
-            self.bytes -= s.tensor.data.len() * 4;
+            if let Some(t) = s.tensor.get() {
+                self.bytes.set(self.bytes.get() - t.data.len() * 4);
+            }
         }
         true
     }
@@ -160,9 +258,9 @@ impl Store {
         self.tensors.is_empty()
     }
 
-    /// Bytes held by live tensors.
+    /// Bytes held by live tensors (a lazy tensor's once gathered).
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.bytes.get()
     }
 }
 

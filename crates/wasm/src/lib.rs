@@ -124,12 +124,13 @@ pub fn tensor_from(data: Vec<f32>, shape: Vec<u32>, int32: bool) -> Result<Tenso
 #[wasm_bindgen]
 pub fn tensor_meta(id: TensorId) -> Result<Vec<u32>, JsError> {
     with_store(|s| {
-        let t = s.get("shape", id)?;
-        let code = match t.dtype {
+        // (`meta`: a lazy tensor's values are not gathered, see `Store::insert_rows`)
+        let (shape, dtype) = s.meta("shape", id)?;
+        let code = match dtype {
             DType::F32 => 0,
             DType::I32 => 1,
         };
-        Ok(std::iter::once(code).chain(t.shape.iter().map(|&d| d as u32)).collect())
+        Ok(std::iter::once(code).chain(shape.iter().map(|&d| d as u32)).collect())
     })
 }
 

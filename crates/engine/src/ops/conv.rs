@@ -120,10 +120,12 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
         return super::nn::then_activate(store, act, |s| conv2d(s, x, w, bias, a, Activation::Linear));
     }
     const OP: &str = "conv2d";
-    let (tx, tw) = (store.get_f32(OP, x)?, store.get_f32(OP, w)?);
-    let p = geometry(OP, &tx.shape, &tw.shape, a)?;
+    let (x_shape, tw) = (store.meta(OP, x)?.0, store.get_f32(OP, w)?);
+    let p = geometry(OP, x_shape, &tw.shape, a)?;
     let tb = bias_of(store, OP, bias, p.c_out, &tw.shape)?;
-    let lookup = lookup_of(store, x, &p, tx.shape.len());
+    let lookup = lookup_of(store, x, &p, x_shape.len());
+    // A lookup's `x` is not read (nor gathered, when lazy: `Store::insert_rows`).
+    let tx = if lookup.is_some() { None } else { Some(store.get_f32(OP, x)?) };
     let mut y = crate::memory::zeros(OP, p.y_len())?;
     // ReLU is applied as the kernel stores each tile (as `dense` does);
     // other activations take a pass over the output.
@@ -132,14 +134,14 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
         let ids = lookup_ids(store, ids)?;
         k::lookup::forward(&p, &store.get_f32(OP, table)?.data, &ids, &tw.data, tb, relu, &mut y);
     } else if relu {
-        k::conv2d_forward_act(&p, &tx.data, &tw.data, &mut y, tb, sinew_kernels::gemm::Activation::Relu);
+        k::conv2d_forward_act(&p, &tx.expect("read").data, &tw.data, &mut y, tb, sinew_kernels::gemm::Activation::Relu);
     } else {
-        k::conv2d_forward(&p, &tx.data, &tw.data, &mut y, tb);
+        k::conv2d_forward(&p, &tx.expect("read").data, &tw.data, &mut y, tb);
     }
     if !relu {
         sinew_kernels::activation::forward_in_place(act, &mut y);
     }
-    let out = Tensor::f32(out_shape(&p, tx.shape.len()), y);
+    let out = Tensor::f32(out_shape(&p, x_shape.len()), y);
     let mut inputs = vec![x, w];
     inputs.extend(bias);
     if let Some((table, ids)) = lookup {
@@ -148,8 +150,8 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     Ok(emit(store, Op::Conv2d { args: a, act, lookup: lookup.is_some() }, &inputs, out))
 }
 
-/// When a 1-D convolution's input `x` is `table[ids]` on the tape (an
-/// Embedding's gather, maybe reshaped) and the table has fewer rows than the
+/// When a 1-D convolution's input `x` is `table[ids]` (an Embedding's
+/// gather, maybe reshaped or reversed: [`lookup_of`](super::lookup::lookup_of)) and the table has fewer rows than the
 /// output has positions, the convolution runs over table rows
 /// (`sinew_kernels::conv::lookup`: ~6× fewer flops for the text classifier's
 /// 1,000-row table against 64 × 96 positions) and its node also takes the
@@ -160,8 +162,7 @@ fn lookup_of(store: &Store, x: TensorId, p: &Conv2d, x_rank: usize) -> Option<(T
     if x_rank != 3 {
         return None;
     }
-    let (_, gather) = super::lookup::lookup_chain(store.tape.as_ref()?, x)?;
-    let (table, ids) = (gather.inputs[0], gather.inputs[1]);
+    let (table, ids) = super::lookup::lookup_of(store, x)?;
     let (t, n) = (store.get("conv2d", table).ok()?, store.get("conv2d", ids).ok()?.data.len());
     // (a gather's output has one table row per id, so `x` is `table[ids]`)
     (t.shape.len() == 2 && t.shape[1] == p.c_in && n == p.n * p.w && t.shape[0] < p.n * p.out_w()).then_some((table, ids))
@@ -177,8 +178,8 @@ fn lookup_ids(store: &Store, ids: TensorId) -> Result<Vec<usize>> {
 pub(crate) fn lookup_backward(store: &mut Store, inputs: &[TensorId], dz: TensorId, a: Conv2dArgs, need_w: bool) -> Result<(TensorId, Option<TensorId>)> {
     const OP: &str = "conv2dLookupBackprop";
     let (table, ids) = (inputs[inputs.len() - 2], inputs[inputs.len() - 1]);
-    let (tx, tw, tt, tdz) = (store.get_f32(OP, inputs[0])?, store.get_f32(OP, inputs[1])?, store.get_f32(OP, table)?, store.get_f32(OP, dz)?);
-    let p = geometry(OP, &tx.shape, &tw.shape, a)?;
+    let (x_shape, tw, tt, tdz) = (store.meta(OP, inputs[0])?.0, store.get_f32(OP, inputs[1])?, store.get_f32(OP, table)?, store.get_f32(OP, dz)?);
+    let p = geometry(OP, x_shape, &tw.shape, a)?;
     let ids = lookup_ids(store, ids)?;
     let mut dt = crate::memory::zeros(OP, tt.data.len())?;
     let mut dw = crate::memory::zeros(OP, if need_w { p.w_len() } else { 0 })?;

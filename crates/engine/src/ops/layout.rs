@@ -6,16 +6,16 @@ use sinew_kernels::layout;
 use super::{emit, Op};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::shape::{fmt_shape, size_of};
-use crate::store::{DType, Store, Tensor, TensorId, MAX_EXACT_INT};
+use crate::store::{DType, Rows, Store, Tensor, TensorId, MAX_EXACT_INT};
 
 /// Same values, new shape (one dimension may be -1: inferred).
 pub fn reshape(store: &mut Store, x: TensorId, shape: &[i64]) -> Result<TensorId> {
     const OP: &str = "reshape";
-    let t = store.get(OP, x)?;
-    let n = t.data.len();
+    let (t_shape, _) = store.meta(OP, x)?;
+    let n: usize = t_shape.iter().product();
     let known: i64 = shape.iter().filter(|&&d| d >= 0).product();
     let infer = shape.iter().filter(|&&d| d == -1).count();
-    let bad = || EngineError::shape(OP, format!("cannot reshape {} ({} values) to {:?}", fmt_shape(&t.shape), n, shape));
+    let bad = || EngineError::shape(OP, format!("cannot reshape {} ({} values) to {:?}", fmt_shape(t_shape), n, shape));
     if infer > 1 || shape.iter().any(|&d| d < -1) {
         return Err(bad());
     }
@@ -30,6 +30,13 @@ pub fn reshape(store: &mut Store, x: TensorId, shape: &[i64]) -> Result<TensorId
     if size_of(OP, &dims)? != n {
         return Err(bad());
     }
+    if let Some(rows) = store.rows_of(x) {
+        // Still rows of the table: stays lazy (and a lookup for consumers).
+        let id = store.insert_rows(dims, rows);
+        store.record(Op::Reshape, &[x], id);
+        return Ok(id);
+    }
+    let t = store.get(OP, x)?;
     let out = Tensor { shape: dims, dtype: t.dtype, data: crate::memory::copy(OP, &t.data)? };
     Ok(emit(store, Op::Reshape, &[x], out))
 }
@@ -133,7 +140,8 @@ pub fn concat(store: &mut Store, xs: &[TensorId], axis: i32) -> Result<TensorId>
 /// Rows of `x` along `axis` picked by int32 `indices` (1-D): `gather(x, [2,0], 0)`.
 pub fn gather(store: &mut Store, x: TensorId, indices: TensorId, axis: i32) -> Result<TensorId> {
     const OP: &str = "gather";
-    let (t, ti) = (store.get(OP, x)?, store.get(OP, indices)?);
+    // (`meta`: a lazy `x` is not gathered before it is known to be needed)
+    let ((xs, dtype), ti) = (store.meta(OP, x)?, store.get(OP, indices)?);
     if ti.dtype != DType::I32 || ti.shape.len() != 1 {
         return Err(EngineError::new(
             crate::ErrorKind::DType,
@@ -141,16 +149,41 @@ pub fn gather(store: &mut Store, x: TensorId, indices: TensorId, axis: i32) -> R
             format!("indices must be a 1-D int32 tensor, got {} {}", ti.dtype.name(), fmt_shape(&ti.shape)),
         ));
     }
-    let axis = super::reduce::normalize_axes(OP, &t.shape, &[axis])?[0];
-    let (outer, len, inner): (usize, usize, usize) =
-        (t.shape[..axis].iter().product(), t.shape[axis], t.shape[axis + 1..].iter().product());
+    let axis = super::reduce::normalize_axes(OP, xs, &[axis])?[0];
+    let (outer, len, inner): (usize, usize, usize) = (xs[..axis].iter().product(), xs[axis], xs[axis + 1..].iter().product());
     if let Some(bad) = ti.data.iter().find(|&&i| i < 0.0 || i as usize >= len) {
-        return Err(EngineError::invalid(OP, format!("index {bad} is out of range for axis {axis} of {}", fmt_shape(&t.shape))));
+        return Err(EngineError::invalid(OP, format!("index {bad} is out of range for axis {axis} of {}", fmt_shape(xs))));
     }
-    let mut shape = t.shape.clone();
+    let mut shape = xs.to_vec();
     shape[axis] = ti.data.len();
+    size_of(OP, &shape)?;
     let idx: Vec<usize> = ti.data.iter().map(|&i| i as usize).collect();
-    let mut data = crate::memory::zeros(OP, size_of(OP, &shape)?)?;
+    // Rows of a table stay lazy, gathered on first read, which a lookup
+    // consumer never does (see `Store::insert_rows`): an Embedding's gather
+    // (`x` a 2-D table, axis 0), and a gather of whole rows of such a tensor
+    // along another axis (`reverse` of its steps, for a `goBackwards` layer),
+    // whose ids are the same gather of the ids.
+    let rows = match store.rows_of(x) {
+        Some(r) if axis + 1 < xs.len() && store.meta(OP, r.table)?.0.get(1) == xs.last() => {
+            let (ids, rows_inner) = (store.get(OP, r.ids)?, inner / xs[xs.len() - 1].max(1));
+            let mut picked = crate::memory::zeros(OP, outer * idx.len() * rows_inner)?;
+            layout::gather(&ids.data, outer, len, rows_inner, &idx, &mut picked);
+            let ids = store.insert(Tensor { shape: vec![picked.len()], dtype: DType::I32, data: picked });
+            Some((Rows { table: r.table, ids }, true))
+        }
+        _ if axis == 0 && xs.len() == 2 && dtype == DType::F32 => Some((Rows { table: x, ids: indices }, false)),
+        _ => None,
+    };
+    if let Some((rows, owned_ids)) = rows {
+        let id = store.insert_rows(shape, rows);
+        if owned_ids {
+            store.release(rows.ids); // (now held by the lazy tensor only)
+        }
+        store.record(Op::Gather { axis }, &[x, indices], id);
+        return Ok(id);
+    }
+    let t = store.get(OP, x)?;
+    let mut data = crate::memory::zeros(OP, shape.iter().product())?;
     layout::gather(&t.data, outer, len, inner, &idx, &mut data);
     let out = Tensor { shape, dtype: t.dtype, data };
     Ok(emit(store, Op::Gather { axis }, &[x, indices], out))

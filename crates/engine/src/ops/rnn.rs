@@ -5,7 +5,8 @@
 //! (`Node::saved`) so the backward recomputes neither them nor `x·W`.
 //!
 //! When `x` is a row lookup `table[ids]` recorded on the tape (an Embedding
-//! layer's gather, maybe reshaped) and the table has fewer rows than there
+//! layer's gather, maybe reshaped or reversed; with no tape, as the store
+//! knows it: see [`lookup_of`](super::lookup::lookup_of)) and the table has fewer rows than there
 //! are steps in the batch, the node also takes the table and the ids: the
 //! projection is `table·W + b`, its rows read per step by id (the kernel's
 //! `Xw::Lookup`), and the backward sums `dxw` per id
@@ -99,10 +100,12 @@ impl Operands<'_> {
 /// Checks every operand of a call with `args` on `inputs` (ids in the node's order).
 pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Result<Operands<'a>> {
     let get = |i: usize| store.get_f32(OP, inputs[i]);
-    let (x, w, u, h0) = (get(0)?, get(1)?, get(2)?, get(3)?);
-    expect_rank(OP, "x [batch, steps, features]", &x.shape, 3)?;
+    // A lookup's `x` is not read (nor gathered, when lazy: `Store::insert_rows`).
+    let x_data: &[f32] = if args.lookup { &[] } else { &get(0)?.data };
+    let (x_shape, (w, u, h0)) = (store.meta(OP, inputs[0])?.0, (get(1)?, get(2)?, get(3)?));
+    expect_rank(OP, "x [batch, steps, features]", x_shape, 3)?;
     expect_rank(OP, "kernel", &w.shape, 2)?;
-    let (batch, steps, input_dim) = (x.shape[0], x.shape[1], x.shape[2]);
+    let (batch, steps, input_dim) = (x_shape[0], x_shape[1], x_shape[2]);
     // Checked by `rnn` when it chose the lookup: `x` is `table[ids]`.
     let lookup = match args.table_index() {
         Some(i) => Some((get(i)?.data.as_slice(), store.get(OP, inputs[i + 1])?.data.iter().map(|&v| v as usize).collect())),
@@ -110,7 +113,7 @@ pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Re
     };
     let gates = args.cell.gates();
     if w.shape[0] != input_dim || w.shape[1] % gates != 0 || w.shape[1] == 0 {
-        return Err(EngineError::shape(OP, format!("kernel {} must be [{input_dim}, {gates}·units] for x {}", fmt_shape(&w.shape), fmt_shape(&x.shape))));
+        return Err(EngineError::shape(OP, format!("kernel {} must be [{input_dim}, {gates}·units] for x {}", fmt_shape(&w.shape), fmt_shape(x_shape))));
     }
     let units = w.shape[1] / gates;
     let want = |what: &str, t: &Tensor, shape: &[usize]| -> Result<()> {
@@ -155,7 +158,7 @@ pub fn operands<'a>(store: &'a Store, args: &RnnArgs, inputs: &[TensorId]) -> Re
     size_of(OP, &[batch, steps, gates * units])?;
     size_of(OP, &[batch, steps, args.cell.state() * units])?;
     let r = Rnn { cell: args.cell, gate: args.gate, batch, steps, units };
-    Ok(Operands { r, input_dim, x: &x.data, lookup, w: &w.data, u: &u.data, h0: &h0.data, c0, bias, rb, mask })
+    Ok(Operands { r, input_dim, x: x_data, lookup, w: &w.data, u: &u.data, h0: &h0.data, c0, bias, rb, mask })
 }
 
 /// Runs the sequence `x` `[batch, steps, features]` through the cell. Returns
@@ -169,13 +172,11 @@ pub fn rnn(store: &mut Store, cell: Cell, gate: Gate, x: TensorId, w: TensorId, 
     }
     let mut args = RnnArgs { cell, gate, bias: bias.is_some(), mask: mask.is_some(), lookup: false };
     let mut inputs: Vec<TensorId> = [Some(x), Some(w), Some(u), Some(h0), c0, bias, mask].into_iter().flatten().collect();
-    let o = operands(store, &args, &inputs)?;
-    let bt = o.r.batch * o.r.steps;
-    if let Some((_, gather)) = store.tape.as_ref().and_then(|tape| super::lookup::lookup_chain(tape, x)) {
-        let (table, ids) = (gather.inputs[0], gather.inputs[1]);
-        let (t, n) = (store.get(OP, table)?, store.get(OP, ids)?.data.len());
+    if let Some((table, ids)) = super::lookup::lookup_of(store, x) {
+        let (xs, t, n) = (store.meta(OP, x)?.0, store.get(OP, table)?, store.get(OP, ids)?.data.len());
         // (a gather's output has one table row per id, so `x` is `table[ids]`)
-        if t.shape.len() == 2 && t.shape[1] == o.input_dim && n == bt && t.shape[0] < bt {
+        let bt = xs.iter().take(2).product::<usize>();
+        if xs.len() == 3 && t.shape.len() == 2 && t.shape[1] == xs[2] && n == bt && t.shape[0] < bt {
             args.lookup = true;
             inputs.extend([table, ids]);
         }
