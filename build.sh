@@ -80,18 +80,34 @@ build_wasm() { # name rustflags cargo-features wasm-opt-features
   RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
     /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown \
     -Z build-std=std,panic_abort -p sinew-wasm $features
-  if [ -f "$out/sinew_wasm_bg.wasm" ] && [ "$out/sinew_wasm_bg.wasm" -nt "$raw" ]; then
+  # wasm-opt's own flags are recorded beside its output, so changing them re-runs it.
+  local opt="-O3 $WASM_OPT_INLINE $optfeat"
+  if [ -f "$out/sinew_wasm_bg.wasm" ] && [ "$out/sinew_wasm_bg.wasm" -nt "$raw" ] && [ "$(cat "$out/.wasm-opt" 2>/dev/null)" = "$opt" ]; then
     return
   fi
   log "wasm-bindgen + wasm-opt ($name)"
   rm -rf "$out"
   wasm-bindgen --target web --out-dir "$out" "$raw"
   # binaryen from npm: Debian's wasm-opt 108 corrupts wasm-bindgen's externref table.
-  node_modules/.bin/wasm-opt -O3 $optfeat "$out/sinew_wasm_bg.wasm" -o "$out/sinew_wasm_bg.wasm"
+  node_modules/.bin/wasm-opt $opt "$out/sinew_wasm_bg.wasm" -o "$out/sinew_wasm_bg.wasm"
+  echo "$opt" > "$out/.wasm-opt"
 }
 
 [ -d "$SYSROOT/lib/rustlib/src/rust/library" ] || { echo "rust-web-src missing" >&2; exit 1; }
 BUILDS=${SINEW_BUILDS:-"threads simd baseline threads-relaxed simd-relaxed"}
+# wasm-opt -O3 inlines every function that has one caller, whatever its size
+# (binaryen's default): the entry points tape_backward, optimizer_step and
+# op_unary and the engine's elementwise::binary became 23-60 KB functions
+# (every gradient rule, every optimizer's update loop in one body). V8 tiers a
+# hot function up whole, and Chromium 156's TurboFan is slow on such bodies:
+# in the first second of training the text Conv1D or GRU it spent 455-525 ms
+# of CPU (trace events wasm.TopTierCompilation, thread time) on background
+# threads that a 2-thread pool shares 2 cores with, most of it on those four
+# (Node 20's V8: 7 ms in all). Single-caller functions above 500 binaryen nodes
+# stay calls (one call per op or per step; 1-thread CPU time per training step
+# unchanged within noise): 205-255 ms of TurboFan CPU, largest function a 30 KB
+# kernel.
+WASM_OPT_INLINE="--one-caller-inline-max-function-size 500"
 COMMON_OPT="--enable-bulk-memory --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue"
 for b in $BUILDS; do
   case "$b" in
