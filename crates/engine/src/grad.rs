@@ -151,7 +151,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         }
         &Op::Act(act) => {
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
-            let mut dx = memory::zeros("grad", xt.data.len())?;
+            let mut dx = memory::for_overwrite("grad", xt.data.len())?;
             activation::backward(act, &xt.data, &y.data, &d.data, &mut dx);
             let shape = xt.shape.clone();
             out[0] = Some(store.insert(Tensor::f32(shape, dx)));
@@ -198,7 +198,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
         &Op::Softmax { log } => {
             let (y, d) = (store.get("grad", n.output)?, store.get("grad", dy)?);
             let c = *y.shape.last().expect("checked in forward");
-            let mut dx = memory::zeros("grad", y.data.len())?;
+            let mut dx = memory::for_overwrite("grad", y.data.len())?;
             if log {
                 sm::log_softmax_backward(&y.data, &d.data, c, &mut dx);
             } else {

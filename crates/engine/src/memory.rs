@@ -57,6 +57,30 @@ pub fn zeros(op: &str, n: usize) -> Result<Vec<f32>> {
     Ok(v)
 }
 
+/// `n` values for a kernel that writes every one of them before anything
+/// reads them: a non-accumulating GEMM's C (its first depth block stores
+/// without loading C), an element-wise map's output. The storage is reserved
+/// fallibly as in [`zeros`] (so running out of memory stays an
+/// `OutOfMemoryError`), but not filled: for the small buffers of a training
+/// step, the memset ran serially on the engine thread while the pool waited,
+/// and a large one cost a fork/join of its own.
+///
+/// The caller must pass the whole vector to such a kernel before the values
+/// are read or the vector leaves the op. Debug builds and the engine's own
+/// tests fill it with NaN instead, so a kernel that skipped a value shows up.
+pub fn for_overwrite(op: &str, n: usize) -> Result<Vec<f32>> {
+    let mut v = with_capacity(op, n)?;
+    if cfg!(any(test, debug_assertions)) {
+        v.resize(n, f32::NAN);
+        return Ok(v);
+    }
+    // SAFETY: `with_capacity` reserved room for `n` values; every f32 bit
+    // pattern is a valid value, and the caller's kernel stores each element
+    // before it is read (see above), so no uninitialised value is observed.
+    unsafe { v.set_len(n) };
+    Ok(v)
+}
+
 /// A copy of `src`.
 pub fn copy<T: Clone>(op: &str, src: &[T]) -> Result<Vec<T>> {
     let mut v = with_capacity(op, src.len())?;
@@ -89,6 +113,16 @@ mod tests {
         assert!(e.to_string().starts_with("zeros: cannot allocate"), "{e}");
         assert!(e.to_string().contains(&format!("{} bytes", (usize::MAX / 4) * 4)), "{e}");
         assert!(reserve("conv2d", usize::MAX).is_err());
+        let e = for_overwrite("matmul", usize::MAX / 4).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::OutOfMemory);
+        assert!(e.to_string().starts_with("matmul: cannot allocate"), "{e}");
+    }
+
+    #[test]
+    fn buffers_for_overwrite_are_poisoned_in_tests() {
+        // So the engine's tests catch an op whose kernel leaves a value unwritten.
+        let v = for_overwrite("t", 5).unwrap();
+        assert!(v.len() == 5 && v.iter().all(|x| x.is_nan()));
     }
 
     #[test]

@@ -261,3 +261,28 @@ fn prepacked_b_refuses_another_shape() {
     let mut c = vec![0.0; 16 * 8];
     gemm_packed(&Gemm::new(16, 8, 32), &vec![0.0; 16 * 32], &packed, &mut c);
 }
+
+#[test]
+fn overwriting_product_never_reads_c() {
+    // Without `accumulate`, C's old contents must not matter: the engine hands
+    // the kernel uninitialised storage (memory::for_overwrite). NaN in C would
+    // show through any path that loads it (small, blocked over several depth
+    // blocks, narrow; one and two threads; with and without the epilogue).
+    let mut rng = Rng(7);
+    for &(m, n, k) in &[(3, 5, 7), (17, 31, 9), (128, 10, 128), (128, 256, 784), (203, 1100, 600), (64, 64, 64), (1, 784, 256)] {
+        for (trans_a, trans_b, _) in layouts().filter(|l| !l.2) {
+            let g = Gemm { m, n, k, trans_a, trans_b, accumulate: false };
+            let (a, b, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(n));
+            for threads in [1, 2] {
+                for (bias, act) in [(None, Activation::None), (Some(&bias[..]), Activation::Relu)] {
+                    let run = |fill: f32| {
+                        let mut c = vec![fill; m * n];
+                        with_max_threads(threads, || gemm_bias_act(&g, &a, &b, &mut c, bias, act));
+                        c.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                    };
+                    assert!(run(0.0) == run(f32::NAN), "{g:?}, {threads} threads, {act:?}: C's old values leak into the result");
+                }
+            }
+        }
+    }
+}

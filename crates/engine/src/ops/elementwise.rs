@@ -18,7 +18,7 @@ pub fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         EngineError::shape(name, format!("{} and {}: shapes cannot be broadcast together", fmt_shape(&a.shape), fmt_shape(&b.shape)))
     })?;
     let n = size_of(name, &shape)?;
-    let mut out = crate::memory::zeros(name, n)?;
+    let mut out = crate::memory::for_overwrite(name, n)?;
     if a.shape == b.shape {
         ew::binary_same(op, &a.data, &b.data, &mut out);
     } else if b.data.len() == 1 {
@@ -39,7 +39,7 @@ pub fn binary(store: &mut Store, op: BinaryOp, a: TensorId, b: TensorId) -> Resu
 }
 
 pub fn unary_raw(op: UnaryOp, x: &Tensor) -> Result<Tensor> {
-    let mut y = crate::memory::zeros(op.name(), x.data.len())?;
+    let mut y = crate::memory::for_overwrite(op.name(), x.data.len())?;
     ew::unary(op, &x.data, &mut y);
     Ok(Tensor::f32(x.shape.clone(), y))
 }
@@ -57,7 +57,7 @@ pub fn unary(store: &mut Store, op: UnaryOp, x: TensorId) -> Result<TensorId> {
 
 pub fn activate(store: &mut Store, act: Activation, x: TensorId) -> Result<TensorId> {
     let t = store.get_f32(act.name(), x)?;
-    let mut y = crate::memory::zeros(act.name(), t.data.len())?;
+    let mut y = crate::memory::for_overwrite(act.name(), t.data.len())?;
     activation::forward(act, &t.data, &mut y);
     let out = Tensor::f32(t.shape.clone(), y);
     Ok(emit(store, Op::Act(act), &[x], out))

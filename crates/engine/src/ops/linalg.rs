@@ -29,7 +29,7 @@ pub fn matmul(store: &mut Store, a: TensorId, b: TensorId, trans_a: bool, trans_
     }
     let out_shape = vec![m, n];
     size_of(OP, &out_shape)?;
-    let mut c = crate::memory::zeros(OP, m * n)?;
+    let mut c = crate::memory::for_overwrite(OP, m * n)?;
     let g = Gemm { trans_a, trans_b, ..Gemm::new(m, n, k) };
     gemm(&g, &ta.data, &tb.data, &mut c);
     Ok(emit(store, Op::MatMul { trans_a, trans_b }, &[a, b], Tensor::f32(out_shape, c)))

@@ -40,7 +40,7 @@ pub fn dense(store: &mut Store, x: TensorId, w: TensorId, b: Option<TensorId>, a
         None => None,
     };
     size_of(OP, &[n, m])?;
-    let mut y = crate::memory::zeros(OP, n * m)?;
+    let mut y = crate::memory::for_overwrite(OP, n * m)?;
     let epilogue = if act == Activation::Relu { gemm::Activation::Relu } else { gemm::Activation::None };
     gemm_bias_act(&Gemm::new(n, m, k), &tx.data, &tw.data, &mut y, bias, epilogue);
     if matches!(act, Activation::Sigmoid | Activation::Tanh) {
@@ -67,7 +67,7 @@ pub(crate) fn then_activate(store: &mut Store, act: Activation, linear: impl FnO
 /// with `bias` the bias gradient `db` (`dz` summed over every axis but the
 /// last), summed in the same pass.
 pub fn fused_dz(op: &str, act: Activation, y: &Tensor, dy: &Tensor, bias: bool) -> Result<(Tensor, Option<Tensor>)> {
-    let mut dz = crate::memory::zeros(op, y.data.len())?;
+    let mut dz = crate::memory::for_overwrite(op, y.data.len())?;
     if !bias {
         activation::backward_from_output(act, &y.data, &dy.data, &mut dz);
         return Ok((Tensor::f32(y.shape.clone(), dz), None));
