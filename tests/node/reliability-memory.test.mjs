@@ -105,3 +105,57 @@ test('threads: memory filled to the limit, then more tensors, gradients, optimiz
   t.regex(String(v.load), /^OutOfMemoryError: randomUniform: cannot allocate 3\.20 GB/);
   t.deepEqual(v.works, [[3], [7]]);
 });
+
+// Near the limit, a gradient can fail at any of its allocations: memory is
+// given back a few MB at a time and the step retried until it runs. Every
+// failure must be a typed error that frees what the step had made (a
+// convolution's backward used to leak its partial gradient on every failure),
+// and a kernel's own scratch must be checked before it runs (an LSTM's
+// backward used to trap the engine once its outputs fitted and its scratch
+// did not).
+test('threads: a gradient retried as memory frees up fails typed every time, leaks nothing, and then runs', async (t) => {
+  const r = await isolated(
+    `
+    const L = sinew.layers;
+    const cases = {
+      lstm: [L.lstm({ units: 256 }), sinew.randomNormal([128, 50, 32])],
+      conv1d: [L.conv1d({ filters: 128, kernelSize: 5 }), sinew.randomNormal([256, 200, 64])],
+    };
+    const out = {};
+    for (const [name, [layer, x]] of Object.entries(cases)) {
+      const step = () => sinew.tidy(() => { sinew.grad((z) => sinew.sum(layer.apply(z)))(x); });
+      step(); // builds the layer's weights
+      const held = [];
+      try { for (;;) held.push(sinew.fill([2 ** 24], 3)); } catch {}
+      for (let i = 0; i < 4; i++) held.pop().dispose();
+      try { for (;;) held.push(sinew.fill([2 ** 19], 3)); } catch {}
+      const r = { failures: 0, others: [], leaks: [] };
+      for (;;) {
+        const before = sinew.memory();
+        let e = null;
+        try { step(); } catch (err) { e = err; }
+        const after = sinew.memory();
+        if (after.numTensors !== before.numTensors || after.numBytes !== before.numBytes) r.leaks.push([before.numTensors, after.numTensors, after.numBytes - before.numBytes]);
+        if (!e) break;
+        if (e.name === 'OutOfMemoryError') r.failures++;
+        else { r.others.push(e.name + ': ' + e.message); break; }
+        for (let i = 0; i < 2 && held.length; i++) held.pop().dispose();
+        if (!held.length) { r.others.push('never ran'); break; }
+      }
+      for (const h of held) h.dispose();
+      r.stillWorks = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[1], [1]])).arraySync();
+      out[name] = r;
+    }
+    return out;
+  `,
+    { backend: 'threads', timeoutMs: 400_000 },
+  );
+  t.false(r.timedOut);
+  t.truthy(r.value, `exit ${r.code}: ${r.error?.message ?? r.stderr.slice(-800)}`);
+  for (const [name, v] of Object.entries(r.value ?? {})) {
+    t.deepEqual(v.others, [], name);
+    t.deepEqual(v.leaks, [], name);
+    t.true(v.failures >= 3, `${name}: ${v.failures} failures before it ran (the sweep must cross the backward's allocations)`);
+    t.deepEqual(v.stillWorks, [[3]], name);
+  }
+});

@@ -138,14 +138,21 @@ fn walk(store: &mut Store, tape: &Tape, y: TensorId, wrt: &[TensorId], dy: Optio
             if !need.iter().any(|&b| b) {
                 continue;
             }
-            let g_in = node_grads(store, n, g_out, &need)?;
-            for ((&input, g), &wanted) in n.inputs.iter().zip(g_in).zip(&need) {
+            // (a rule that fails, e.g. out of memory, frees what it made so far)
+            let g_in = store.undo_on_error(|s| node_grads(s, n, g_out, &need))?;
+            let mut pending = n.inputs.iter().zip(g_in).zip(&need);
+            for ((&input, g), &wanted) in pending.by_ref() {
                 let Some(g) = g else { continue };
                 if !wanted {
                     store.release(g);
                     continue;
                 }
-                accumulate(store, &mut grads, input, g)?;
+                if let Err(e) = accumulate(store, &mut grads, input, g) {
+                    for g in pending.filter_map(|((_, g), _)| g) {
+                        store.release(g);
+                    }
+                    return Err(e);
+                }
             }
         }
         Ok(())
@@ -174,7 +181,9 @@ fn accumulate(store: &mut Store, grads: &mut HashMap<TensorId, TensorId>, t: Ten
             grads.insert(t, g);
         }
         Some(prev) => {
-            let sum = crate::ops::add_same_shape(store, prev, g)?;
+            let sum = crate::ops::add_same_shape(store, prev, g).inspect_err(|_| {
+                store.release(g);
+            })?;
             store.release(prev);
             store.release(g);
             grads.insert(t, sum);

@@ -69,6 +69,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     (true, false) => Some(o.x),
                     (true, true) => Some(store.get_f32("grad", x[0])?.data.as_slice()),
                 };
+                memory::reserve("grad", 4 * sinew_kernels::rnn::backward_scratch(&o.r, xs.map_or(0, |_| o.input_dim)))?;
                 let mut g = sinew_kernels::rnn::backward(&o.r, xs, o.u, o.rb, o.h0, o.c0, o.mask, &y.data, acts, &d.data);
                 let (gu, din) = (args.cell.gates() * o.r.units, o.input_dim);
                 let mut dx = Vec::new();

@@ -108,6 +108,9 @@ pub struct Store {
     pub tape: Option<Tape>,
     /// Generator for unseeded random ops (see `random`).
     pub rng: crate::random::Generator,
+    /// While a `journal` is open: each tensor's change in references since it
+    /// opened (an insert or retain adds one, a release takes one away).
+    journal: Option<HashMap<TensorId, i64>>,
 }
 
 impl Default for Store {
@@ -118,13 +121,55 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Self {
-        Store { tensors: HashMap::new(), next_id: 1, bytes: Cell::new(0), lazies: Vec::new(), tape: None, rng: crate::random::generator(0x5eed) }
+        Store { tensors: HashMap::new(), next_id: 1, bytes: Cell::new(0), lazies: Vec::new(), tape: None, rng: crate::random::generator(0x5eed), journal: None }
     }
 
+    /// A new tensor's id, with one reference noted. Ids wrap after 2^32
+    /// tensors (days of training at ~20k tensors/s); an id still in use (a
+    /// model's weights, made first) is skipped.
     fn next(&mut self) -> TensorId {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
+        let mut id = self.next_id;
+        while self.tensors.contains_key(&id) {
+            id = id.wrapping_add(1).max(1);
+        }
+        self.next_id = id.wrapping_add(1).max(1);
+        self.note(id, 1);
         id
+    }
+
+    /// Runs `f` without noting its reference changes in the journal: a
+    /// tensor's own hold on others, taken and given back with it.
+    fn unnoted(&mut self, f: impl FnOnce(&mut Store)) {
+        let journal = self.journal.take();
+        f(self);
+        self.journal = journal;
+    }
+
+    fn note(&mut self, id: TensorId, delta: i64) {
+        if let Some(j) = &mut self.journal {
+            *j.entry(id).or_insert(0) += delta;
+        }
+    }
+
+    /// Runs `f` and, when it fails, drops every reference it took (tensors it
+    /// made, retains it did not give back), so a failing step (say, out of
+    /// memory halfway through a gradient) frees its partial results instead
+    /// of leaking them. Not nested: an inner call runs without a journal of its own.
+    pub fn undo_on_error<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if self.journal.is_some() {
+            return f(self);
+        }
+        self.journal = Some(HashMap::new());
+        let r = f(self);
+        let journal = self.journal.take().expect("opened above");
+        if r.is_err() {
+            for (id, delta) in journal {
+                for _ in 0..delta.max(0) {
+                    self.release(id);
+                }
+            }
+        }
+        r
     }
 
     /// Stores a tensor with one reference (the caller's).
@@ -140,8 +185,11 @@ impl Store {
     /// caller has checked that `table` is a 2-D float32 tensor, `ids` 1-D
     /// rows of it, and `shape` holds `ids.len() · columns` values.
     pub fn insert_rows(&mut self, shape: Vec<usize>, rows: Rows) -> TensorId {
-        self.retain(rows.table);
-        self.retain(rows.ids);
+        // (references the new tensor holds and gives back when freed)
+        self.unnoted(|s| {
+            s.retain(rows.table);
+            s.retain(rows.ids);
+        });
         let id = self.next();
         self.tensors.insert(id, Slot { tensor: OnceCell::new(), lazy: Some(Lazy { shape, rows }), refs: 1 });
         self.lazies.push(id);
@@ -202,8 +250,10 @@ impl Store {
         let rows = self.tensors.get_mut(&id).and_then(|s| s.lazy.take()).map(|l| l.rows);
         self.lazies.retain(|&l| l != id);
         if let Some(r) = rows {
-            self.release(r.table);
-            self.release(r.ids);
+            self.unnoted(|s| {
+                s.release(r.table);
+                s.release(r.ids);
+            });
         }
     }
 
@@ -224,6 +274,7 @@ impl Store {
     pub fn retain(&mut self, id: TensorId) {
         if let Some(s) = self.tensors.get_mut(&id) {
             s.refs += 1;
+            self.note(id, 1);
         }
     }
 
@@ -241,6 +292,7 @@ impl Store {
                 self.bytes.set(self.bytes.get() - t.data.len() * 4);
             }
         }
+        self.note(id, -1);
         true
     }
 
@@ -266,4 +318,68 @@ impl Store {
 
 fn disposed(op: &str, id: TensorId) -> EngineError {
     EngineError::new(ErrorKind::Disposed, op, format!("tensor #{id} was disposed or never existed"))
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(store: &mut Store, v: f32) -> TensorId {
+        store.insert(Tensor::f32(vec![1], vec![v]))
+    }
+
+    #[test]
+    fn a_failed_step_drops_the_references_it_took_and_only_those() {
+        let mut s = Store::new();
+        let (kept, lent) = (t(&mut s, 1.0), t(&mut s, 2.0));
+        let r: Result<()> = s.undo_on_error(|s| {
+            t(s, 3.0); // made, then the step fails
+            let done = t(s, 4.0);
+            s.release(done); // made and freed before the failure
+            s.retain(kept); // taken and not given back
+            s.retain(lent);
+            s.release(lent); // taken and given back
+            Err(EngineError::invalid("test", "fails"))
+        });
+        assert!(r.is_err());
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.bytes(), 8);
+        // `kept` and `lent` have one reference each again: one release frees them.
+        assert!(s.release(kept) && s.release(lent));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_failed_step_frees_an_ungathered_lookup_and_its_hold_on_table_and_ids() {
+        let mut s = Store::new();
+        let table = s.insert(Tensor::f32(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]));
+        let ids = s.insert(Tensor::f32(vec![1], vec![1.0]));
+        let r: Result<()> = s.undo_on_error(|s| {
+            s.insert_rows(vec![1, 2], Rows { table, ids });
+            Err(EngineError::invalid("test", "fails"))
+        });
+        assert!(r.is_err());
+        assert_eq!(s.len(), 2);
+        assert!(s.release(table) && s.release(ids));
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_successful_step_keeps_what_it_made() {
+        let mut s = Store::new();
+        let made = s.undo_on_error(|s| Ok(t(s, 5.0))).unwrap();
+        assert_eq!(s.get("test", made).unwrap().data, vec![5.0]);
+    }
+
+    #[test]
+    fn wrapped_ids_skip_tensors_still_alive() {
+        let mut s = Store::new();
+        let first = t(&mut s, 1.0);
+        s.next_id = TensorId::MAX;
+        let last = t(&mut s, 2.0);
+        let after = t(&mut s, 3.0);
+        assert_eq!(last, TensorId::MAX);
+        assert_ne!(after, first, "id 1 is still in use");
+        assert_eq!(s.get("test", first).unwrap().data, vec![1.0]);
+        assert_eq!(s.get("test", after).unwrap().data, vec![3.0]);
+    }
 }

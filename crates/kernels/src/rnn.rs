@@ -535,6 +535,25 @@ pub struct RnnGrads {
     pub drb: Vec<f32>,
 }
 
+/// An upper bound, in values, of the memory [`backward`] allocates for
+/// itself (its results and every intermediate, `in_dim` 0 without `x`), for
+/// callers to check that it fits before running it: an allocation failing
+/// inside a kernel cannot be reported, it aborts.
+pub fn backward_scratch(r: &Rnn, in_dim: usize) -> usize {
+    let (bn, n, gu) = (r.batch, r.units, r.gu());
+    let rows = bn * r.steps;
+    let blocks = bn.div_ceil(block_rows(bn));
+    // d(xw), and reset-after GRU's dq; the initial states' gradients.
+    let results = rows * (gu + n) + 2 * bn * n;
+    // Each block's dW, dU and drb, kept until they are summed.
+    let partials = blocks * (in_dim + n + 1) * gu;
+    // Per block while it runs (one per thread at a time): previous states,
+    // the joined product operand, GRU's r·h and gate columns.
+    let running = blocks.min(par::threads());
+    let temporaries = running * block_rows(bn) * r.steps * (3 * n + in_dim + 2 * gu);
+    results + partials + temporaries + n * gu
+}
+
 /// Backward through time: given the forward's inputs, its `out` and `acts`
 /// and the gradient `dout` of `out`, returns the gradients of `xw`, `u` and
 /// the initial state, and given the input `x` (`[batch, steps, inputDim]`)
