@@ -59,6 +59,14 @@ export class Tensor {
     this.#dtype = code === 1 ? 'int32' : 'float32';
   }
 
+  /**
+   * @internal The shape if this handle already knows it (no engine call):
+   * ops use it to give their outputs a shape computed in JS.
+   */
+  get knownShape(): Shape | undefined {
+    return this.#shape;
+  }
+
   /** Dimensions, e.g. `[batch, 784]`. */
   get shape(): Shape {
     if (!this.#shape) this.#meta();

@@ -78,3 +78,23 @@ test('methods are on variables too, and report errors as the ops do', (t) => {
   t.is(e.name, 'ShapeError');
   v.dispose();
 });
+
+// fused.matMul gives its output the shape [n, m] from its operands' shapes
+// when the handles already know them (no engine call); it must equal what
+// the engine holds, and an operand whose shape is not yet known still works.
+test('fused.matMul output shape and dtype, from known and unknown operand shapes', (t) => {
+  const a = tensor([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+  const b = tensor([[1, 0], [0, 1], [1, 1], [2, -1]]);
+  const bias = tensor([0.5, -0.5]);
+  const want = [[12.5, 0.5], [28.5, 4.5], [44.5, 8.5]];
+  const y = sinew.fused.matMul({ a, b, bias });
+  t.deepEqual([...y.shape], [3, 2]);
+  t.is(y.dtype, 'float32');
+  t.deepEqual(y.arraySync(), want);
+  const lazy = sinew.add(a, 0); // an op output: its shape is read from the engine on first use
+  const z = sinew.fused.matMul({ a: lazy, b, bias, activation: 'relu' });
+  t.deepEqual([...z.shape], [3, 2]);
+  t.deepEqual(z.arraySync(), want.map((r) => r.map((v) => Math.max(v, 0))));
+  // The engine's own shape of y (a reshape checks the element count against it).
+  t.deepEqual([...sinew.reshape(y, [-1]).shape], [6]);
+});

@@ -20,7 +20,10 @@ export function matMul({ a, b, bias, activation = 'linear', leakyreluAlpha }: { 
   const op = 'fused.matMul';
   const [ia, ib, ic] = [tensorArg(op, 'a', a).id, tensorArg(op, 'b', b).id, optionalTensorArg(op, 'bias', bias)?.id];
   name(op, 'activation', activation);
-  return wrap(call((g) => g.op_dense(ia, ib, ic, activation, leakyreluAlpha)));
+  const id = call((g) => g.op_dense(ia, ib, ic, activation, leakyreluAlpha));
+  // The engine checked a [n, k] · b [k, m]: the output is [n, m], float32.
+  const [sa, sb] = [a.knownShape, b.knownShape];
+  return sa && sb ? wrap(id, [sa[0]!, sb[1]!], 'float32') : wrap(id);
 }
 
 /** `activation(conv2d(x, filter) + bias)` (NHWC). */

@@ -1,6 +1,6 @@
 /** Shared plumbing of op wrappers: handle → Tensor, argument checks. */
 import { InvalidArgumentError } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, type DType, type Shape } from '../tensor.js';
 
 /** What an argument is, for error messages (`null`, `undefined`, `an array`, `the number 3`, ...). */
 function describe(v: unknown): string {
@@ -41,9 +41,13 @@ export function tensorListArg(op: string, what: string, xs: unknown): Tensor[] {
   return xs.map((x, i) => tensorArg(op, `${what}[${i}]`, x));
 }
 
-/** Wraps an engine handle returned by an op (shape and dtype are read lazily). */
-export function wrap(id: number): Tensor {
-  return new Tensor(id);
+/**
+ * Wraps an engine handle returned by an op. Shape and dtype are read from the
+ * engine when first asked for, unless the op passes them (each read is an
+ * engine call: a training step's layers ask for their inputs' shapes).
+ */
+export function wrap(id: number, shape?: Shape, dtype?: DType): Tensor {
+  return new Tensor(id, shape, dtype);
 }
 
 /** A non-negative integer seed, or undefined. */

@@ -38,7 +38,10 @@ export function accuracy(yTrue: Tensor, yPred: Tensor, kind: AccuracyName, thres
 /** Rows `perm[start .. start+count]` of `x` (first axis): one batch of a shuffled epoch. */
 export function takeRows(x: Tensor, perm: Tensor, start: number, count: number): Tensor {
   const [ix, ip] = [x.id, perm.id];
-  return wrap(call((g) => g.op_take_rows(ix, ip, start, count)));
+  const id = call((g) => g.op_take_rows(ix, ip, start, count));
+  // `count` rows of x (the engine checked the range); x's shape is known once fit has checked it.
+  const s = x.knownShape;
+  return s ? wrap(id, [count, ...s.slice(1)], x.dtype) : wrap(id);
 }
 
 /** Number of NaN or infinite values in `x` (a number, read back at once). */
