@@ -544,7 +544,8 @@ pub fn backward_scratch(r: &Rnn, in_dim: usize) -> usize {
     let rows = bn * r.steps;
     let blocks = bn.div_ceil(block_rows(bn));
     // d(xw), and reset-after GRU's dq; the initial states' gradients.
-    let results = rows * (gu + n) + 2 * bn * n;
+    let dq = if r.cell == Cell::GruResetAfter { n } else { 0 };
+    let results = rows * (gu + dq) + 2 * bn * n;
     // Each block's dW, dU and drb, kept until they are summed.
     let partials = blocks * (in_dim + n + 1) * gu;
     // Per block while it runs (one per thread at a time): previous states,
