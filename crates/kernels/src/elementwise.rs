@@ -58,9 +58,17 @@ pub fn fill_spare(v: &mut Vec<f32>, n: usize, value: f32) {
 }
 
 // ------------------------------------------------------------------ maps
+//
+// The maps are never inlined: each (closure) instantiation is its own
+// function, so a kernel that matches on a kind (activation::forward /
+// backward, unary) is a small dispatcher. V8 optimizes a hot WASM function
+// whole, and Chromium's TurboFan spent ~0.2 s of wall time (2-core host) on
+// activation::backward alone when every kind's loop was inlined into it;
+// now only the kinds a model uses get optimized. One call per map: nothing
+// next to its loop.
 
 /// `y[i] = f(x[i])`, SIMD body + scalar tail, parallel when large.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn map1<FV, FS>(x: &[f32], y: &mut [f32], fv: FV, fs: FS)
 where
     FV: Fn(F32x4) -> F32x4 + Sync,
@@ -87,7 +95,7 @@ where
 }
 
 /// In-place `y[i] = f(y[i])`.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn map1_inplace<FV, FS>(y: &mut [f32], fv: FV, fs: FS)
 where
     FV: Fn(F32x4) -> F32x4 + Sync,
@@ -113,7 +121,7 @@ where
 }
 
 /// `out[i] = f(a[i], b[i])`, parallel when large.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn map2<FV, FS>(a: &[f32], b: &[f32], out: &mut [f32], fv: FV, fs: FS)
 where
     FV: Fn(F32x4, F32x4) -> F32x4 + Sync,
@@ -131,7 +139,7 @@ where
 }
 
 /// `out[i] = f(a[i], b[i], c[i])`, parallel when large.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn map3<FV, FS>(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], fv: FV, fs: FS)
 where
     FV: Fn(F32x4, F32x4, F32x4) -> F32x4 + Sync,
