@@ -12,6 +12,8 @@ pub mod optim;
 pub mod random;
 pub mod shape;
 pub mod store;
+#[cfg(test)]
+mod testing;
 
 pub use error::{EngineError, ErrorKind};
 pub use names::Named;

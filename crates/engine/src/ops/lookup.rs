@@ -64,6 +64,7 @@ mod tests {
     use crate::ops::{binary, gather, reduce, reshape, ReduceKind};
     use sinew_kernels::conv::Padding;
     use crate::store::{DType, Rows, Store, Tensor, TensorId};
+    use crate::testing::{assert_close as close, put};
     use sinew_kernels::activation::Activation;
     use sinew_kernels::elementwise::BinaryOp;
     use sinew_kernels::rnn::{Cell, Gate};
@@ -74,11 +75,6 @@ mod tests {
     const ROWS: usize = 5;
     const UNITS: usize = 4;
     const CONV: Conv2dArgs = Conv2dArgs { stride_h: 1, stride_w: 1, pad: Padding::Same };
-
-    fn put(s: &mut Store, shape: &[usize], seed: usize) -> TensorId {
-        let n = shape.iter().product();
-        s.insert(Tensor::f32(shape.to_vec(), (0..n).map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0).collect()))
-    }
 
     /// A table, its ids (`B·STEPS` rows) and `x = reshape(table[ids])` `[B, STEPS, DIM]`.
     fn lookup(s: &mut Store) -> (TensorId, TensorId, TensorId) {
@@ -108,14 +104,6 @@ mod tests {
                 let (w, b) = (put(s, &[3, DIM, UNITS], 2), put(s, &[UNITS], 4));
                 conv2d(s, x, w, Some(b), CONV, Activation::Relu).unwrap()
             }
-        }
-    }
-
-    fn close(got: &[f32], want: &[f32], what: &str) {
-        assert_eq!(got.len(), want.len(), "{what}");
-        assert!(want.iter().any(|&v| v != 0.0), "{what}: all zero");
-        for (i, (a, b)) in got.iter().zip(want).enumerate() {
-            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{what}[{i}] = {a}, plain path {b}");
         }
     }
 

@@ -200,6 +200,7 @@ mod tests {
     use crate::autograd::{backward, tape_end, tape_start};
     use crate::ops::{binary, gather, reduce, reshape, ReduceKind};
     use crate::store::DType;
+    use crate::testing::{assert_close, put};
     use sinew_kernels::elementwise::BinaryOp;
 
     const BATCH: usize = 2;
@@ -207,14 +208,6 @@ mod tests {
     const DIM: usize = 3;
     const UNITS: usize = 4;
     const ROWS: usize = 5;
-
-    fn values(n: usize, seed: usize) -> Vec<f32> {
-        (0..n).map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0).collect()
-    }
-
-    fn put(s: &mut Store, shape: &[usize], seed: usize) -> TensorId {
-        s.insert(Tensor::f32(shape.to_vec(), values(shape.iter().product(), seed)))
-    }
 
     /// Gradients of `Σ R ⊙ rnn(table[ids]·…)` with respect to the table, W,
     /// U, the bias and h0 (then `x` itself when `wrt_x`), with the lookup
@@ -258,10 +251,7 @@ mod tests {
                 let (got, took) = run(cell, true, wrt_x);
                 assert!(took && !took_plain, "{cell:?}: the lookup is taken exactly when the op sees the gather");
                 for (which, (g, w)) in got.iter().zip(&want).enumerate() {
-                    assert_eq!(g.len(), w.len(), "{cell:?} gradient {which}");
-                    for (i, (a, b)) in g.iter().zip(w).enumerate() {
-                        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{cell:?} wrt_x {wrt_x}: gradient {which}[{i}] = {a}, through x {b}");
-                    }
+                    assert_close(g, w, &format!("{cell:?} wrt_x {wrt_x}: gradient {which}"));
                 }
             }
         }
