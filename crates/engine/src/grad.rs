@@ -161,7 +161,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             let (xt, y, d) = (store.get("grad", x[0])?, store.get("grad", n.output)?, store.get("grad", dy)?);
             if let (ReduceKind::Max | ReduceKind::Min, Some((outer, len, inner))) = (kind, axis_block(&xt.shape, axes)) {
                 // One pass, no broadcast copies (global max pooling's backward).
-                let mut g = memory::zeros("grad", xt.data.len())?;
+                let mut g = memory::for_overwrite("grad", xt.data.len())?;
                 sinew_kernels::reduce::extreme_axis_backward(&xt.data, &y.data, &d.data, outer, len, inner, &mut g);
                 out[0] = Some(store.insert(Tensor::f32(xt.shape.clone(), g)));
                 return Ok(out);

@@ -126,7 +126,9 @@ pub fn conv2d(store: &mut Store, x: TensorId, w: TensorId, bias: Option<TensorId
     let lookup = lookup_of(store, x, &p, x_shape.len());
     // A lookup's `x` is not read (nor gathered, when lazy: `Store::insert_rows`).
     let tx = if lookup.is_some() { None } else { Some(store.get_f32(OP, x)?) };
-    let mut y = crate::memory::zeros(OP, p.y_len())?;
+    // The lookup kernel writes every output (bias or 0, then its taps); the
+    // others add their tiles into zeros.
+    let mut y = if lookup.is_some() { crate::memory::for_overwrite(OP, p.y_len())? } else { crate::memory::zeros(OP, p.y_len())? };
     // ReLU is applied as the kernel stores each tile (as `dense` does);
     // other activations take a pass over the output.
     let relu = act == Activation::Relu;
@@ -181,8 +183,9 @@ pub(crate) fn lookup_backward(store: &mut Store, inputs: &[TensorId], dz: Tensor
     let (x_shape, tw, tt, tdz) = (store.meta(OP, inputs[0])?.0, store.get_f32(OP, inputs[1])?, store.get_f32(OP, table)?, store.get_f32(OP, dz)?);
     let p = geometry(OP, x_shape, &tw.shape, a)?;
     let ids = lookup_ids(store, ids)?;
-    let mut dt = crate::memory::zeros(OP, tt.data.len())?;
-    let mut dw = crate::memory::zeros(OP, if need_w { p.w_len() } else { 0 })?;
+    // (the kernel overwrites both)
+    let mut dt = crate::memory::for_overwrite(OP, tt.data.len())?;
+    let mut dw = crate::memory::for_overwrite(OP, if need_w { p.w_len() } else { 0 })?;
     k::lookup::backward(&p, &tt.data, &ids, &tw.data, &tdz.data, need_w.then_some(dw.as_mut_slice()), &mut dt);
     let (t_shape, w_shape) = (tt.shape.clone(), tw.shape.clone());
     let dt = store.insert(Tensor::f32(t_shape, dt));
