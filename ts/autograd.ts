@@ -6,7 +6,7 @@
 import { call } from './engine/backend.js';
 import { tidy, type TensorContainer } from './engine/scope.js';
 import { InvalidArgumentError } from './errors.js';
-import { wrap } from './ops/handle.js';
+import { tensorArg, tensorListArg, wrap } from './ops/handle.js';
 import { Tensor } from './tensor.js';
 import { trainableVariables, type Variable } from './variable.js';
 
@@ -66,9 +66,16 @@ function required(grads: (Tensor | null)[], what: string, value: Tensor): Tensor
   return grads as Tensor[];
 }
 
+/** `f` checked when the gradient function is made (calling a non-function later was a TypeError). */
+function fnArg(op: string, f: unknown): void {
+  if (typeof f !== 'function') throw new InvalidArgumentError(`${op}: f must be a function, got ${f === null ? 'null' : typeof f}`);
+}
+
 /** `grad(f)(x)` = df/dx, same shape as `x`. `f` must return a scalar unless `dy` is given. */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  fnArg('grad', f);
   return (x, dy) => {
+    tensorArg('grad', 'x', x);
     const { value, grads } = gradients(() => f(x), [x], dy);
     const g = required(grads, 'input', value)[0]!;
     value.dispose();
@@ -78,7 +85,9 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
 
 /** `grads(f)([a, b])` = [df/da, df/db]. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
+  fnArg('grads', f);
   return (xs, dy) => {
+    tensorListArg('grads', 'xs', xs);
     const { value, grads: g } = gradients(() => f(...xs), xs, dy);
     const all = required(g, 'input', value);
     value.dispose();
@@ -88,7 +97,9 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tenso
 
 /** Like `grad`, also returning f(x). */
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  fnArg('valueAndGrad', f);
   return (x, dy) => {
+    tensorArg('valueAndGrad', 'x', x);
     const { value, grads: g } = gradients(() => f(x), [x], dy);
     return { value, grad: required(g, 'input', value)[0]! };
   };
@@ -96,7 +107,9 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
 
 /** Like `grads`, also returning f(...xs). */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  fnArg('valueAndGrads', f);
   return (xs, dy) => {
+    tensorListArg('valueAndGrads', 'xs', xs);
     const { value, grads: g } = gradients(() => f(...xs), xs, dy);
     return { value, grads: required(g, 'input', value) };
   };
@@ -108,6 +121,8 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy
  * does not use get no entry.
  */
 export function variableGrads(f: () => Tensor, varList: Variable[] = trainableVariables()): { value: Tensor; grads: Record<string, Tensor> } {
+  fnArg('variableGrads', f);
+  tensorListArg('variableGrads', 'varList', varList);
   const { value, grads: g } = gradients(f, varList);
   const out: Record<string, Tensor> = {};
   varList.forEach((v, i) => {

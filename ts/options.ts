@@ -6,6 +6,19 @@
 import { InvalidArgumentError } from './errors.js';
 
 /**
+ * A function's options argument: an object, or undefined (then `{}`).
+ * Anything else (null, a number, an array) is an InvalidArgumentError naming
+ * `where` (reading an option of null was a plain TypeError).
+ */
+export function optionsArg<T extends object>(where: string, args: T | undefined): T {
+  if (args === undefined) return {} as T;
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    throw new InvalidArgumentError(`${where}: expected an options object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : `the ${typeof args} ${String(args)}`}`);
+  }
+  return args;
+}
+
+/**
  * Throws an InvalidArgumentError naming the first key of `args` that is not
  * in `known` (keys whose value is `undefined` are ignored, as TF.js does).
  * `allowed` lists values that are accepted for options Sinew otherwise lacks

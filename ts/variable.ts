@@ -5,6 +5,7 @@
 import { call } from './engine/backend.js';
 import { untrack } from './engine/scope.js';
 import { Tensor } from './tensor.js';
+import { tensorArg } from './ops/handle.js';
 
 const live = new Set<Variable>();
 let counter = 0;
@@ -36,7 +37,7 @@ export class Variable extends Tensor {
 
 /** A new variable holding a copy of `initial`. */
 export function variable(initial: Tensor, trainable = true, name?: string): Variable {
-  const src = initial.id;
+  const src = tensorArg('variable', 'initial', initial).id;
   const id = call((g) => g.tensor_clone(src));
   return new Variable(id, initial.shape, initial.dtype, trainable, name ?? `variable_${++counter}`);
 }

@@ -76,6 +76,44 @@ test('the other tensor arguments are named too, and other wrong values are descr
   sinew.dispose([a, f, img, seq]);
 });
 
+// Found by calling every export with null/undefined/strings/objects (issue 13
+// follow-up): these were plain TypeErrors ("Cannot read properties of null").
+test('arguments beside the tensors, gradient functions, options objects and layer factories: typed errors too', (t) => {
+  const a = x();
+  const before = sinew.memory().numTensors;
+  const cases = [
+    [() => sinew.pad(a, null), /^pad: paddings must be an array of \[before, after\] pairs, got null$/],
+    [() => sinew.pad(a, [null, [0, 0]]), /^pad: paddings must be pairs of non-negative integers, got \[null,\[0,0\]\]$/],
+    [() => sinew.squeeze(a, 'x'), /^squeeze: axis must be an array of axes, got string$/],
+    [() => a.concat(null), /^concat: tensors\[1\] must be a Tensor, got null$/],
+    [() => a.stack(undefined), /^stack: tensors\[1\] must be a Tensor, got undefined$/],
+    [() => sinew.keep(null), /^keep: expected a Tensor, got null$/],
+    [() => sinew.keep(3), /^keep: expected a Tensor, got the number 3$/],
+    [() => sinew.variable(null), /^variable: initial must be a Tensor, got null$/],
+    [() => sinew.grad(null), /^grad: f must be a function, got null$/],
+    [() => sinew.grad((v) => sinew.sum(v))(null), /^grad: x must be a Tensor, got null$/],
+    [() => sinew.valueAndGrad((v) => sinew.sum(v))(undefined), /^valueAndGrad: x must be a Tensor, got undefined$/],
+    [() => sinew.grads((v) => sinew.sum(v))(null), /^grads: xs must be an array of Tensors, got null$/],
+    [() => sinew.valueAndGrads('f'), /^valueAndGrads: f must be a function, got string$/],
+    [() => sinew.variableGrads(null), /^variableGrads: f must be a function, got null$/],
+    [() => sinew.variableGrads(() => sinew.sum(a), null), /^variableGrads: varList must be an array of Tensors, got null$/],
+    [() => sinew.fused.matMul(null), /^fused\.matMul: expected an options object, got null$/],
+    [() => sinew.fused.conv2d(undefined), /^conv2d: x must be a Tensor, got undefined$/],
+    [() => sinew.fused.depthwiseConv2d(3), /^fused\.depthwiseConv2d: expected an options object, got the number 3$/],
+    [() => sinew.layers.dense(null), /^layers\.dense: expected an options object, got null$/],
+    [() => sinew.layers.dense(), /^dense_\d+: units must be a positive integer, got undefined$/],
+    [() => sinew.layers.lstm(5), /^layers\.lstm: expected an options object, got the number 5$/],
+    [() => sinew.layers.reshape(), /^reshape_\d+: targetShape must be an array of sizes \(-1 for one inferred size\), got undefined$/],
+    [() => sinew.sequential(null), /^sequential: expected an options object, got null$/],
+    [() => sinew.input(null), /^input: expected an options object, got null$/],
+  ];
+  for (const [fn, pattern] of cases) expectArgError(t, fn, pattern);
+  t.is(sinew.memory().numTensors, before, 'no tensor left behind');
+  t.deepEqual(sinew.squeeze(sinew.ones([2, 1]), 1).shape, [2], 'a single axis number, as TF.js takes it');
+  t.deepEqual(sinew.add(a, 1).arraySync(), [[2, 3], [4, 5]]);
+  a.dispose();
+});
+
 test('losses and metrics name themselves and the argument', (t) => {
   const y = sinew.tensor([[0, 1]]);
   const cases = [

@@ -172,6 +172,34 @@ test('a save from another live process is refused clearly; a lock left by a dead
   m.dispose();
 });
 
+// Another process creates its lock file and then writes its pid into it: a
+// save that sees the file still empty must wait for the pid, not take the lock
+// over (two processes then saved at once, and the first to finish deleted the
+// other's temporary weights as leftovers: 1 save in 50 failed with ENOENT, and
+// model.json could name a weights file that no longer existed).
+test('a lock file another process has just created (still empty) is not taken over', async (t) => {
+  const m = model(14);
+  const dir = join(root, 'fresh-lock');
+  await m.save(dir);
+  const lockPath = join(dir, 'model.json.lock');
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  try {
+    await fsp.writeFile(lockPath, '');
+    setTimeout(() => void fsp.writeFile(lockPath, String(other.pid)), 150);
+    const e = await t.throwsAsync(() => m.save(dir), { instanceOf: sinew.IOError });
+    t.regex(e.message, new RegExp(`another process \\(pid ${other.pid}\\) is saving to the same model`));
+    t.is(await fsp.readFile(lockPath, 'utf8'), String(other.pid), 'the other process keeps its lock');
+  } finally {
+    other.kill();
+  }
+  await new Promise((r) => other.on('exit', r));
+  // An empty lock that stays empty (its owner died between creating and writing it) is taken over after a grace period.
+  await fsp.writeFile(lockPath, '');
+  await m.save(dir);
+  t.deepEqual((await fsp.readdir(dir)).sort(), ['model.json', 'weights.bin']);
+  m.dispose();
+});
+
 test('a manifest naming one weight twice is refused (the second copy used to win silently)', async (t) => {
   const m = model(13);
   const dir = join(root, 'dup');

@@ -25,6 +25,9 @@ export function untrack(t: Disposable): void {
 
 /** Keeps a tensor created inside `tidy` alive after the scope ends. */
 export function keep<T extends Disposable>(t: T): T {
+  if (t === null || typeof t !== 'object' || typeof t.dispose !== 'function') {
+    throw new InvalidArgumentError(`keep: expected a Tensor, got ${t === null ? 'null' : typeof t === 'object' ? 'an object without dispose()' : `the ${typeof t} ${String(t)}`}`);
+  }
   kept.add(t);
   untrack(t);
   return t;

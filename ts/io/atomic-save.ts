@@ -95,6 +95,25 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** How long an empty lock file is read again before it counts as left by a crash. */
+const LOCK_WRITE_GRACE_MS = 1000;
+
+/**
+ * The pid in the lock file at `path`, 0 if there is none. Its owner creates
+ * the file and then writes its pid, so an empty file is read again for up to
+ * LOCK_WRITE_GRACE_MS: taking it over at once let two processes save at the
+ * same time, and the first to finish deleted the other's files as leftovers.
+ */
+async function lockOwner(fs: SaveFs, path: string): Promise<number> {
+  for (let waited = 0; ; waited += 20) {
+    const text = await fs.readFile(path, 'utf8').catch(() => null);
+    if (text === null) return 0; // released meanwhile
+    const owner = Number(text.trim());
+    if (text.trim() !== '' || waited >= LOCK_WRITE_GRACE_MS) return Number.isInteger(owner) && owner > 0 ? owner : 0;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function lock(fs: SaveFs, path: string): Promise<void> {
   const pid = (globalThis as unknown as { process: { pid: number } }).process.pid;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -103,8 +122,8 @@ async function lock(fs: SaveFs, path: string): Promise<void> {
       return;
     } catch (e) {
       if ((e as IOError).code !== 'EEXIST') throw e;
-      const owner = Number((await fs.readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== pid && pidAlive(owner)) {
+      const owner = await lockOwner(fs, path);
+      if (owner > 0 && owner !== pid && pidAlive(owner)) {
         throw new IOError(`cannot save: another process (pid ${owner}) is saving to the same model; lock file ${path}`, { path, code: 'ELOCKED' });
       }
       // Left by a process that died mid-save: take it over.

@@ -127,6 +127,9 @@ export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: ReshapeArgs) {
     super(args);
+    if (!Array.isArray(args.targetShape) || !args.targetShape.every((d) => d === -1 || (Number.isInteger(d) && d >= 0))) {
+      throw new InvalidArgumentError(`${this.name}: targetShape must be an array of sizes (-1 for one inferred size), got ${JSON.stringify(args.targetShape) ?? 'undefined'}`);
+    }
     this.targetShape = [...args.targetShape];
   }
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

@@ -1,5 +1,6 @@
 /** `input()`: the entry points of a functional model, and the InputLayer behind each. */
 import { InvalidArgumentError } from '../errors.js';
+import { optionsArg } from '../options.js';
 import type { DType, Tensor } from '../tensor.js';
 import { Layer, uniqueName, type SymbolicShape } from './layer.js';
 import { Node, SymbolicTensor } from './symbolic.js';
@@ -57,5 +58,5 @@ export class InputLayer extends Layer {
  * `layers.dense({ units: 10 }).apply(x)` and `model({ inputs: x, outputs })`.
  */
 export function input(args: InputArgs): SymbolicTensor {
-  return new InputLayer(args).output;
+  return new InputLayer(optionsArg('input', args)).output;
 }

@@ -10,7 +10,7 @@ import { InputLayer } from '../layers/input-layer.js';
 import { Layer, type SymbolicShape } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
 import { LayersModel, type PredictArgs } from './functional.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, optionsArg } from '../options.js';
 
 export type { CompileArgs } from './compile.js';
 
@@ -94,5 +94,5 @@ export class Sequential extends LayersModel {
 
 /** A model from a list of layers: `sequential({ layers: [...] })`. */
 export function sequential(args: SequentialArgs = {}): Sequential {
-  return new Sequential(args);
+  return new Sequential(optionsArg('sequential', args));
 }

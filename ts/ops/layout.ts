@@ -69,8 +69,9 @@ export function sliceRows(x: Tensor, start: number, count: number): Tensor {
 export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
   tensorArg('pad', 'x', x);
   if (constantValue !== 0) throw new InvalidArgumentError(`pad: only zero padding is supported, got constantValue ${constantValue}`);
+  if (!Array.isArray(paddings)) throw new InvalidArgumentError(`pad: paddings must be an array of [before, after] pairs, got ${paddings === null ? 'null' : typeof paddings}`);
   if (paddings.length !== x.rank) throw new InvalidArgumentError(`pad: paddings has ${paddings.length} entries for a tensor of rank ${x.rank}`);
-  if (!paddings.every((p) => p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
+  if (!paddings.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0))) {
     throw new InvalidArgumentError(`pad: paddings must be pairs of non-negative integers, got ${JSON.stringify(paddings)}`);
   }
   // Intermediates are left to the caller's tidy: the tape may still refer to them.

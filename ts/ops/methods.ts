@@ -17,7 +17,7 @@ import { matMul } from './linalg.js';
 import * as m from './math.js';
 import { expandDims, flatten, split, squeeze, stack, unstack } from './shape.js';
 
-const list = (x: Tensor, others: Tensor | readonly Tensor[]): Tensor[] => [x, ...(others instanceof Tensor ? [others] : others)];
+const list = (x: Tensor, others: Tensor | readonly Tensor[]): Tensor[] => [x, ...(Array.isArray(others) ? others : [others as Tensor])]; // the op then checks each
 
 const METHODS = {
   add: m.add, sub: m.sub, mul: m.mul, div: m.div, pow: m.pow, maximum: m.maximum, minimum: m.minimum,

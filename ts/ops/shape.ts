@@ -29,7 +29,9 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
 /** `x` without its dimensions of size 1 (all of them, or those at `axis`, which must be 1). */
 export function squeeze(x: Tensor, axis?: readonly number[]): Tensor {
   tensorArg('squeeze', 'x', x);
-  const drop = new Set(axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axis.map((a) => axisArg('squeeze', a, x.rank)));
+  if (axis !== undefined && !Array.isArray(axis) && typeof axis !== 'number') throw new InvalidArgumentError(`squeeze: axis must be an array of axes, got ${axis === null ? 'null' : typeof axis}`);
+  const axes = axis === undefined ? undefined : [axis].flat(); // a single number as TF.js takes it
+  const drop = new Set(axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axes.map((a) => axisArg('squeeze', a, x.rank)));
   for (const a of drop) {
     if (x.shape[a] !== 1) throw new ShapeError(`squeeze: dimension ${a} of ${fmtShape(x.shape)} is ${x.shape[a]}, not 1`);
   }
