@@ -40,3 +40,14 @@ test('layers accept every engine activation plus softmax', (t) => {
     layer.dispose();
   }
 });
+
+test('padding: each engine name is accepted; the TypeScript check and the engine reject alike', (t) => {
+  const x = sinew.zeros([1, 4, 4, 1]);
+  t.deepEqual(NAME_TABLES.padding.map((p) => sinew.maxPool(x, 2, 2, p).shape), [[1, 2, 2, 1], [1, 2, 2, 1]]);
+  const checked = t.throws(() => sinew.maxPool(x, 2, 2, 'full'), { instanceOf: sinew.InvalidArgumentError });
+  t.is(checked.message, "maxPool: padding must be 'same' or 'valid', got 'full'");
+  // Past the TypeScript check, straight to the entry point: the engine's table says the same.
+  const engine = t.throws(() => call((g) => g.op_pool('max', x.id, 2, 2, 2, 2, 'full')), { instanceOf: sinew.InvalidArgumentError });
+  t.is(engine.message, "pool: padding must be 'same' or 'valid', got 'full'");
+  x.dispose();
+});

@@ -11,9 +11,10 @@ import type { Tensor } from '../tensor.js';
 import { conv2dFused as conv2d, type FusedActivation } from './conv.js';
 import { pad, reshape, slice, transpose } from './layout.js';
 import { optionalTensorArg, tensorArg } from './handle.js';
+import type { Padding } from './names.js';
 
 /** `'causal'` pads only on the left, so output t sees inputs ≤ t (as Keras / TF.js). */
-export type Padding1D = 'same' | 'valid' | 'causal';
+export type Padding1D = Padding | 'causal';
 
 const positiveInt = (op: string, what: string, v: number) => {
   if (!(Number.isInteger(v) && v >= 1)) throw new InvalidArgumentError(`${op}: ${what} must be a positive integer, got ${v}`);

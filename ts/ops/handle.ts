@@ -1,6 +1,7 @@
 /** Shared plumbing of op wrappers: handle → Tensor, argument checks. */
 import { InvalidArgumentError } from '../errors.js';
 import { Tensor, type DType, type Shape } from '../tensor.js';
+import { PADDINGS, type Padding } from './names.js';
 
 /** What an argument is, for error messages (`null`, `undefined`, `an array`, `the number 3`, ...). */
 function describe(v: unknown): string {
@@ -79,7 +80,7 @@ export function dims(op: string, what: string, shape: readonly number[]): Uint32
   return Uint32Array.from(shape);
 }
 
-export type Padding = 'same' | 'valid';
+export type { Padding } from './names.js';
 
 /**
  * A name the engine parses (and rejects when unknown); only its type is
@@ -92,8 +93,10 @@ export function name(op: string, what: string, v: unknown): string {
   return v;
 }
 
-/** `'same'` or `'valid'`. */
+/** One of `PADDINGS` (`'same'` or `'valid'`). */
 export function padding(op: string, v: unknown): Padding {
-  if (v !== 'same' && v !== 'valid') throw new InvalidArgumentError(`${op}: padding must be 'same' or 'valid', got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
-  return v;
+  if (!(PADDINGS as readonly unknown[]).includes(v)) {
+    throw new InvalidArgumentError(`${op}: padding must be ${PADDINGS.map((p) => `'${p}'`).join(' or ')}, got ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  }
+  return v as Padding;
 }

@@ -37,6 +37,10 @@ export type RnnCell = (typeof RNN_CELLS)[number];
 export const RNN_GATES = ['sigmoid', 'hardSigmoid'] as const;
 export type RnnGate = (typeof RNN_GATES)[number];
 
+/** Padding of the windowed ops (convolutions, pooling); `conv1d`'s `'causal'` is padded in TypeScript. */
+export const PADDINGS = ['same', 'valid'] as const;
+export type Padding = (typeof PADDINGS)[number];
+
 /** Every table, keyed as the engine's `name_tables()` export. */
 export const NAME_TABLES: Readonly<Record<string, readonly string[]>> = {
   activation: ACTIVATIONS,
@@ -48,4 +52,5 @@ export const NAME_TABLES: Readonly<Record<string, readonly string[]>> = {
   optimizer: OPTIMIZERS,
   rnnCell: RNN_CELLS,
   rnnGate: RNN_GATES,
+  padding: PADDINGS,
 };

@@ -1,6 +1,7 @@
 //! Name tables: the one place each enum that crosses the boundary by name
 //! (activations, binary and unary ops, reductions, pooling kinds, accuracy
-//! kinds, optimizers, recurrent cells and their gate activations) gets its names.
+//! kinds, optimizers, recurrent cells and their gate activations, padding
+//! modes) gets its names.
 //!
 //! Each set implements [`Named`]: an exhaustive `name()` match (so a new
 //! variant does not compile until it has a name) and `ALL`, every member in
@@ -11,6 +12,7 @@
 use sinew_kernels::activation::Activation;
 use sinew_kernels::elementwise::{BinaryOp, UnaryOp};
 use sinew_kernels::rnn::{Cell, Gate};
+use sinew_kernels::window::Padding;
 
 use crate::error::{EngineError, Result};
 use crate::ops::{AccuracyKind, PoolKind, ReduceKind};
@@ -53,6 +55,7 @@ pub fn tables() -> Vec<(&'static str, Vec<&'static str>)> {
         entry::<OptimizerKind>(),
         entry::<Cell>(),
         entry::<Gate>(),
+        entry::<Padding>(),
     ]
 }
 
@@ -247,6 +250,27 @@ impl Named for Gate {
     }
 }
 
+/// Padding modes of the windowed ops (convolutions and pooling; TensorFlow's names).
+impl Named for Padding {
+    const SET: &'static str = "padding";
+    const ALL: &'static [Self] = &[Padding::Same, Padding::Valid];
+    fn name(self) -> &'static str {
+        match self {
+            Padding::Same => "same",
+            Padding::Valid => "valid",
+        }
+    }
+}
+
+/// A padding mode by name, for `op`; unknown names get the message the
+/// TypeScript side gives too (`padding must be 'same' or 'valid', got 'x'`).
+pub fn padding(op: &str, name: &str) -> Result<Padding> {
+    parse::<Padding>(name).map_err(|_| {
+        let choices: Vec<String> = names::<Padding>().iter().map(|n| format!("'{n}'")).collect();
+        EngineError::invalid(op, format!("padding must be {}, got '{name}'", choices.join(" or ")))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,7 +298,8 @@ mod tests {
         round_trips::<OptimizerKind>();
         round_trips::<Cell>();
         round_trips::<Gate>();
-        assert_eq!(tables().len(), 9);
+        round_trips::<Padding>();
+        assert_eq!(tables().len(), 10);
     }
 
     #[test]
@@ -289,5 +314,13 @@ mod tests {
         assert_eq!(unary("pow", 3.0, 0.0).unwrap(), UnaryOp::PowScalar(3.0));
         // The old wasm-only spellings are gone.
         assert!(unary("clip", 0.0, 1.0).is_err() && unary("powScalar", 2.0, 0.0).is_err());
+    }
+
+    #[test]
+    fn padding_errors_name_the_op_and_the_choices() {
+        assert_eq!(padding("conv2d", "same").unwrap(), Padding::Same);
+        assert_eq!(padding("pool", "valid").unwrap(), Padding::Valid);
+        let e = padding("conv2d", "causal").unwrap_err();
+        assert_eq!(e.to_string(), "conv2d: padding must be 'same' or 'valid', got 'causal'");
     }
 }

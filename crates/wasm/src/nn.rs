@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use crate::{dims, with_store};
 
 fn conv_args(op: &str, stride_h: usize, stride_w: usize, pad: &str) -> Result<Conv2dArgs, EngineError> {
-    Ok(Conv2dArgs { stride_h, stride_w, pad: ops::padding(op, pad)? })
+    Ok(Conv2dArgs { stride_h, stride_w, pad: names::padding(op, pad)? })
 }
 
 /// `act(conv2d(x, w) + bias)` in one call; `alpha` as in `op_activation`.
@@ -63,7 +63,7 @@ pub fn op_conv2d_backprop_filter(x: TensorId, dy: TensorId, w_shape: Vec<u32>, s
 }
 
 fn depthwise_args(op: &str, stride_h: usize, stride_w: usize, dil_h: usize, dil_w: usize, pad: &str) -> Result<DepthwiseArgs, EngineError> {
-    Ok(DepthwiseArgs { stride_h, stride_w, dil_h, dil_w, pad: ops::padding(op, pad)? })
+    Ok(DepthwiseArgs { stride_h, stride_w, dil_h, dil_w, pad: names::padding(op, pad)? })
 }
 
 /// `act(depthwiseConv2d(x, w) + bias)` in one call; `alpha` as in `op_activation`.
@@ -77,7 +77,7 @@ pub fn op_depthwise_conv2d(x: TensorId, w: TensorId, bias: Option<TensorId>, str
 }
 
 fn pool_args(op: &str, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<Pool2dArgs, EngineError> {
-    Ok(Pool2dArgs { kh, kw, stride_h, stride_w, pad: ops::padding(op, pad)? })
+    Ok(Pool2dArgs { kh, kw, stride_h, stride_w, pad: names::padding(op, pad)? })
 }
 
 /// `kind` is `"max"` or `"avg"`.
@@ -89,6 +89,7 @@ pub fn op_pool(kind: &str, x: TensorId, kh: usize, kw: usize, stride_h: usize, s
 }
 
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn op_pool_backward(kind: &str, x: TensorId, dy: TensorId, kh: usize, kw: usize, stride_h: usize, stride_w: usize, pad: &str) -> Result<TensorId, JsError> {
     with_store(|s| {
         ops::pool_backward(s, parse(kind)?, x, dy, pool_args("poolBackward", kh, kw, stride_h, stride_w, pad)?)

@@ -36,15 +36,6 @@ pub(crate) fn expect_rank(op: &str, what: &str, shape: &[usize], rank: usize) ->
     Ok(())
 }
 
-/// Parses a TensorFlow padding name.
-pub fn padding(op: &str, name: &str) -> Result<sinew_kernels::conv::Padding> {
-    match name {
-        "same" => Ok(sinew_kernels::conv::Padding::Same),
-        "valid" => Ok(sinew_kernels::conv::Padding::Valid),
-        other => Err(EngineError::invalid(op, format!("padding must be 'same' or 'valid', got '{other}'"))),
-    }
-}
-
 /// What an op was, with the arguments its gradient needs (see `grad.rs`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
