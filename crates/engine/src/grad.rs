@@ -362,7 +362,7 @@ fn fused_dz_id(store: &mut Store, act: activation::Activation, y: TensorId, dy: 
 /// (batch for dense; batch, height and width for conv), by the reduction kernel.
 fn bias_grad(dz: &Tensor) -> Result<Tensor> {
     let c = *dz.shape.last().expect("dense/conv outputs have a channel axis");
-    let rows = if c == 0 { 0 } else { dz.data.len() / c };
+    let rows = dz.data.len().checked_div(c).unwrap_or(0);
     let mut db = memory::zeros("grad", c)?;
     sinew_kernels::reduce::sum_axis(&dz.data, 1, rows, c, &mut db);
     Ok(Tensor::f32(vec![c], db))

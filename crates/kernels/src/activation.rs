@@ -354,14 +354,7 @@ fn gelu_grad(x: f32) -> f32 {
 /// `clamp(0.2·x + 0.5, 0, 1)`; NaN stays NaN.
 #[inline(always)]
 pub fn hard_sigmoid(x: f32) -> f32 {
-    let t = 0.2 * x + 0.5;
-    if t < 0.0 {
-        0.0
-    } else if t > 1.0 {
-        1.0
-    } else {
-        t
-    }
+    (0.2 * x + 0.5).clamp(0.0, 1.0)
 }
 
 /// [`hard_sigmoid`] lane-wise.

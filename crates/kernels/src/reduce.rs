@@ -238,7 +238,7 @@ fn for_stripes<T: Send>(
 /// Runs `f(o, dst_elem)` for every outer row of a reduction with `inner == 1`.
 fn for_rows<T: Send>(dst: &mut [T], work: usize, f: impl Fn(usize, &mut T) + Sync) {
     if use_par(work) && dst.len() > 1 {
-        par::for_each(dst.iter_mut().collect(), |o, d| f(o, d));
+        par::for_each(dst.iter_mut().collect(), &f);
     } else {
         dst.iter_mut().enumerate().for_each(|(o, d)| f(o, d));
     }
@@ -480,7 +480,7 @@ pub fn extreme_axis_backward(x: &[f32], y: &[f32], dy: &[f32], outer: usize, axi
         }
     };
     if use_par(x.len()) && outer > 1 {
-        par::for_each(dx.chunks_mut(row_len).collect(), &row);
+        par::for_each(dx.chunks_mut(row_len).collect(), row);
     } else {
         dx.chunks_mut(row_len).enumerate().for_each(|(o, dxr)| row(o, dxr));
     }

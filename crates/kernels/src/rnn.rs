@@ -187,7 +187,7 @@ impl Rnn {
         assert!(rb.is_empty() || (self.cell.recurrent_bias() && rb.len() == self.gu()), "rb");
         assert_eq!(h0.len(), b * n, "h0");
         assert!(self.cell != Cell::Lstm || c0.len() == b * n, "c0");
-        assert!(mask.map_or(true, |m| m.len() == b * t), "mask");
+        assert!(mask.is_none_or(|m| m.len() == b * t), "mask");
         assert_eq!(out.len(), b * t * self.su(), "out");
     }
     /// The same call restricted to `rows` batch rows.
@@ -327,6 +327,7 @@ impl Part<'_> {
         self.mask.is_some_and(|m| m[b * self.r.steps + t] == 0.0)
     }
     /// `z[b] = xw[b, t, from .. from + width]` for every row, then `z += h·uc`.
+    #[allow(clippy::too_many_arguments)]
     fn preact(&self, t: usize, xw: Xw, from: usize, width: usize, h: &[f32], uc: &PackedB, z: &mut [f32]) {
         let (gu, steps) = (self.r.gu(), self.r.steps);
         for (b, zb) in z.chunks_exact_mut(width).enumerate() {

@@ -14,6 +14,9 @@ mod imp {
     #[repr(transparent)]
     pub struct F32x4(pub v128);
 
+    // Lane-wise `add`, `mul`, `sub`, `div`, `neg` are named as the wasm SIMD
+    // instructions; `std::ops` impls would only hide the intrinsic calls.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn splat(x: f32) -> Self {
@@ -85,6 +88,9 @@ mod imp {
     }
 
     // ---- Extensions for element-wise / activation / reduction kernels. ----
+    // Lane-wise `add`, `mul`, `sub`, `div`, `neg` are named as the wasm SIMD
+    // instructions; `std::ops` impls would only hide the intrinsic calls.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn from_array(a: [f32; 4]) -> Self {
@@ -216,6 +222,9 @@ mod imp {
     #[derive(Clone, Copy)]
     pub struct F32x4(pub [f32; 4]);
 
+    // Lane-wise `add`, `mul`, `sub`, `div`, `neg` are named as the wasm SIMD
+    // instructions; `std::ops` impls would only hide the intrinsic calls.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn splat(x: f32) -> Self {
@@ -280,6 +289,9 @@ mod imp {
         f32::from_bits(if c { u32::MAX } else { 0 })
     }
 
+    // Lane-wise `add`, `mul`, `sub`, `div`, `neg` are named as the wasm SIMD
+    // instructions; `std::ops` impls would only hide the intrinsic calls.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn from_array(a: [f32; 4]) -> Self {

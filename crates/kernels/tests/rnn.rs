@@ -7,6 +7,7 @@
 //!   L = Σ r ⊙ out (h = 1e-5; f64, so truncation ~1e-10):
 //!   |g − fd| ≤ 2e-4·(1 + |fd|), f32 accumulation over 6 steps. Hard-sigmoid
 //!   kinks (0.2x + 0.5 ∈ {0, 1}) are avoided by small inputs (|x| < 2.5).
+//!
 //! Every cell × gate × with/without mask × batch 1, 3 and two blocks of rows
 //! is covered, plus 32 units (products large enough for the GEMM's packed
 //! path, where `U` is packed once per call; gradients checked on a sample of

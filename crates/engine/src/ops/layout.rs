@@ -218,7 +218,7 @@ pub fn cast(store: &mut Store, x: TensorId, dtype: DType) -> Result<TensorId> {
     let shape = t.shape.clone();
     let data = match (t.dtype, dtype) {
         (DType::F32, DType::I32) => {
-            if let Some(bad) = t.data.iter().find(|v| !(v.abs() <= MAX_EXACT_INT)) {
+            if let Some(bad) = t.data.iter().find(|v| v.is_nan() || v.abs() > MAX_EXACT_INT) {
                 return Err(EngineError::new(ErrorKind::DType, OP, format!("value {bad} cannot be an int32 (Sinew's int32 holds integers in [-2^24, 2^24])")));
             }
             // `+ 0.0` turns -0 (from -0.5) into 0, as an integer has no sign of zero.

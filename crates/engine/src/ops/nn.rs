@@ -155,7 +155,7 @@ pub fn accuracy(store: &mut Store, pred: TensorId, labels: TensorId, kind: Accur
         }
         AccuracyKind::Categorical | AccuracyKind::Sparse => {
             let c = *p.shape.last().ok_or_else(|| EngineError::shape(OP, "predictions must have a class axis"))?;
-            let n = if c == 0 { 0 } else { p.data.len() / c };
+            let n = p.data.len().checked_div(c).unwrap_or(0);
             let ok = match kind {
                 AccuracyKind::Sparse => l.data.len() == n,
                 _ => l.shape == p.shape,
