@@ -148,15 +148,6 @@ fn slots_per_param(kind: OptimizerKind, h: &Hyper) -> usize {
     }
 }
 
-/// `sqrt(Σ g²)` over all of `ids` (f64 accumulation), for clip-by-global-norm.
-pub fn global_norm(store: &Store, ids: &[TensorId]) -> Result<f32> {
-    let mut sum = 0.0f64;
-    for &id in ids {
-        sum += k::sum_squares(&store.get_f32("globalNorm", id)?.data);
-    }
-    Ok(sum.sqrt() as f32)
-}
-
 /// One optimizer step over all `params` (see the module docs for `slots`;
 /// `hyper` from [`Hyper::parse`]). `step` is the 1-based iteration (bias correction of the Adam
 /// family). Validates everything first; on error nothing is modified.
@@ -376,7 +367,6 @@ mod tests {
         let mut s = Store::new();
         let (p1, p2) = (t(&mut s, vec![1], vec![0.0]), t(&mut s, vec![1], vec![0.0]));
         let (g1, g2) = (t(&mut s, vec![1], vec![3.0]), t(&mut s, vec![1], vec![4.0]));
-        assert_eq!(global_norm(&s, &[g1, g2]).unwrap(), 5.0);
         optimizer_step(&mut s, OptimizerKind::Sgd, &[p1, p2], &[g1, g2], &[], &hyper(OptimizerKind::Sgd, 1.0, [0.0, 2.5, 0.0], &[]), 1).unwrap();
         assert_eq!(s.get("t", p1).unwrap().data, vec![-1.5]);
         assert_eq!(s.get("t", p2).unwrap().data, vec![-2.0]);

@@ -34,12 +34,6 @@ pub fn optimizer_check(kind: &str, names: Vec<String>, values: Vec<f32>) -> Resu
     with_store(|_| hyper(kind, &names, &values).map(|_| ()))
 }
 
-/// `sqrt(Σ g²)` over all of `ids` (f64 accumulation).
-#[wasm_bindgen]
-pub fn optimizer_global_norm(ids: Vec<u32>) -> Result<f32, JsError> {
-    with_store(|s| optim::global_norm(s, &ids))
-}
-
 /// Frees many tensors in one call (e.g. a step's gradients). Returns how many
 /// were live; already-freed ids are ignored, like `tensor_dispose`.
 #[wasm_bindgen]
