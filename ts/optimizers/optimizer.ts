@@ -9,6 +9,7 @@ import { call, isInitialized } from '../engine/backend.js';
 import { untrack } from '../engine/scope.js';
 import { InvalidArgumentError } from '../errors.js';
 import { clone, fill, tensor } from '../ops/create.js';
+import type { OptimizerKind } from '../ops/names.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { variableGrads } from '../autograd.js';
 import { trainableVariables, type Variable } from '../variable.js';
@@ -33,7 +34,8 @@ export interface NamedTensor {
 }
 
 /** Engine optimizer kinds (see `crates/engine/src/optim.rs`). */
-export type OptimizerKind = 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax';
+/** The engine's update rules (`OPTIMIZERS` in ts/ops/names.ts, checked against the engine's table). */
+export type { OptimizerKind };
 
 /**
  * A finite number satisfying `ok`, or an `InvalidArgumentError` naming the
