@@ -17,8 +17,9 @@ function describe(v) {
 }
 
 /**
- * Random op calls: every tensor operand is a tensor (of a random shape and
- * dtype, or disposed); every other argument is a random odd value.
+ * Random op calls: a tensor operand is a tensor (of a random shape and dtype,
+ * or disposed), or one time in ten an odd value (null, a number, an array, a
+ * plain object...); every other argument is a random odd value.
  */
 export function fuzzOps(sinew, { seed, ms }) {
   const rnd = sinew.data.mulberry32(seed); // the library's seeded PRNG: the same seed gives the same cases
@@ -33,13 +34,15 @@ export function fuzzOps(sinew, { seed, ms }) {
     ['sum', 1], ['mean', 1], ['max', 1], ['min', 1], ['argMax', 1], ['softmax', 1], ['logSoftmax', 1], ['relu', 1], ['leakyRelu', 1],
     ['clipByValue', 1], ['fill', 0], ['zeros', 0], ['ones', 0], ['randomNormal', 0], ['randomUniform', 0], ['tensor', 0], ['softmaxCrossEntropy', 2],
     ['dropout', 1], ['exp', 1], ['log', 1], ['sqrt', 1], ['clone', 1],
+    ['pad', 1], ['squeeze', 1], ['expandDims', 1], ['stack', 'list'], ['split', 1], ['unstack', 1], ['tile', 1], ['where', 3], ['cast', 1],
+    ['keep', 1], ['variable', 1], ['depthwiseConv2d', 2], ['conv1d', 2], ['batchNorm', 5], ['moments', 1], ['topk', 1], ['norm', 1],
   ].filter(([n]) => typeof sinew[n] === 'function');
   const failures = [];
   let calls = 0;
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const [name, k] = pick(ops);
-    const operand = () => pick(tensors);
+    const operand = () => (rnd() < 0.1 ? pick(ODD_VALUES) : pick(tensors));
     const args = k === 'list' ? [Array.from({ length: 1 + Math.floor(rnd() * 3) }, operand)] : Array.from({ length: k }, operand);
     const extra = Math.floor(rnd() * 5);
     for (let i = 0; i < extra; i++) args.push(pick(ODD_VALUES));

@@ -61,6 +61,9 @@ export function unstack(x: Tensor, axis = 0): Tensor[] {
   return split(x, x.shape[a]!, a).map((part) => squeeze(part, [a]));
 }
 
+/** How many parts `split` makes of an empty dimension at most. */
+const MAX_EMPTY_PARTS = 65536;
+
 /**
  * Splits `x` along `axis` (default 0) into `numOrSizeSplits` equal parts, or
  * into parts of the given sizes (one may be -1: the rest).
@@ -73,6 +76,10 @@ export function split(x: Tensor, numOrSizeSplits: number | readonly number[], ax
   if (typeof numOrSizeSplits === 'number') {
     if (!(Number.isInteger(numOrSizeSplits) && numOrSizeSplits >= 1) || n % numOrSizeSplits !== 0) {
       throw new InvalidArgumentError(`split: ${numOrSizeSplits} does not divide dimension ${a} of ${fmtShape(x.shape)} (${n}) into equal parts`);
+    }
+    // Any count divides an empty dimension: 2^31 empty parts exhausted the JS heap and ended the process.
+    if (n === 0 && numOrSizeSplits > MAX_EMPTY_PARTS) {
+      throw new InvalidArgumentError(`split: ${numOrSizeSplits} empty parts of dimension ${a} of ${fmtShape(x.shape)} (at most ${MAX_EMPTY_PARTS})`);
     }
     sizes = new Array<number>(numOrSizeSplits).fill(n / numOrSizeSplits);
   } else {
