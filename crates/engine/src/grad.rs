@@ -403,47 +403,22 @@ fn binary_grads(op: BinaryOp, a: &Tensor, b: &Tensor, y: &Tensor, d: &Tensor) ->
     match op {
         BinaryOp::Add => return Ok((d.try_clone("grad")?, d.try_clone("grad")?)),
         BinaryOp::Sub => {
-            let neg = Tensor::f32(d.shape.clone(), memory::collect("grad", d.data.len(), d.data.iter().map(|v| -v))?);
-            return Ok((d.try_clone("grad")?, neg));
+            let mut neg = memory::for_overwrite("grad", d.data.len())?;
+            sinew_kernels::elementwise::unary(UnaryOp::Neg, &d.data, &mut neg);
+            return Ok((d.try_clone("grad")?, Tensor::f32(d.shape.clone(), neg)));
         }
         _ => {}
     }
     // Operands broadcast to the output shape (a plain copy when already there).
     let (ab, bb) = (broadcast(&a.data, &a.shape, &d.shape)?, broadcast(&b.data, &b.shape, &d.shape)?);
-    let map = |f: &dyn Fn(f32, f32, f32, f32) -> f32| -> Result<Tensor> {
-        let n = d.data.len();
-        let data = memory::collect("grad", n, (0..n).map(|i| f(ab.data[i], bb.data[i], y.data[i], d.data[i])))?;
-        Ok(Tensor::f32(d.shape.clone(), data))
-    };
-    Ok(match op {
-        BinaryOp::Add | BinaryOp::Sub => unreachable!("handled above"),
-        BinaryOp::Mul => (map(&|_, b, _, d| d * b)?, map(&|a, _, _, d| d * a)?),
-        BinaryOp::Div => (map(&|_, b, _, d| d / b)?, map(&|_, b, y, d| -d * y / b)?),
-        // d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a <= 0 (as TensorFlow does).
-        BinaryOp::Pow => (
-            map(&|a, b, _, d| if b == 0.0 { 0.0 } else { d * b * a.powf(b - 1.0) })?,
-            map(&|a, _, y, d| if a > 0.0 { d * y * a.ln() } else { 0.0 })?,
-        ),
-        BinaryOp::Maximum => (map(&|a, b, _, d| if a >= b { d } else { 0.0 })?, map(&|a, b, _, d| if a >= b { 0.0 } else { d })?),
-        BinaryOp::Minimum => (map(&|a, b, _, d| if a <= b { d } else { 0.0 })?, map(&|a, b, _, d| if a <= b { 0.0 } else { d })?),
-    })
+    let (mut da, mut db) = (memory::for_overwrite("grad", d.data.len())?, memory::for_overwrite("grad", d.data.len())?);
+    sinew_kernels::elementwise::binary_backward(op, &ab.data, &bb.data, &y.data, &d.data, &mut da, &mut db);
+    Ok((Tensor::f32(d.shape.clone(), da), Tensor::f32(d.shape.clone(), db)))
 }
 
 /// Gradient of `y = op(x)` given `d` = dL/dy.
 fn unary_grad(op: UnaryOp, x: &Tensor, y: &Tensor, d: &Tensor) -> Result<Tensor> {
-    let f: Box<dyn Fn(f32, f32, f32) -> f32> = match op {
-        UnaryOp::Neg => Box::new(|_, _, d| -d),
-        UnaryOp::Exp => Box::new(|_, y, d| d * y),
-        UnaryOp::Log => Box::new(|x, _, d| d / x),
-        UnaryOp::Sqrt => Box::new(|_, y, d| d / (2.0 * y)),
-        UnaryOp::Abs => Box::new(|x, _, d| if x > 0.0 { d } else if x < 0.0 { -d } else { 0.0 }),
-        UnaryOp::Square => Box::new(|x, _, d| 2.0 * x * d),
-        UnaryOp::Clip(lo, hi) => Box::new(move |x, _, d| if x >= lo && x <= hi { d } else { 0.0 }),
-        UnaryOp::Step => Box::new(|_, _, _| 0.0),
-        UnaryOp::PowScalar(p) => Box::new(move |x, _, d| if p == 0.0 { 0.0 } else { d * p * x.powf(p - 1.0) }),
-        UnaryOp::Expm1 => Box::new(|_, y, d| d * (y + 1.0)),
-        UnaryOp::Reciprocal => Box::new(|_, y, d| -d * y * y),
-    };
-    let data = memory::collect("grad", x.data.len(), x.data.iter().zip(&y.data).zip(&d.data).map(|((&x, &y), &d)| f(x, y, d)))?;
-    Ok(Tensor::f32(x.shape.clone(), data))
+    let mut dx = memory::for_overwrite("grad", x.data.len())?;
+    sinew_kernels::elementwise::unary_backward(op, &x.data, &y.data, &d.data, &mut dx);
+    Ok(Tensor::f32(x.shape.clone(), dx))
 }

@@ -567,3 +567,69 @@ pub fn unary_inplace(op: UnaryOp, y: &mut [f32]) {
 pub fn unary_scalar(op: UnaryOp, x: f32) -> f32 {
     with_unop!(op, |_fv, fs| fs(x))
 }
+
+/// `out[i] = f(a[i], b[i], c[i])` (the gradient rules' maps; one thread, in order).
+#[inline(never)]
+fn each3(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], f: impl Fn(f32, f32, f32) -> f32) {
+    assert!(a.len() == out.len() && b.len() == out.len() && c.len() == out.len(), "lengths");
+    for (((o, &a), &b), &c) in out.iter_mut().zip(a).zip(b).zip(c) {
+        *o = f(a, b, c);
+    }
+}
+
+/// Gradient of `y = op(x)`: `dx = dy·op'(x)`, from `x`, `y` and `dy` (all of
+/// one length). `abs'(0)`, `step'` and `pow(x, 0)'` are 0; `clip` passes the
+/// gradient where `lo <= x <= hi`, both ends included (as TensorFlow).
+pub fn unary_backward(op: UnaryOp, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    match op {
+        UnaryOp::Neg => each3(x, y, dy, dx, |_, _, d| -d),
+        UnaryOp::Exp => each3(x, y, dy, dx, |_, y, d| d * y),
+        UnaryOp::Log => each3(x, y, dy, dx, |x, _, d| d / x),
+        UnaryOp::Sqrt => each3(x, y, dy, dx, |_, y, d| d / (2.0 * y)),
+        UnaryOp::Abs => each3(x, y, dy, dx, |x, _, d| if x > 0.0 { d } else if x < 0.0 { -d } else { 0.0 }),
+        UnaryOp::Square => each3(x, y, dy, dx, |x, _, d| 2.0 * x * d),
+        UnaryOp::Clip(lo, hi) => each3(x, y, dy, dx, move |x, _, d| if x >= lo && x <= hi { d } else { 0.0 }),
+        UnaryOp::Step => each3(x, y, dy, dx, |_, _, _| 0.0),
+        UnaryOp::PowScalar(p) => each3(x, y, dy, dx, move |x, _, d| if p == 0.0 { 0.0 } else { d * p * x.powf(p - 1.0) }),
+        UnaryOp::Expm1 => each3(x, y, dy, dx, |_, y, d| d * (y + 1.0)),
+        UnaryOp::Reciprocal => each3(x, y, dy, dx, |_, y, d| -d * y * y),
+    }
+}
+
+/// Gradients of `y = a op b` with respect to `a` and `b`, everything in the
+/// output shape (operands broadcast to it beforehand): `da = dy·∂y/∂a`,
+/// `db = dy·∂y/∂b`. `pow`: `∂/∂a` is 0 where `b = 0`, `∂/∂b = y·ln a` taken
+/// as 0 where `a <= 0` (as TensorFlow); `maximum`/`minimum` give a tie to `a`.
+pub fn binary_backward(op: BinaryOp, a: &[f32], b: &[f32], y: &[f32], dy: &[f32], da: &mut [f32], db: &mut [f32]) {
+    assert_eq!(a.len(), dy.len(), "lengths");
+    match op {
+        BinaryOp::Add => {
+            da.copy_from_slice(dy);
+            db.copy_from_slice(dy);
+        }
+        BinaryOp::Sub => {
+            da.copy_from_slice(dy);
+            each3(a, b, dy, db, |_, _, d| -d);
+        }
+        BinaryOp::Mul => {
+            each3(a, b, dy, da, |_, b, d| d * b);
+            each3(a, b, dy, db, |a, _, d| d * a);
+        }
+        BinaryOp::Div => {
+            each3(a, b, dy, da, |_, b, d| d / b);
+            each3(b, y, dy, db, |b, y, d| -d * y / b);
+        }
+        BinaryOp::Pow => {
+            each3(a, b, dy, da, |a, b, d| if b == 0.0 { 0.0 } else { d * b * a.powf(b - 1.0) });
+            each3(a, y, dy, db, |a, y, d| if a > 0.0 { d * y * a.ln() } else { 0.0 });
+        }
+        BinaryOp::Maximum => {
+            each3(a, b, dy, da, |a, b, d| if a >= b { d } else { 0.0 });
+            each3(a, b, dy, db, |a, b, d| if a >= b { 0.0 } else { d });
+        }
+        BinaryOp::Minimum => {
+            each3(a, b, dy, da, |a, b, d| if a <= b { d } else { 0.0 });
+            each3(a, b, dy, db, |a, b, d| if a <= b { 0.0 } else { d });
+        }
+    }
+}

@@ -11,8 +11,8 @@
 
 use sinew_kernels::broadcast::{broadcast_shape, broadcast_to, numel, sum_to_shape};
 use sinew_kernels::elementwise::{
-    add_row, binary, binary_scalar, binary_same, scalar_binary, unary, unary_inplace, BinaryOp,
-    UnaryOp,
+    add_row, binary, binary_backward, binary_scalar, binary_same, scalar_binary, unary, unary_backward,
+    unary_inplace, BinaryOp, UnaryOp,
 };
 use sinew_kernels::math;
 use sinew_kernels::simd::F32x4;
@@ -477,4 +477,126 @@ fn broadcast_to_matches_index_arithmetic() {
         assert_eq!(got, want, "{inp:?} -> {out:?}");
     }
     assert!(broadcast_to(&[1.0, 2.0], &[2], &[3], &mut [0.0; 3]).is_err());
+}
+
+/// f64 reference of a binary op (scalar).
+fn ref_binary_scalar(op: BinaryOp, a: f64, b: f64) -> f64 {
+    match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+        BinaryOp::Pow => a.powf(b),
+        BinaryOp::Maximum => a.max(b),
+        BinaryOp::Minimum => a.min(b),
+    }
+}
+
+/// `|got − fd| ≤ 1e-4·(1 + |fd|)` with `fd` a central difference (step
+/// `1e-4·(1 + |x|)`) of the f64 reference, times `dy`.
+fn assert_fd(what: &str, got: f32, dy: f32, x: f32, f: impl Fn(f64) -> f64) {
+    let (x, h) = (x as f64, 1e-4 * (1.0 + (x as f64).abs()));
+    let fd = (f(x + h) - f(x - h)) / (2.0 * h) * dy as f64;
+    assert!((got as f64 - fd).abs() <= 1e-4 * (1.0 + fd.abs()), "{what} at x = {x}: got {got}, finite difference {fd}");
+}
+
+#[test]
+fn unary_backward_matches_finite_differences() {
+    let ops = [
+        UnaryOp::Neg,
+        UnaryOp::Exp,
+        UnaryOp::Log,
+        UnaryOp::Sqrt,
+        UnaryOp::Abs,
+        UnaryOp::Square,
+        UnaryOp::Clip(-0.5, 0.25),
+        UnaryOp::Step,
+        UnaryOp::PowScalar(0.0),
+        UnaryOp::PowScalar(2.0),
+        UnaryOp::PowScalar(0.5),
+        UnaryOp::PowScalar(-1.5),
+        UnaryOp::Expm1,
+        UnaryOp::Reciprocal,
+    ];
+    let mut rng = Rng(5);
+    for op in ops {
+        let n = 257;
+        let mut x = rng.vec_scaled(n, 3.0);
+        if matches!(op, UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::PowScalar(_) | UnaryOp::Reciprocal) {
+            x.iter_mut().for_each(|v| *v = v.abs() + 0.1);
+        }
+        let dy = rng.vec(n);
+        let mut y = vec![0.0; n];
+        unary(op, &x, &mut y);
+        let mut dx = vec![f32::NAN; n];
+        unary_backward(op, &x, &y, &dy, &mut dx);
+        let kinks: &[f32] = match op {
+            UnaryOp::Abs | UnaryOp::Step => &[0.0],
+            UnaryOp::Clip(lo, hi) => &[lo, hi],
+            _ => &[],
+        };
+        for i in 0..n {
+            if kinks.iter().any(|&k| (x[i] - k).abs() < 1e-2) {
+                continue;
+            }
+            assert_fd(&format!("{op:?}"), dx[i], dy[i], x[i], |v| ref_unary(op, v));
+        }
+    }
+    // At the kinks, TensorFlow's conventions: abs'(0) = 0, clip passes the
+    // gradient at both ends, step' = 0, pow(x, 0)' = 0 even at x = 0.
+    let (x, dy) = ([0.0f32, -0.5, 0.25, 0.0], [3.0f32; 4]);
+    let mut dx = [f32::NAN; 4];
+    let mut y = [0.0; 4];
+    for (op, want) in [
+        (UnaryOp::Abs, [0.0, -3.0, 3.0, 0.0]),
+        (UnaryOp::Clip(-0.5, 0.25), [3.0; 4]),
+        (UnaryOp::Step, [0.0; 4]),
+        (UnaryOp::PowScalar(0.0), [0.0; 4]),
+    ] {
+        unary(op, &x, &mut y);
+        unary_backward(op, &x, &y, &dy, &mut dx);
+        assert_eq!(dx, want, "{op:?}");
+    }
+}
+
+#[test]
+fn binary_backward_matches_finite_differences() {
+    let ops = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Pow, BinaryOp::Maximum, BinaryOp::Minimum];
+    let mut rng = Rng(6);
+    for op in ops {
+        let n = 257;
+        let mut a = rng.vec_scaled(n, 3.0);
+        let mut b = rng.vec_scaled(n, 2.0);
+        match op {
+            BinaryOp::Pow => a.iter_mut().for_each(|v| *v = v.abs() + 0.1),
+            BinaryOp::Div => b.iter_mut().for_each(|v| *v = v.signum() * (v.abs() + 0.2)),
+            _ => {}
+        }
+        let dy = rng.vec(n);
+        let mut y = vec![0.0; n];
+        binary_same(op, &a, &b, &mut y);
+        let (mut da, mut db) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+        binary_backward(op, &a, &b, &y, &dy, &mut da, &mut db);
+        for i in 0..n {
+            if matches!(op, BinaryOp::Maximum | BinaryOp::Minimum) && (a[i] - b[i]).abs() < 1e-2 {
+                continue;
+            }
+            let (ai, bi) = (a[i] as f64, b[i] as f64);
+            assert_fd(&format!("{op:?} da"), da[i], dy[i], a[i], |v| ref_binary_scalar(op, v, bi));
+            assert_fd(&format!("{op:?} db"), db[i], dy[i], b[i], |v| ref_binary_scalar(op, ai, v));
+        }
+    }
+    // Conventions (TensorFlow's): a tie of maximum/minimum goes to a;
+    // d(a^b)/da is 0 where b = 0, d(a^b)/db is 0 where a <= 0.
+    let (a, b, dy) = ([1.0f32, 0.0, -2.0], [1.0f32, 0.0, 2.0], [3.0f32; 3]);
+    let (mut y, mut da, mut db) = ([0.0; 3], [f32::NAN; 3], [f32::NAN; 3]);
+    for op in [BinaryOp::Maximum, BinaryOp::Minimum] {
+        binary_same(op, &a[..1], &b[..1], &mut y[..1]);
+        binary_backward(op, &a[..1], &b[..1], &y[..1], &dy[..1], &mut da[..1], &mut db[..1]);
+        assert_eq!((da[0], db[0]), (3.0, 0.0), "{op:?}");
+    }
+    binary_same(BinaryOp::Pow, &a, &b, &mut y);
+    binary_backward(BinaryOp::Pow, &a, &b, &y, &dy, &mut da, &mut db);
+    assert_eq!(&da[1..], &[0.0, 3.0 * 2.0 * -2.0]);
+    assert_eq!(&db[1..], &[0.0, 0.0]);
 }
