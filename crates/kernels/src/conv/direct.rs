@@ -208,7 +208,7 @@ impl Direct {
 
     /// Forward-type correlation of output rows `rows` into `out` (which holds
     /// exactly those rows, `no` values per pixel). `wt` is packed by
-    /// [`pack_weights`]; `bias` (length `no`) is added if given, then
+    /// [`Self::pack_weights`]; `bias` (length `no`) is added if given, then
     /// `max(·, 0)` with `relu` (fused into the store: no second pass).
     pub fn run(&self, src: &[f32], wt: &[f32], rows: Range<usize>, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
         with_scratch(|buf| {
