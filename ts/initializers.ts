@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { fill, randomNormal as randomNormalTensor, randomUniform as randomUniformTensor, tensor, truncatedNormal as truncatedNormalTensor } from './ops/create.js';
 import type { Tensor } from './tensor.js';
+import { optionsArg } from './options.js';
 
 export interface Initializer {
   (shape: readonly number[]): Tensor;
@@ -19,6 +20,7 @@ function make(fn: (shape: readonly number[]) => Tensor, class_name: string, conf
 
 /** `[fanIn, fanOut]` as Keras computes them (conv kernels: receptive field × channels). */
 export function fans(shape: readonly number[]): [number, number] {
+  if (!Array.isArray(shape)) throw new InvalidArgumentError(`fans: shape must be an array of sizes, got ${shape === null ? 'null' : typeof shape}`);
   if (shape.length === 0) return [1, 1];
   if (shape.length === 1) return [shape[0]!, shape[0]!];
   if (shape.length === 2) return [shape[0]!, shape[1]!];
@@ -51,6 +53,7 @@ function seedOf(where: string, args: SeedArgs | undefined): number | undefined {
 
 /** Keras / TF.js VarianceScaling: the family behind Glorot, He and LeCun. */
 export function varianceScaling(args: VarianceScalingArgs = {}): Initializer {
+  args = optionsArg('initializers.varianceScaling', args);
   const { scale = 1, mode = 'fanIn', distribution = 'normal' } = args;
   const seed = seedOf('varianceScaling', args);
   if (!(scale > 0)) throw new InvalidArgumentError(`initializers.varianceScaling: scale must be positive, got ${scale}`);
@@ -86,17 +89,20 @@ export function constant(args: { value: number } | number): Initializer {
   return make((shape) => fill(shape, value), 'Constant', { value });
 }
 export function randomNormal(args: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
+  args = optionsArg('initializers.randomNormal', args);
   const { mean = 0, stddev = 0.05 } = args;
   const seed = seedOf('randomNormal', args);
   return make((shape) => randomNormalTensor(shape, mean, stddev, 'float32', seed), 'RandomNormal', { mean, stddev, seed: seed ?? null });
 }
 export function randomUniform(args: { minval?: number; maxval?: number; seed?: number } = {}): Initializer {
+  args = optionsArg('initializers.randomUniform', args);
   const { minval = -0.05, maxval = 0.05 } = args;
   const seed = seedOf('randomUniform', args);
   return make((shape) => randomUniformTensor(shape, minval, maxval, 'float32', seed), 'RandomUniform', { minval, maxval, seed: seed ?? null });
 }
 /** Normal values beyond two standard deviations redrawn (TF.js and Keras `truncatedNormal`). */
 export function truncatedNormal(args: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
+  args = optionsArg('initializers.truncatedNormal', args);
   const { mean = 0, stddev = 0.05 } = args;
   const seed = seedOf('truncatedNormal', args);
   return make((shape) => truncatedNormalTensor(shape, mean, stddev, 'float32', seed), 'TruncatedNormal', { mean, stddev, seed: seed ?? null });
@@ -110,6 +116,7 @@ export function truncatedNormal(args: { mean?: number; stddev?: number; seed?: n
  * time, in JS (modified Gram-Schmidt in float64).
  */
 export function orthogonal(args: { gain?: number; seed?: number } = {}): Initializer {
+  args = optionsArg('initializers.orthogonal', args);
   const { gain = 1 } = args;
   const seed = seedOf('orthogonal', args);
   return make((shape) => {
@@ -148,6 +155,7 @@ export type InitializerName =
 
 /** Resolves a name (TF.js camelCase, Keras snake_case, or a class name), an initializer, or a Keras config. */
 export function getInitializer(spec: InitializerName | Initializer | { class_name: string; config?: Record<string, unknown> }): Initializer {
+  if (spec === null || spec === undefined) throw new InvalidArgumentError(`getInitializer: expected an initializer, its name or a Keras config, got ${String(spec)}`);
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string') {
     // A class name ('Zeros', 'VarianceScaling') is a config with default arguments, as in TF.js and Keras.

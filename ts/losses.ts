@@ -215,6 +215,7 @@ const LOSS_ALIASES: Record<string, string> = {
 
 /** Canonical camelCase name of a loss. */
 export function lossName(name: string): LossName {
+  if (typeof name !== 'string') throw new InvalidArgumentError(`loss must be a name or a function, got ${name === null ? 'null' : typeof name}`);
   const key = name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
   const canon = LOSS_ALIASES[key] ?? key;
   if (!Object.hasOwn(LOSSES, canon)) throw new InvalidArgumentError(`unknown loss '${name}' (expected one of ${[...Object.keys(LOSSES), ...Object.keys(LOSS_ALIASES)].join(', ')})`);

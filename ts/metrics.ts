@@ -80,6 +80,7 @@ export interface ResolvedMetric {
 /** Resolves a metric; 'accuracy' picks the variant matching the loss, as Keras does. */
 export function getMetric(spec: MetricName | string | MetricFn, loss: LossName | 'custom'): ResolvedMetric {
   if (typeof spec === 'function') return { key: spec.name || 'metric', fn: spec, custom: true };
+  if (typeof spec !== 'string') throw new InvalidArgumentError(`metric must be a name or a function, got ${spec === null ? 'null' : typeof spec}`);
   const key = spec.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
   switch (key) {
     case 'accuracy':

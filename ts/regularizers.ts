@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { abs, add, mul, square, sum } from './ops/math.js';
 import type { Tensor } from './tensor.js';
+import { optionsArg } from './options.js';
 
 export interface Regularizer {
   /** The penalty of `w`, a scalar tensor. */
@@ -20,6 +21,7 @@ function factor(where: string, name: string, v: unknown): number {
 
 /** `l1·Σ|w| + l2·Σw²`; `l1l2({ l1, l2 })` as in TF.js. */
 export function l1l2(args: { l1?: number; l2?: number } = {}): Regularizer {
+  args = optionsArg('regularizers.l1l2', args);
   const l1 = factor('l1l2', 'l1', args.l1);
   const l2 = factor('l1l2', 'l2', args.l2);
   const fn = (w: Tensor): Tensor => {
@@ -32,9 +34,9 @@ export function l1l2(args: { l1?: number; l2?: number } = {}): Regularizer {
 }
 
 /** `l1({ l1: 0.01 })` as in TF.js, or `l1(0.01)` as in Keras. */
-export const l1 = (args: { l1?: number } | number = {}): Regularizer => l1l2({ l1: factor('l1', 'l1', typeof args === 'number' ? args : args.l1 ?? 0.01) });
+export const l1 = (args: { l1?: number } | number = {}): Regularizer => l1l2({ l1: factor('l1', 'l1', typeof args === 'number' ? args : optionsArg('regularizers.l1', args).l1 ?? 0.01) });
 /** `l2({ l2: 0.01 })` as in TF.js, or `l2(0.01)` as in Keras. */
-export const l2 = (args: { l2?: number } | number = {}): Regularizer => l1l2({ l2: factor('l2', 'l2', typeof args === 'number' ? args : args.l2 ?? 0.01) });
+export const l2 = (args: { l2?: number } | number = {}): Regularizer => l1l2({ l2: factor('l2', 'l2', typeof args === 'number' ? args : optionsArg('regularizers.l2', args).l2 ?? 0.01) });
 
 /** TF.js identifiers ('l1l2', 'l1', 'l2': default factors) and Keras configs (`{ class_name: 'L1L2' | 'L1' | 'L2', config }`). */
 export function getRegularizer(spec: Regularizer | 'l1l2' | 'l1' | 'l2' | { class_name: string; config?: Record<string, number> } | null | undefined): Regularizer | null {

@@ -133,3 +133,50 @@ export async function fuzzModelFiles(sinew, { seed, ms }) {
   const alive = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]])).dataSync()[0] === 11;
   return { loads, loaded, failures: [...new Set(failures)].slice(0, 30), alive };
 }
+
+/**
+ * Every exported function (top level and namespaces), class and Tensor method
+ * called with null, undefined, a string, a plain object, true, numbers and an
+ * array in its first arguments (a tensor beside them). Returns the calls that
+ * threw something other than a SinewError (one per function).
+ */
+export async function sweepExports(sinew) {
+  let x = sinew.tensor([[1, 2], [3, 4]]);
+  const fresh = () => (x.isDisposed ? (x = sinew.tensor([[1, 2], [3, 4]])) : x);
+  const bads = { null: null, undefined: undefined, string: 'abc', object: {}, bool: true, num: 1.5, neg: -1, array: [[1, 2]] };
+  const skip = new Set(['init', 'ready', 'setNumThreads', 'nextFrame', 'probeThreadPool', 'print', 'Wrapper']);
+  const untyped = new Map();
+  let calls = 0;
+  const tryCall = async (what, f) => {
+    calls++;
+    try {
+      const r = f();
+      if (r && typeof r.then === 'function') await Promise.race([r, new Promise((q) => setTimeout(q, 200))]);
+    } catch (e) {
+      const key = what.replace(/\(.*/, '');
+      if (!(e instanceof sinew.SinewError) && !untyped.has(key)) untyped.set(key, `${what}: ${e?.name}: ${e?.message}`);
+    }
+  };
+  const spaces = { '': sinew, losses: sinew.losses, metrics: sinew.metrics, fused: sinew.fused, layers: sinew.layers, initializers: sinew.initializers, regularizers: sinew.regularizers, optimizers: sinew.optimizers, callbacks: sinew.callbacks, data: sinew.data, io: sinew.io, text: sinew.text, util: sinew.util, browser: sinew.browser, train: sinew.train };
+  for (const [ns, obj] of Object.entries(spaces)) {
+    for (const [n, f] of Object.entries(obj ?? {})) {
+      if (typeof f !== 'function' || skip.has(n) || /Error$/.test(n) || ['Tensor', 'Variable', 'SymbolicTensor'].includes(n)) continue;
+      const isClass = /^[A-Z]/.test(n);
+      for (const [bn, b] of Object.entries(bads)) {
+        for (const args of isClass ? [[b]] : [[b], [b, 'X'], ['X', b], ['X', 'X', b]]) {
+          const name = `${ns ? ns + '.' : ''}${isClass ? 'new ' : ''}${n}(${args.map((a) => (a === 'X' ? 'x' : bn)).join(', ')})`;
+          await tryCall(name, () => {
+            const real = args.map((a) => (a === 'X' ? fresh() : a));
+            return isClass ? new f(...real) : f(...real);
+          });
+        }
+      }
+    }
+  }
+  for (const m of Object.getOwnPropertyNames(Object.getPrototypeOf(x))) {
+    if (m === 'constructor' || m === 'dispose' || m === 'print' || typeof x[m] !== 'function') continue;
+    for (const [bn, b] of Object.entries(bads)) await tryCall(`x.${m}(${bn})`, () => fresh()[m](b));
+  }
+  const alive = sinew.matmul(sinew.tensor([[1, 2]]), sinew.tensor([[3], [4]])).dataSync()[0] === 11;
+  return { calls, untyped: [...untyped.values()], alive };
+}

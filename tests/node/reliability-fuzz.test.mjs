@@ -33,6 +33,16 @@ test('threads: mutated model.json + weights.bin load, or fail with a typed error
   t.true(r.value?.loaded > 0 && r.value?.loaded < r.value?.loads, `${r.value?.loaded} of ${r.value?.loads} loaded`);
 });
 
+test('threads: every export, class and tensor method given null, undefined, a string, an object or a number: a result or a SinewError, never a TypeError', async (t) => {
+  // 75 functions and 40 classes threw TypeErrors ('Cannot read properties of null') before.
+  const r = await isolated(`const { sweepExports } = await import(${JSON.stringify(fuzz)}); return sweepExports(sinew);`, { timeoutMs: 120_000 });
+  t.false(r.timedOut, 'hung');
+  t.truthy(r.value, `exit ${r.code}: ${r.error?.message ?? r.stderr.slice(-800)}`);
+  t.deepEqual(r.value?.untyped, []);
+  t.true(r.value?.alive);
+  t.true(r.value?.calls > 5000, `${r.value?.calls} calls`);
+});
+
 test('an http model URL that answers with an HTML page is named as such', async (t) => {
   const html = '<!doctype html><html><body>Sign in</body></html>';
   const withType = async () => new Response(html, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } });

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Callback, improves, type Logs } from './callback.js';
+import { optionsArg } from '../options.js';
 
 export interface EarlyStoppingArgs {
   /** Key in the epoch logs, e.g. 'val_loss' (default) or 'val_acc'. */
@@ -31,6 +32,7 @@ export class EarlyStopping extends Callback {
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
+    args = optionsArg('new EarlyStopping', args);
     this.monitor = args.monitor ?? 'val_loss';
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;

@@ -9,8 +9,9 @@ import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
 import { ModelCheckpoint, type ModelCheckpointArgs } from './model-checkpoint.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
 import { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './reduce-lr-on-plateau.js';
+import { optionsArg } from '../options.js';
 /** TF.js-style factories. */
-export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(args);
-export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(args);
+export const earlyStopping = (args?: EarlyStoppingArgs) => new EarlyStopping(optionsArg('callbacks.earlyStopping', args));
+export const modelCheckpoint = (args: ModelCheckpointArgs) => new ModelCheckpoint(optionsArg('callbacks.modelCheckpoint', args));
 export const terminateOnNaN = () => new TerminateOnNaN();
-export const reduceLROnPlateau = (args?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(args);
+export const reduceLROnPlateau = (args?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(optionsArg('callbacks.reduceLROnPlateau', args));

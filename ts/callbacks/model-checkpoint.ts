@@ -1,5 +1,6 @@
 /** Saves the model whenever the monitored value improves (or every epoch). */
 import { Callback, improves, type Logs } from './callback.js';
+import { optionsArg } from '../options.js';
 
 export interface ModelCheckpointArgs {
   /** Where to save: a directory path or `file://` URL in Node, `indexeddb://name` in browsers. */
@@ -21,6 +22,7 @@ export class ModelCheckpoint extends Callback {
 
   constructor(args: ModelCheckpointArgs) {
     super();
+    args = optionsArg('new ModelCheckpoint', args);
     this.path = args.path;
     this.monitor = args.monitor ?? 'val_loss';
     this.saveBestOnly = args.saveBestOnly ?? true;

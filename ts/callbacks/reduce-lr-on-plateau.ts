@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Callback, improves, type Logs } from './callback.js';
+import { optionsArg } from '../options.js';
 
 export interface ReduceLROnPlateauArgs {
   /** Key in the epoch logs (default 'val_loss'). */
@@ -36,6 +37,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     super();
+    args = optionsArg('new ReduceLROnPlateau', args);
     this.monitor = args.monitor ?? 'val_loss';
     this.factor = args.factor ?? 0.1;
     this.patience = args.patience ?? 10;

@@ -14,6 +14,7 @@
 import { environment } from '../engine/detect.js';
 import { InvalidArgumentError } from '../errors.js';
 import { loadMnistIdx, type ImageDataset } from './mnist.js';
+import { optionsArg } from '../options.js';
 
 /** Where the Debian package `dataset-fashion-mnist` puts the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -46,6 +47,7 @@ export interface FashionMnistOptions {
  * install when the files are not there.
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<ImageDataset> {
+  options = optionsArg('loadFashionMnist', options);
   let dir = options.dir;
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (dir === undefined && env?.SINEW_FASHION_MNIST_DIR) dir = env.SINEW_FASHION_MNIST_DIR;

@@ -50,6 +50,7 @@ const hex = (b: number) => '0x' + b.toString(16).padStart(2, '0');
 
 /** True when `bytes` start with the gzip magic `0x1f 0x8b`. */
 export function isGzip(bytes: Uint8Array): boolean {
+  if (!ArrayBuffer.isView(bytes)) throw new InvalidArgumentError(`isGzip: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 

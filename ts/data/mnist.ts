@@ -17,6 +17,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { loadIdx, type IdxTensor } from './idx.js';
 import { mulberry32 } from './split.js';
 import * as node from '../engine/node.js';
+import { optionsArg } from '../options.js';
 
 /** Images as rows of 784 floats in [0, 1] (row-major 28×28), and their labels. */
 export interface LabeledImages {
@@ -63,6 +64,7 @@ export interface MnistIdxOptions {
  * missing, corrupt, or its counts do not match its pair.
  */
 export async function loadMnistIdx(options: MnistIdxOptions): Promise<ImageDataset> {
+  options = optionsArg('loadMnistIdx', options);
   const name = options.name ?? 'MNIST';
   const dir = options.dir;
   if (dir === undefined || dir === null || String(dir) === '') throw new InvalidArgumentError(`${name}: no directory or URL given`);

@@ -5,6 +5,7 @@
  * layout tensors use: 100 samples of 4 features are a Float32Array of 400.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { optionsArg } from '../options.js';
 
 /** Typed arrays these helpers accept as row data. */
 export type RowData = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
@@ -68,6 +69,7 @@ export function shuffleRows<X extends RowData, Y extends RowData>(
   y: Y,
   options: { seed?: number; xWidth?: number; yWidth?: number } = {},
 ): { x: X; y: Y; indices: Uint32Array } {
+  options = optionsArg('shuffleRows', options);
   const { n, xWidth, yWidth } = widths('shuffleRows', x, y, options.xWidth, options.yWidth);
   const indices = shuffledIndices(n, options.seed ?? 0);
   return { x: takeRows(x, xWidth, indices), y: takeRows(y, yWidth, indices), indices };
@@ -100,7 +102,9 @@ function widths(fn: string, x: RowData, y: RowData, xWidth?: number, yWidth?: nu
  * shuffled (mulberry32(seed)) and split on its own, so both sets keep the
  * class proportions. Returns row indices; each set in shuffled order.
  */
-export function stratifiedSplitIndices(labels: ArrayLike<number>, { testFraction = 0.2, seed = 0 }: { testFraction?: number; seed?: number } = {}): { trainIndices: Uint32Array; testIndices: Uint32Array } {
+export function stratifiedSplitIndices(labels: ArrayLike<number>, options: { testFraction?: number; seed?: number } = {}): { trainIndices: Uint32Array; testIndices: Uint32Array } {
+  const { testFraction = 0.2, seed = 0 } = optionsArg('stratifiedSplitIndices', options);
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') throw new InvalidArgumentError(`stratifiedSplitIndices: labels must be an array of class indices, got ${labels === null ? 'null' : typeof labels}`);
   if (typeof testFraction !== 'number' || !(testFraction >= 0 && testFraction <= 1)) {
     throw new InvalidArgumentError(`stratifiedSplitIndices: testFraction must be in [0, 1], got ${testFraction}`);
   }
@@ -150,7 +154,7 @@ export interface Split<X extends RowData, Y extends RowData> {
  *     const s = trainTestSplit(features, labels, { testFraction: 0.25, seed: 42, xWidth: 4 });
  */
 export function trainTestSplit<X extends RowData, Y extends RowData>(x: X, y: Y, options: SplitOptions = {}): Split<X, Y> {
-  const { testFraction = 0.2, seed = 0, shuffle = true } = options;
+  const { testFraction = 0.2, seed = 0, shuffle = true } = optionsArg('trainTestSplit', options);
   if (typeof testFraction !== 'number' || !(testFraction >= 0 && testFraction <= 1)) {
     throw new InvalidArgumentError(`trainTestSplit: testFraction must be in [0, 1], got ${testFraction}`);
   }

@@ -7,6 +7,7 @@ import { environment, hardwareThreads, relaxedSimdSupported, sharedMemorySupport
 import { BUILDS, isRelaxedBuild, isThreadsBuild, type BuildName } from './builds.js';
 import { compileBuild, importGlue, type Glue } from './glue.js';
 import { poolDeath, startPool } from './pool.js';
+import { optionsArg } from '../options.js';
 
 export type { BuildName } from './builds.js';
 
@@ -285,6 +286,7 @@ export interface PoolStats {
  * after reading. Single-threaded builds report no threads.
  */
 export function threadPoolStats(options: { reset?: boolean; profile?: boolean } = {}): PoolStats {
+  options = optionsArg('threadPoolStats', options);
   const a = need();
   if (!isThreadsBuild(a.build)) return { inline: 0, threads: [] };
   return call((g) => {

@@ -110,6 +110,7 @@ const utf8Length = (s: string) => new TextEncoder().encode(s).length;
 
 /** Sizes and date of `artifacts`, as `SaveResult.modelArtifactsInfo`. */
 export function artifactsInfo(artifacts: ModelArtifacts): ModelArtifactsInfo {
+  if (!artifacts || typeof artifacts !== 'object' || !(artifacts.weightData instanceof ArrayBuffer)) throw new InvalidArgumentError(`artifactsInfo: expected model artifacts with weightData an ArrayBuffer, got ${describe(artifacts)}`);
   return {
     dateSaved: new Date(),
     modelTopologyType: 'JSON',
@@ -137,6 +138,7 @@ export function validateArtifacts(artifacts: ModelArtifacts, where = 'save'): vo
 
 /** The `model.json` object for `artifacts`, its weights stored at `weightPaths`. */
 export function toModelJson(artifacts: ModelArtifacts, weightPaths: string[]): ModelJSON {
+  if (!artifacts || typeof artifacts !== 'object') throw new InvalidArgumentError(`toModelJson: expected model artifacts, got ${String(artifacts)}`);
   const json: ModelJSON = {
     format: artifacts.format ?? 'layers-model',
     generatedBy: artifacts.generatedBy ?? generatedBy(),
@@ -183,6 +185,7 @@ function validateEntry(e: unknown, where: string): WeightsManifestEntry {
  * than 'layers-model', or a weight with an unknown dtype.
  */
 export function parseModelJson(text: string, file = 'model.json'): ModelJSON {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`${file}: parseModelJson expects the file's text (a string), got ${text === null ? 'null' : typeof text}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -235,6 +238,10 @@ export function parseModelJson(text: string, file = 'model.json'): ModelJSON {
  * group's size. `names[g][p]` names the files in errors.
  */
 export function artifactsFromModelJson(json: ModelJSON, groupBytes: Uint8Array[][], names: string[][], jsonFile = 'model.json'): ModelArtifacts {
+  if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest)) throw new InvalidArgumentError(`${jsonFile}: artifactsFromModelJson expects a parsed model.json (see parseModelJson)`);
+  if (!Array.isArray(groupBytes) || groupBytes.length !== json.weightsManifest.length || !groupBytes.every((g) => Array.isArray(g))) {
+    throw new InvalidArgumentError(`${jsonFile}: artifactsFromModelJson expects the bytes of each weightsManifest group's files (${json.weightsManifest.length} groups)`);
+  }
   const specs: WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   json.weightsManifest.forEach((g, gi) => {
@@ -487,6 +494,7 @@ const stripIdb = (name: string) => (name.startsWith(IDB_SCHEME) ? name.slice(IDB
 
 /** Stores models in the browser's IndexedDB (database 'sinew') under `name`. */
 export function indexedDB(name: string): IOHandler {
+  if (typeof name !== 'string') throw new InvalidArgumentError(`indexedDB: the name must be a string, got ${name === null ? 'null' : typeof name}`);
   const modelPath = stripIdb(name);
   if (!modelPath) throw new InvalidArgumentError('indexeddb://: the model needs a name, e.g. indexeddb://my-model');
   return {
@@ -524,6 +532,7 @@ export async function listModels(): Promise<Record<string, ModelArtifactsInfo>> 
 
 /** Deletes a model from IndexedDB (`'indexeddb://name'` or `'name'`) and returns its info. */
 export async function removeModel(name: string): Promise<ModelArtifactsInfo> {
+  if (typeof name !== 'string') throw new InvalidArgumentError(`removeModel: the name must be a string, got ${name === null ? 'null' : typeof name}`);
   const modelPath = stripIdb(name);
   return withDb(async (db) => {
     const tx = db.transaction([MODELS, INFOS], 'readwrite');
@@ -547,6 +556,7 @@ export async function removeModel(name: string): Promise<ModelArtifactsInfo> {
  * click each) in a browser page. Load them back with `browserFiles`.
  */
 export function downloads(name = 'model'): IOHandler {
+  if (typeof name !== 'string') throw new InvalidArgumentError(`downloads: the name must be a string, got ${name === null ? 'null' : typeof name}`);
   const stem = name.startsWith('downloads://') ? name.slice('downloads://'.length) || 'model' : name;
   return {
     async save(artifacts) {

@@ -89,6 +89,7 @@ function checkDType(dtype: unknown, name: string, where: string): number {
 
 /** The bytes all of `specs` take: the size the weight binary must have. */
 export function weightsByteLength(specs: readonly WeightsManifestEntry[], where = 'decodeWeights'): number {
+  if (!Array.isArray(specs)) throw new InvalidArgumentError(`${where}: weight specs must be an array, got ${specs === null ? 'null' : typeof specs}`);
   let total = 0;
   for (const s of specs) total += weightByteLength(s, where);
   return total;

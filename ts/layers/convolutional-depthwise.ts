@@ -60,7 +60,7 @@ abstract class DepthwiseBase extends Layer {
   depthwiseKernel!: Variable;
   bias: Variable | null = null;
 
-  constructor(args: DepthwiseConv2DArgs) {
+  constructor(args: DepthwiseConv2DArgs = {} as DepthwiseConv2DArgs) {
     super(args);
     this.kernelSize = pair(this.name, 'kernelSize', args.kernelSize);
     this.depthMultiplier = args.depthMultiplier ?? 1;
@@ -165,7 +165,7 @@ export class SeparableConv2D extends DepthwiseBase {
   readonly pointwiseRegularizer: Regularizer | null;
   pointwiseKernel!: Variable;
 
-  constructor(args: SeparableConv2DArgs) {
+  constructor(args: SeparableConv2DArgs = {} as SeparableConv2DArgs) {
     super(args);
     if (!(Number.isInteger(args.filters) && args.filters > 0)) throw new InvalidArgumentError(`${this.name}: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;

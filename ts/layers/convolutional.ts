@@ -35,7 +35,7 @@ export class Conv2D extends KernelLayer {
   readonly strides: [number, number];
   readonly padding: Padding;
 
-  constructor(args: Conv2DArgs) {
+  constructor(args: Conv2DArgs = {} as Conv2DArgs) {
     super(args);
     if (!(Number.isInteger(args.filters) && args.filters > 0)) throw new InvalidArgumentError(`${this.name}: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;

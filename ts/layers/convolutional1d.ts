@@ -32,7 +32,7 @@ export class Conv1D extends KernelLayer {
   readonly padding: Padding1D;
   readonly dilationRate: number;
 
-  constructor(args: Conv1DArgs) {
+  constructor(args: Conv1DArgs = {} as Conv1DArgs) {
     super(args);
     if (!(Number.isInteger(args.filters) && args.filters > 0)) throw new InvalidArgumentError(`${this.name}: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;

@@ -26,8 +26,8 @@ export class Dense extends KernelLayer {
   static override readonly optionValues = KERNEL_VALUES;
   readonly units: number;
 
-  constructor(args: DenseArgs) {
-    super(args.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputDim] } : args);
+  constructor(args: DenseArgs = {} as DenseArgs) {
+    super(args?.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputDim] } : args);
     if (!(Number.isInteger(args.units) && args.units > 0)) throw new InvalidArgumentError(`${this.name}: units must be a positive integer, got ${args.units}`);
     this.units = args.units;
   }
@@ -85,7 +85,7 @@ export class Activation extends Layer {
   static override readonly className = 'Activation';
   static override readonly options = ['activation'];
   readonly activation: LayerActivation;
-  constructor(args: ActivationArgs) {
+  constructor(args: ActivationArgs = {} as ActivationArgs) {
     super(args);
     this.activation = activationName(args.activation);
   }
@@ -125,7 +125,7 @@ export class Reshape extends Layer {
   static override readonly className = 'Reshape';
   static override readonly options = ['targetShape'];
   readonly targetShape: number[];
-  constructor(args: ReshapeArgs) {
+  constructor(args: ReshapeArgs = {} as ReshapeArgs) {
     super(args);
     if (!Array.isArray(args.targetShape) || !args.targetShape.every((d) => d === -1 || (Number.isInteger(d) && d >= 0))) {
       throw new InvalidArgumentError(`${this.name}: targetShape must be an array of sizes (-1 for one inferred size), got ${JSON.stringify(args.targetShape) ?? 'undefined'}`);
@@ -159,7 +159,7 @@ export class Dropout extends Layer {
   readonly rate: number;
   readonly seed?: number;
   #calls = 0;
-  constructor(args: DropoutArgs) {
+  constructor(args: DropoutArgs = {} as DropoutArgs) {
     super(args);
     if (!(args.rate >= 0 && args.rate < 1)) throw new InvalidArgumentError(`${this.name}: rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;

@@ -36,8 +36,8 @@ export class Embedding extends Layer {
   readonly embeddingsRegularizer: Regularizer | null;
   embeddings!: Variable;
 
-  constructor(args: EmbeddingArgs) {
-    const length = args.inputLength === undefined || args.inputLength === null ? null : [args.inputLength].flat();
+  constructor(args: EmbeddingArgs = {} as EmbeddingArgs) {
+    const length = args?.inputLength === undefined || args.inputLength === null ? null : [args.inputLength].flat();
     super(length && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: length } : args);
     for (const k of ['inputDim', 'outputDim'] as const) {
       if (!(Number.isInteger(args[k]) && args[k] > 0)) throw new InvalidArgumentError(`${this.name}: ${k} must be a positive integer, got ${args[k]}`);

@@ -24,6 +24,7 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
 
   constructor(args: InputArgs & { batchInputShape?: SymbolicShape; inputShape?: (number | null)[] } = {}) {
+    args = optionsArg('new InputLayer', args);
     const batchShape = args.batchShape ?? args.batchInputShape ?? (args.shape ?? args.inputShape ? [null, ...(args.shape ?? args.inputShape)!] : undefined);
     const name = args.name ?? uniqueName('input');
     if (!batchShape) throw new InvalidArgumentError(`input ${name}: needs a shape (e.g. input({ shape: [784] }))`);

@@ -31,7 +31,7 @@ export abstract class KernelLayer extends Layer {
   kernel!: Variable;
   bias: Variable | null = null;
 
-  constructor(args: KernelLayerArgs) {
+  constructor(args: KernelLayerArgs = {} as KernelLayerArgs) {
     super(args);
     this.activation = activationName(args.activation);
     this.useBias = args.useBias ?? true;

@@ -20,7 +20,7 @@ import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers.js';
 import type { PoolWindow } from '../ops/conv.js';
 import { clone } from '../ops/create.js';
-import { checkOptions } from '../options.js';
+import { checkOptions, optionsArg } from '../options.js';
 import type { Regularizer } from '../regularizers.js';
 import type { Tensor } from '../tensor.js';
 import { variable, type Variable } from '../variable.js';
@@ -90,6 +90,7 @@ export abstract class Layer {
 
   constructor(args: LayerArgs = {}) {
     const cls = this.constructor as typeof Layer;
+    args = optionsArg(`new ${cls.className}`, args);
     this.name = args.name ?? uniqueName(snake(cls.className));
     if (cls.options) checkOptions(this.name, args, [...LAYER_OPTIONS, ...cls.options], { ...LAYER_VALUES, ...cls.optionValues });
     this.weightScope = this.name;

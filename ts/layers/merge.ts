@@ -168,7 +168,7 @@ export class Dot extends Layer {
   static override readonly className = 'Dot';
   readonly axes: number | [number, number];
   readonly normalize: boolean;
-  constructor(args: DotArgs) {
+  constructor(args: DotArgs = {} as DotArgs) {
     super(args);
     const ok = (a: unknown) => Number.isInteger(a);
     if (!(ok(args?.axes) || (Array.isArray(args?.axes) && args.axes.length === 2 && args.axes.every(ok)))) {

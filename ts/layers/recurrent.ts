@@ -88,7 +88,7 @@ export abstract class RNN extends Layer {
   bias: Variable | null = null;
   readonly #args: RNNArgs;
 
-  constructor(args: RNNArgs) {
+  constructor(args: RNNArgs = {} as RNNArgs) {
     super(args);
     this.#args = { ...args };
     if (!(Number.isInteger(args.units) && args.units > 0)) throw new InvalidArgumentError(`${this.name}: units must be a positive integer, got ${args.units}`);
@@ -245,7 +245,7 @@ export class LSTM extends RNN {
 export class GRU extends RNN {
   static override readonly className = 'GRU';
   readonly resetAfter: boolean;
-  constructor(args: RNNArgs) {
+  constructor(args: RNNArgs = {} as RNNArgs) {
     super(args);
     this.resetAfter = args.resetAfter ?? false;
   }

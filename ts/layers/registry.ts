@@ -46,6 +46,9 @@ const BUILT_IN: readonly LayerClass[] = [
 const classes = new Map<string, LayerClass>(BUILT_IN.map((cls) => [cls.className, cls]));
 
 export function registerLayer(cls: LayerClass): void {
+  if (typeof cls !== 'function' || typeof cls.className !== 'string' || cls.className === '') {
+    throw new InvalidArgumentError(`registerLayer: expected a Layer class with a static className, got ${cls === null ? 'null' : typeof cls === 'function' ? 'a class without className' : typeof cls}`);
+  }
   classes.set(cls.className, cls);
 }
 

@@ -49,8 +49,8 @@ export class TimeDistributed extends Wrapper {
   static override readonly className = 'TimeDistributed';
   static override readonly options = ['layer'];
   readonly layer: Layer;
-  constructor(args: WrapperArgs) {
-    super(args, [args.layer]);
+  constructor(args: WrapperArgs = {} as WrapperArgs) {
+    super(args, [args?.layer]);
     this.layer = args.layer;
     // TF.js builds the wrapped layer inside this layer's name scope.
     this.layer.weightScope = this.name;
@@ -105,8 +105,8 @@ export class Bidirectional extends Wrapper {
   readonly backwardLayer: RNN;
   readonly mergeMode: MergeMode;
 
-  constructor(args: BidirectionalArgs) {
-    if (!(args.layer instanceof RNN)) throw new InvalidArgumentError(`bidirectional: 'layer' must be a recurrent layer (simpleRNN, lstm, gru)`);
+  constructor(args: BidirectionalArgs = {} as BidirectionalArgs) {
+    if (!(args?.layer instanceof RNN)) throw new InvalidArgumentError(`bidirectional: 'layer' must be a recurrent layer (simpleRNN, lstm, gru)`);
     const name = args.name ?? uniqueName('bidirectional');
     const inner = args.layer;
     const shape = args.batchInputShape ?? args.inputShape ?? inner.batchInputShape;

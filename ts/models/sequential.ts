@@ -24,7 +24,7 @@ export class Sequential extends LayersModel {
   protected override readonly showsConnections = false;
 
   constructor(args: SequentialArgs = {}) {
-    super(args.name === undefined ? {} : { name: args.name });
+    super(optionsArg('new Sequential', args).name === undefined ? {} : { name: args.name });
     checkOptions(this.name, args, ['name', 'layers']);
     for (const l of args.layers ?? []) this.add(l);
   }

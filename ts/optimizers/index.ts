@@ -68,6 +68,7 @@ export function get(identifier: string | Optimizer | { className?: string; class
 
 /** `{ className, config }` (TensorFlow.js / Keras names, camelCase config). */
 export function serialize(optimizer: Optimizer): { className: string; config: Record<string, unknown> } {
+  if (!(optimizer instanceof Optimizer)) throw new InvalidArgumentError(`serialize: expected an optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
   return { className: optimizer.className, config: optimizer.getConfig() };
 }
 

@@ -14,6 +14,7 @@ import { Tensor, fmtShape } from '../tensor.js';
 import { variableGrads } from '../autograd.js';
 import { trainableVariables, type Variable } from '../variable.js';
 import { deserializeSchedule, serializeSchedule, type LearningRateSchedule } from './schedules.js';
+import { optionsArg } from '../options.js';
 
 /** A constant rate, a schedule from `optimizers.*Decay`, or any function of the iteration. */
 export type LearningRate = number | LearningRateSchedule | ((iteration: number) => number);
@@ -82,6 +83,7 @@ export abstract class Optimizer {
 
   protected constructor(args: OptimizerArgs, defaultLearningRate: number) {
     const op = this.className;
+    args = optionsArg(`new ${op}`, args);
     this.learningRate = checkLearningRate(op, args.learningRate ?? defaultLearningRate);
     this.clipnorm = optionalClip(op, 'clipnorm', args.clipnorm);
     this.clipvalue = optionalClip(op, 'clipvalue', args.clipvalue);

@@ -8,6 +8,7 @@
  *     const opt = new sinew.optimizers.SGD({ learningRate: lr });
  */
 import { InvalidArgumentError } from '../errors.js';
+import { optionsArg } from '../options.js';
 
 export interface LearningRateSchedule {
   (iteration: number): number;
@@ -40,6 +41,7 @@ export interface ExponentialDecayArgs {
 
 /** `lr = initialLearningRate · decayRate^(step / decaySteps)` (exponent floored when `staircase`). */
 export function exponentialDecay(args: ExponentialDecayArgs): LearningRateSchedule {
+  args = optionsArg('optimizers.exponentialDecay', args);
   const op = 'exponentialDecay';
   const lr0 = nonNegative(op, 'initialLearningRate', args.initialLearningRate);
   const steps = positive(op, 'decaySteps', args.decaySteps);
@@ -72,6 +74,7 @@ export interface PiecewiseConstantDecayArgs {
  * `boundaries[i-1] < step <= boundaries[i]`, the last value after the last boundary.
  */
 export function piecewiseConstantDecay(args: PiecewiseConstantDecayArgs): LearningRateSchedule {
+  args = optionsArg('optimizers.piecewiseConstantDecay', args);
   const op = 'piecewiseConstantDecay';
   const { boundaries, values } = args;
   if (!Array.isArray(boundaries) || !Array.isArray(values) || values.length !== boundaries.length + 1) {
@@ -107,6 +110,7 @@ export interface CosineDecayArgs {
  * then decays from `warmupTarget` (the peak) with `s = step − warmupSteps`.
  */
 export function cosineDecay(args: CosineDecayArgs): LearningRateSchedule {
+  args = optionsArg('optimizers.cosineDecay', args);
   const op = 'cosineDecay';
   const lr0 = nonNegative(op, 'initialLearningRate', args.initialLearningRate);
   const steps = positive(op, 'decaySteps', args.decaySteps);
@@ -133,6 +137,7 @@ export interface InverseTimeDecayArgs {
 
 /** `lr = initialLearningRate / (1 + decayRate · step / decaySteps)` (ratio floored when `staircase`). */
 export function inverseTimeDecay(args: InverseTimeDecayArgs): LearningRateSchedule {
+  args = optionsArg('optimizers.inverseTimeDecay', args);
   const op = 'inverseTimeDecay';
   const lr0 = nonNegative(op, 'initialLearningRate', args.initialLearningRate);
   const steps = positive(op, 'decaySteps', args.decaySteps);
@@ -157,6 +162,7 @@ export interface PolynomialDecayArgs {
 
 /** `lr = (initial − end) · (1 − s/decaySteps)^power + end`, `s = min(step, decaySteps)` (Keras `PolynomialDecay`). */
 export function polynomialDecay(args: PolynomialDecayArgs): LearningRateSchedule {
+  args = optionsArg('optimizers.polynomialDecay', args);
   const op = 'polynomialDecay';
   const lr0 = nonNegative(op, 'initialLearningRate', args.initialLearningRate);
   const steps = positive(op, 'decaySteps', args.decaySteps);
@@ -191,5 +197,6 @@ export function deserializeSchedule(value: { className: string; config: Record<s
 
 /** `{ className, config }` of a schedule, for `getConfig()` of optimizers. */
 export function serializeSchedule(s: LearningRateSchedule): { className: string; config: Record<string, unknown> } {
+  if (typeof (s as { getConfig?: unknown } | null)?.getConfig !== 'function') throw new InvalidArgumentError(`serializeSchedule: expected a learning-rate schedule, got ${s === null ? 'null' : typeof s}`);
   return { className: s.className, config: s.getConfig() };
 }

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { tensor } from '../ops/create.js';
 import type { Tensor } from '../tensor.js';
+import { optionsArg } from '../options.js';
 
 export interface PadSequencesArgs {
   /** Length of every row; default the longest sequence. */
@@ -16,7 +17,8 @@ export interface PadSequencesArgs {
 
 /** The padded rows as a flat Int32Array (row-major) and their length. */
 export function padSequencesArray(seqs: readonly (readonly number[])[], args: PadSequencesArgs = {}): { data: Int32Array; maxLen: number } {
-  const { padding = 'pre', truncating = 'pre', value = 0 } = args;
+  if (!Array.isArray(seqs)) throw new InvalidArgumentError(`padSequences: sequences must be an array of arrays of integers, got ${seqs === null ? 'null' : typeof seqs}`);
+  const { padding = 'pre', truncating = 'pre', value = 0 } = optionsArg('padSequences', args);
   if (padding !== 'pre' && padding !== 'post') throw new InvalidArgumentError(`padSequences: padding must be 'pre' or 'post', got '${String(padding)}'`);
   if (truncating !== 'pre' && truncating !== 'post') throw new InvalidArgumentError(`padSequences: truncating must be 'pre' or 'post', got '${String(truncating)}'`);
   if (!Number.isInteger(value)) throw new InvalidArgumentError(`padSequences: value must be an integer, got ${value}`);

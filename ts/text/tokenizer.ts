@@ -11,6 +11,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import * as node from '../engine/node.js';
+import { optionsArg } from '../options.js';
 
 export interface TokenizerArgs {
   /** Keep the `numWords − 1` most frequent tokens (ids 1 .. numWords−1); all when omitted. */
@@ -58,6 +59,7 @@ export class Tokenizer {
   #filter: Set<string>;
 
   constructor(args: TokenizerArgs = {}) {
+    args = optionsArg('new Tokenizer', args);
     const nw = args.numWords ?? null;
     if (nw !== null && !(Number.isInteger(nw) && nw >= 1)) throw new InvalidArgumentError(`Tokenizer: numWords must be a positive integer, got ${nw}`);
     const level = args.level ?? 'word';
