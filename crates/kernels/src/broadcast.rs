@@ -35,12 +35,10 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
 }
 
 /// Element strides of a contiguous tensor of `in_shape` read as `out_shape`
-/// (length `out_shape.len()`), 0 on broadcast dims. Errors if `in_shape`
-/// does not broadcast to `out_shape`.
-pub fn broadcast_strides(in_shape: &[usize], out_shape: &[usize]) -> Result<Vec<usize>, String> {
-    if in_shape.len() > out_shape.len() {
-        return Err(format!("shape {in_shape:?} cannot be broadcast to {out_shape:?} (higher rank)"));
-    }
+/// (length `out_shape.len()`), 0 on broadcast dims. Panics if `in_shape`
+/// does not broadcast to `out_shape` (callers check with [`broadcast_shape`]).
+pub fn broadcast_strides(in_shape: &[usize], out_shape: &[usize]) -> Vec<usize> {
+    assert!(in_shape.len() <= out_shape.len(), "shape {in_shape:?} cannot be broadcast to {out_shape:?} (higher rank)");
     let off = out_shape.len() - in_shape.len();
     let mut strides = vec![0; out_shape.len()];
     let mut s = 1;
@@ -51,11 +49,11 @@ pub fn broadcast_strides(in_shape: &[usize], out_shape: &[usize]) -> Result<Vec<
         } else if d == 1 {
             strides[i + off] = 0;
         } else {
-            return Err(format!("shape {in_shape:?} cannot be broadcast to {out_shape:?}"));
+            panic!("shape {in_shape:?} cannot be broadcast to {out_shape:?}");
         }
         s *= d;
     }
-    Ok(strides)
+    strides
 }
 
 /// Drops size-1 output dims and merges adjacent dims that every operand walks
@@ -91,24 +89,24 @@ pub fn coalesce(dims: &[usize], strides: &[&[usize]]) -> (Vec<usize>, Vec<Vec<us
 
 /// `x` (of `in_shape`) repeated along the broadcast dims to `out_shape`, into
 /// `dst`. Rows of the innermost coalesced dim are copied (or filled, when that
-/// dim is broadcast).
-pub fn broadcast_to(x: &[f32], in_shape: &[usize], out_shape: &[usize], dst: &mut [f32]) -> Result<(), String> {
-    let strides = broadcast_strides(in_shape, out_shape)?;
-    if x.len() != numel(in_shape) || dst.len() != numel(out_shape) {
-        return Err(format!(
-            "broadcast_to: x has {} elements for shape {in_shape:?}, dst has {} for {out_shape:?}",
-            x.len(),
-            dst.len()
-        ));
-    }
+/// dim is broadcast). Panics if the shapes do not broadcast or the lengths do
+/// not match them.
+pub fn broadcast_to(x: &[f32], in_shape: &[usize], out_shape: &[usize], dst: &mut [f32]) {
+    let strides = broadcast_strides(in_shape, out_shape);
+    assert!(
+        x.len() == numel(in_shape) && dst.len() == numel(out_shape),
+        "broadcast_to: x has {} elements for shape {in_shape:?}, dst has {} for {out_shape:?}",
+        x.len(),
+        dst.len()
+    );
     if dst.is_empty() {
-        return Ok(());
+        return;
     }
     let (dims, st) = coalesce(out_shape, &[&strides]);
     let st = &st[0];
     let Some((&inner, outer_dims)) = dims.split_last() else {
         dst[0] = x[0];
-        return Ok(());
+        return;
     };
     let inner_stride = st[dims.len() - 1];
     let mut idx = vec![0usize; outer_dims.len()];
@@ -127,34 +125,29 @@ pub fn broadcast_to(x: &[f32], in_shape: &[usize], out_shape: &[usize], dst: &mu
             idx[d] = 0;
         }
     }
-    Ok(())
 }
 
 /// Backward of broadcasting: sums `grad` (shape `out_shape`) over the dims
 /// where `in_shape` was broadcast, writing the result (shape `in_shape`) into
 /// `dst`. Built from single-axis [`reduce::sum_axis`] calls, so it inherits
 /// their accuracy (blocked f32 partials accumulated in f64) and threading.
-pub fn sum_to_shape(
-    grad: &[f32],
-    out_shape: &[usize],
-    in_shape: &[usize],
-    dst: &mut [f32],
-) -> Result<(), String> {
-    let strides = broadcast_strides(in_shape, out_shape)?;
-    if grad.len() != numel(out_shape) || dst.len() != numel(in_shape) {
-        return Err(format!(
-            "sum_to_shape: grad has {} elements for shape {out_shape:?}, dst has {} for {in_shape:?}",
-            grad.len(),
-            dst.len()
-        ));
-    }
+/// Panics if `in_shape` does not broadcast to `out_shape` or the lengths do
+/// not match the shapes.
+pub fn sum_to_shape(grad: &[f32], out_shape: &[usize], in_shape: &[usize], dst: &mut [f32]) {
+    let strides = broadcast_strides(in_shape, out_shape);
+    assert!(
+        grad.len() == numel(out_shape) && dst.len() == numel(in_shape),
+        "sum_to_shape: grad has {} elements for shape {out_shape:?}, dst has {} for {in_shape:?}",
+        grad.len(),
+        dst.len()
+    );
     if dst.is_empty() {
-        return Ok(());
+        return;
     }
     if grad.is_empty() {
         // Broadcasting a non-empty input to an empty output: gradient is 0.
         dst.fill(0.0);
-        return Ok(());
+        return;
     }
     // Groups of adjacent non-trivial dims, each either kept (stride != 0) or
     // reduced (stride == 0); adjacent dims of the same kind merge.
@@ -172,7 +165,7 @@ pub fn sum_to_shape(
     let n_red = dims.iter().filter(|d| d.1).count();
     if n_red == 0 {
         dst.copy_from_slice(grad);
-        return Ok(());
+        return;
     }
     // Reduce the reduced groups one at a time, innermost first; the last one
     // writes into `dst`.
@@ -195,5 +188,4 @@ pub fn sum_to_shape(
         have_cur = true;
         dims.remove(j);
     }
-    Ok(())
 }

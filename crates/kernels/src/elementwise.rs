@@ -304,33 +304,25 @@ macro_rules! with_binop {
 
 /// `out = a op b` with NumPy broadcasting. `out.len()` must equal the
 /// element count of `broadcast_shape(a_shape, b_shape)`; slice lengths must
-/// match their shapes. Returns the output shape.
-pub fn binary(
-    op: BinaryOp,
-    a: &[f32],
-    a_shape: &[usize],
-    b: &[f32],
-    b_shape: &[usize],
-    out: &mut [f32],
-) -> Result<Vec<usize>, String> {
-    let out_shape = broadcast_shape(a_shape, b_shape)?;
-    if a.len() != numel(a_shape) || b.len() != numel(b_shape) || out.len() != numel(&out_shape) {
-        return Err(format!(
-            "binary {op:?}: slice lengths a={}, b={}, out={} do not match shapes {a_shape:?}, \
-             {b_shape:?} -> {out_shape:?}",
-            a.len(),
-            b.len(),
-            out.len()
-        ));
-    }
+/// match their shapes (else it panics: callers check shapes with
+/// [`broadcast_shape`] first). Returns the output shape.
+pub fn binary(op: BinaryOp, a: &[f32], a_shape: &[usize], b: &[f32], b_shape: &[usize], out: &mut [f32]) -> Vec<usize> {
+    let out_shape = broadcast_shape(a_shape, b_shape).unwrap_or_else(|e| panic!("binary {op:?}: {e}"));
+    assert!(
+        a.len() == numel(a_shape) && b.len() == numel(b_shape) && out.len() == numel(&out_shape),
+        "binary {op:?}: slice lengths a={}, b={}, out={} do not match shapes {a_shape:?}, {b_shape:?} -> {out_shape:?}",
+        a.len(),
+        b.len(),
+        out.len()
+    );
     if out.is_empty() {
-        return Ok(out_shape);
+        return out_shape;
     }
-    let sa = broadcast_strides(a_shape, &out_shape)?;
-    let sb = broadcast_strides(b_shape, &out_shape)?;
+    let sa = broadcast_strides(a_shape, &out_shape);
+    let sb = broadcast_strides(b_shape, &out_shape);
     let (dims, st) = coalesce(&out_shape, &[&sa, &sb]);
     with_binop!(op, |fv, fs| run_binary(a, b, out, &dims, &st[0], &st[1], &fv, &fs));
-    Ok(out_shape)
+    out_shape
 }
 
 /// Same-length `out = a op b` (no broadcasting).
@@ -361,7 +353,7 @@ pub fn add_row(a: &[f32], row: &[f32], out: &mut [f32]) {
     let c = row.len();
     assert!(c > 0 && a.len().is_multiple_of(c) && out.len() == a.len(), "add_row: bad lengths");
     let shape_a = [a.len() / c, c];
-    binary(BinaryOp::Add, a, &shape_a, row, &[c], out).expect("shapes checked");
+    binary(BinaryOp::Add, a, &shape_a, row, &[c], out);
 }
 
 #[allow(clippy::too_many_arguments)]

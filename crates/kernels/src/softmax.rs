@@ -282,7 +282,7 @@ pub enum Labels<'a> {
 /// classes are fine). When `dlogits` is given, writes the gradient of the
 /// *mean* loss: `dlogits = (softmax(x)·Σ_j t_ij - t) / n` — i.e.
 /// `(softmax - onehot) / n` for one-hot or index labels.
-/// Errors on length mismatches or an index `>= c`.
+/// Panics on length mismatches or an index `>= c` (the engine checks both first).
 pub fn softmax_cross_entropy(
     logits: &[f32],
     labels: Labels<'_>,
@@ -290,39 +290,33 @@ pub fn softmax_cross_entropy(
     c: usize,
     loss: &mut [f32],
     dlogits: Option<&mut [f32]>,
-) -> Result<(), String> {
-    if logits.len() != n * c || loss.len() != n {
-        return Err(format!(
-            "softmax_cross_entropy: logits has {} elements, loss {}, for n={n}, c={c}",
-            logits.len(),
-            loss.len()
-        ));
-    }
+) {
+    assert!(
+        logits.len() == n * c && loss.len() == n,
+        "softmax_cross_entropy: logits has {} elements, loss {}, for n={n}, c={c}",
+        logits.len(),
+        loss.len()
+    );
     match labels {
-        Labels::OneHot(t) if t.len() != n * c => {
-            return Err(format!("softmax_cross_entropy: one-hot labels have {} elements, want {}", t.len(), n * c));
+        Labels::OneHot(t) => {
+            assert!(t.len() == n * c, "softmax_cross_entropy: one-hot labels have {} elements, want {}", t.len(), n * c);
         }
         Labels::Indices(ix) => {
-            if ix.len() != n {
-                return Err(format!("softmax_cross_entropy: {} label indices for n={n}", ix.len()));
-            }
+            assert!(ix.len() == n, "softmax_cross_entropy: {} label indices for n={n}", ix.len());
             if let Some((i, &l)) = ix.iter().enumerate().find(|(_, &l)| l as usize >= c) {
-                return Err(format!("softmax_cross_entropy: label[{i}] = {l} out of range for c={c}"));
+                panic!("softmax_cross_entropy: label[{i}] = {l} out of range for c={c}");
             }
         }
-        _ => {}
     }
     if let Some(d) = &dlogits {
-        if d.len() != n * c {
-            return Err(format!("softmax_cross_entropy: dlogits has {} elements, want {}", d.len(), n * c));
-        }
+        assert!(d.len() == n * c, "softmax_cross_entropy: dlogits has {} elements, want {}", d.len(), n * c);
     }
     if n == 0 {
-        return Ok(());
+        return;
     }
     if c == 0 {
         loss.fill(0.0);
-        return Ok(());
+        return;
     }
     let inv_n = 1.0 / n as f32;
     // One row: returns the loss, optionally writes the gradient row.
@@ -425,5 +419,4 @@ pub fn softmax_cross_entropy(
             }
         }
     }
-    Ok(())
 }

@@ -190,7 +190,7 @@ fn check_binary(op: BinaryOp, sa: &[usize], sb: &[usize], rng: &mut Rng) {
     }
     let (want_shape, want) = ref_binary(op, &a, sa, &b, sb);
     let mut out = vec![f32::NAN; want.len()];
-    let shape = binary(op, &a, sa, &b, sb, &mut out).unwrap();
+    let shape = binary(op, &a, sa, &b, sb, &mut out);
     assert_eq!(shape, want_shape, "{op:?} {sa:?} {sb:?}");
     for (i, (&g, &w)) in out.iter().zip(&want).enumerate() {
         let ok = if op == BinaryOp::Pow {
@@ -239,14 +239,35 @@ fn binary_broadcasting_cases() {
 fn incompatible_shapes_error_names_both() {
     let e = broadcast_shape(&[2, 3], &[4]).unwrap_err();
     assert!(e.contains("[2, 3]") && e.contains("[4]"), "{e}");
-    let mut out = vec![0.0; 6];
-    let e = binary(BinaryOp::Add, &[0.0; 6], &[2, 3], &[0.0; 2], &[2], &mut out).unwrap_err();
-    assert!(e.contains("[2, 3]") && e.contains("[2]"), "{e}");
     let e = broadcast_shape(&[5, 2, 3], &[4, 1, 3]).unwrap_err();
     assert!(e.contains("[5, 2, 3]") && e.contains("[4, 1, 3]"), "{e}");
-    // Wrong output length is an error too.
-    assert!(binary(BinaryOp::Add, &[0.0; 6], &[2, 3], &[0.0; 3], &[3], &mut [0.0; 5]).is_err());
     assert_eq!(broadcast_shape(&[8, 1, 6, 1], &[7, 1, 5]).unwrap(), vec![8, 7, 6, 5]);
+}
+
+// The kernels below assert their preconditions (the engine checks shapes
+// with broadcast_shape first and returns an EngineError).
+#[test]
+#[should_panic(expected = "binary Add: shapes [2, 3] and [2] cannot be broadcast together")]
+fn binary_panics_on_shapes_that_do_not_broadcast() {
+    binary(BinaryOp::Add, &[0.0; 6], &[2, 3], &[0.0; 2], &[2], &mut [0.0; 6]);
+}
+
+#[test]
+#[should_panic(expected = "binary Add: slice lengths a=6, b=3, out=5 do not match shapes [2, 3], [3] -> [2, 3]")]
+fn binary_panics_on_a_wrong_output_length() {
+    binary(BinaryOp::Add, &[0.0; 6], &[2, 3], &[0.0; 3], &[3], &mut [0.0; 5]);
+}
+
+#[test]
+#[should_panic(expected = "shape [2] cannot be broadcast to [2, 3]")]
+fn sum_to_shape_panics_on_shapes_that_do_not_broadcast() {
+    sum_to_shape(&[0.0; 6], &[2, 3], &[2], &mut [0.0; 2]);
+}
+
+#[test]
+#[should_panic(expected = "shape [2] cannot be broadcast to [3]")]
+fn broadcast_to_panics_on_shapes_that_do_not_broadcast() {
+    broadcast_to(&[1.0, 2.0], &[2], &[3], &mut [0.0; 3]);
 }
 
 #[test]
@@ -394,14 +415,12 @@ fn sum_to_shape_cases() {
         let g = rng.vec_scaled(numel(&out), 1.0);
         let want = ref_sum_to_shape(&g, &out, &inp);
         let mut dst = vec![f32::NAN; numel(&inp)];
-        sum_to_shape(&g, &out, &inp, &mut dst).unwrap();
+        sum_to_shape(&g, &out, &inp, &mut dst);
         let abs_scale = numel(&out) as f64 / numel(&inp).max(1) as f64;
         for (i, (&d, &w)) in dst.iter().zip(&want).enumerate() {
             assert!((d as f64 - w).abs() <= 1e-6 * abs_scale + 1e-7, "{out:?}->{inp:?} [{i}] {d} vs {w}");
         }
     }
-    let e = sum_to_shape(&[0.0; 6], &[2, 3], &[2], &mut [0.0; 2]).unwrap_err();
-    assert!(e.contains("[2]") && e.contains("[2, 3]"), "{e}");
 }
 
 #[test]
@@ -414,15 +433,15 @@ fn two_threads_match_one() {
     let a2 = rng.vec_scaled(1001 * 301, 1.0);
     let run = || {
         let mut o1 = vec![0.0; n];
-        binary(BinaryOp::Mul, &a, &[n], &b, &[n], &mut o1).unwrap();
+        binary(BinaryOp::Mul, &a, &[n], &b, &[n], &mut o1);
         let mut o2 = vec![0.0; n];
         unary(UnaryOp::Exp, &a, &mut o2);
         let mut o3 = vec![0.0; a2.len()];
-        binary(BinaryOp::Add, &a2, &[301, 1001], &row[..1001], &[1001], &mut o3).unwrap();
+        binary(BinaryOp::Add, &a2, &[301, 1001], &row[..1001], &[1001], &mut o3);
         let mut o4 = vec![0.0; 2 * 301 * 1001];
-        binary(BinaryOp::Sub, &a2, &[1, 301, 1001], &row, &[2, 1, 1001], &mut o4).unwrap();
+        binary(BinaryOp::Sub, &a2, &[1, 301, 1001], &row, &[2, 1, 1001], &mut o4);
         let mut o5 = vec![0.0; 1001];
-        sum_to_shape(&a2, &[301, 1001], &[1001], &mut o5).unwrap();
+        sum_to_shape(&a2, &[301, 1001], &[1001], &mut o5);
         (o1, o2, o3, o4, o5)
     };
     let one = sinew_kernels::par::with_max_threads(1, run);
@@ -455,7 +474,7 @@ fn broadcast_to_matches_index_arithmetic() {
     for (inp, out) in cases {
         let x = rng.vec(numel(&inp));
         let mut got = vec![f32::NAN; numel(&out)];
-        broadcast_to(&x, &inp, &out, &mut got).unwrap();
+        broadcast_to(&x, &inp, &out, &mut got);
         // Each output element reads the input at its index with broadcast dims at 0.
         let rank = out.len();
         let mut pin = vec![1; rank - inp.len()];
@@ -476,7 +495,6 @@ fn broadcast_to_matches_index_arithmetic() {
             .collect();
         assert_eq!(got, want, "{inp:?} -> {out:?}");
     }
-    assert!(broadcast_to(&[1.0, 2.0], &[2], &[3], &mut [0.0; 3]).is_err());
 }
 
 /// f64 reference of a binary op (scalar).

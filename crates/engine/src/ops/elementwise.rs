@@ -26,7 +26,7 @@ pub fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     } else if a.data.len() == 1 {
         ew::scalar_binary(op, a.data[0], &b.data, &mut out);
     } else {
-        ew::binary(op, &a.data, &a.shape, &b.data, &b.shape, &mut out).map_err(|e| EngineError::shape(name, e))?;
+        ew::binary(op, &a.data, &a.shape, &b.data, &b.shape, &mut out);
     }
     Ok(Tensor::f32(shape, out))
 }
