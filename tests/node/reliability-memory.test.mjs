@@ -17,6 +17,7 @@ const common = `
   const works = () => sinew.matmul(sinew.tensor([[1, 2], [3, 4]]), sinew.tensor([[1], [1]])).arraySync();
   const keep = sinew.tensor([5, 6, 7]);
   out.zeros = err(() => sinew.zeros([2 ** 29]));
+  out.beyondOneTensor = err(() => sinew.zeros([2 ** 30]));
   out.broadcast = err(() => sinew.losses.meanSquaredError(sinew.zeros([30000]), sinew.zeros([30000, 1])));
   const m = sinew.sequential({ layers: [sinew.layers.dense({ units: 2048, inputShape: [10] }), sinew.layers.dense({ units: 1 })] });
   const x = sinew.zeros([300000, 10]);
@@ -36,6 +37,7 @@ for (const backend of ['threads', 'simd', 'baseline']) {
     t.truthy(r.value, `exit ${r.code}: ${r.error?.message ?? r.stderr.slice(-800)}`);
     const v = r.value ?? {};
     t.regex(String(v.zeros), OOM('fill', 2 ** 31));
+    t.regex(String(v.beyondOneTensor), /^OutOfMemoryError: fill: cannot allocate 4\.29 GB \(4294967296 bytes\): shape \[1073741824\] has more elements than one tensor can hold/);
     t.regex(String(v.broadcast), OOM('sub', 3_600_000_000));
     t.regex(String(v.predict), OOM('dense', 300000 * 2048 * 4));
     t.deepEqual(v.batchedPredict, [300000, 1], 'batched predict needs one batch of activations at a time');

@@ -18,12 +18,13 @@ pub fn out_of_memory(op: &str, bytes: usize) -> EngineError {
         op,
         format!(
             "cannot allocate {} ({bytes} bytes): the engine's memory is exhausted; dispose tensors you no longer need or use smaller batches",
-            human(bytes)
+            human(bytes as u128)
         ),
     )
 }
 
-fn human(bytes: usize) -> String {
+/// `4.29 GB`, `12.5 MB`: a byte count for messages (u128: a shape's size can exceed usize on wasm32).
+pub(crate) fn human(bytes: u128) -> String {
     let b = bytes as f64;
     if b >= 1e9 {
         format!("{:.2} GB", b / 1e9)

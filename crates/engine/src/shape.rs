@@ -20,12 +20,37 @@ pub fn size_of(op: &str, shape: &[usize]) -> Result<usize> {
             .checked_mul(d)
             .filter(|&n| n <= MAX_ELEMENTS)
             .ok_or_else(|| {
+                // The bytes asked for, as every OutOfMemoryError says (f32 storage).
+                let bytes = shape.iter().fold(4u128, |b, &d| b.saturating_mul(d as u128));
                 EngineError::new(
                     crate::ErrorKind::OutOfMemory,
                     op,
-                    format!("shape {} has too many elements", fmt_shape(shape)),
+                    format!(
+                        "cannot allocate {} ({bytes} bytes): shape {} has more elements than one tensor can hold ({MAX_ELEMENTS})",
+                        crate::memory::human(bytes),
+                        fmt_shape(shape)
+                    ),
                 )
             })?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_beyond_one_tensor_names_the_bytes_asked_for() {
+        let e = size_of("fill", &[1 << 30]).unwrap_err();
+        assert_eq!(e.kind, crate::ErrorKind::OutOfMemory);
+        assert_eq!(
+            e.to_string(),
+            "fill: cannot allocate 4.29 GB (4294967296 bytes): shape [1073741824] has more elements than one tensor can hold (1073741823)"
+        );
+        // A product that overflows even 64 bits is still named.
+        let e = size_of("zeros", &[1 << 40, 1 << 40]).unwrap_err();
+        assert!(e.to_string().contains(&format!("({} bytes)", 4u128 << 80)), "{e}");
+        assert_eq!(size_of("fill", &[2, 3]).unwrap(), 6);
+    }
 }
