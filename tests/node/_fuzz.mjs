@@ -144,7 +144,7 @@ export async function sweepExports(sinew) {
   let x = sinew.tensor([[1, 2], [3, 4]]);
   const fresh = () => (x.isDisposed ? (x = sinew.tensor([[1, 2], [3, 4]])) : x);
   const bads = { null: null, undefined: undefined, string: 'abc', object: {}, bool: true, num: 1.5, neg: -1, array: [[1, 2]] };
-  const skip = new Set(['init', 'ready', 'setNumThreads', 'nextFrame', 'probeThreadPool', 'print', 'Wrapper']);
+  const skip = new Set(['init', 'ready', 'setNumThreads', 'nextFrame', 'probeThreadPool', 'print']);
   const untyped = new Map();
   let calls = 0;
   const tryCall = async (what, f) => {

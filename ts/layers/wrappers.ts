@@ -21,7 +21,7 @@ export interface WrapperArgs extends LayerArgs {
 export abstract class Wrapper extends Layer {
   constructor(args: LayerArgs, protected readonly wrapped: Layer[]) {
     super(args);
-    if (!wrapped.every((l) => l instanceof Layer)) throw new InvalidArgumentError(`${this.name}: 'layer' must be a layer`);
+    if (!Array.isArray(wrapped) || !wrapped.every((l) => l instanceof Layer)) throw new InvalidArgumentError(`${this.name}: 'layer' must be a layer`);
   }
   override get weights(): Variable[] {
     return [...super.weights, ...this.wrapped.flatMap((l) => l.weights)];
