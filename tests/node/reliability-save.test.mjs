@@ -200,6 +200,44 @@ test('a lock file another process has just created (still empty) is not taken ov
   m.dispose();
 });
 
+// Two processes find the same lock of a dead process: the first takes it over
+// (its own lock replaces it), and the second, which read the dead pid before,
+// must not remove the first's lock (both then saved at once).
+test('a dead lock taken over by another process between reading and removing it is left to that process', async (t) => {
+  const m = model(15);
+  const dir = join(root, 'stale-race');
+  await m.save(dir);
+  const lockPath = join(dir, 'model.json.lock');
+  const dead = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => dead.on('exit', r));
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  try {
+    await fsp.writeFile(lockPath, String(dead.pid));
+    let replaced = false;
+    const fs = {
+      open: fsp.open, rename: fsp.rename, link: fsp.link, copyFile: fsp.copyFile, unlink: fsp.unlink, readdir: fsp.readdir, mkdir: fsp.mkdir,
+      readFile: async (path, enc) => {
+        const text = await fsp.readFile(path, enc);
+        if (path === lockPath && !replaced) {
+          replaced = true; // right after this save read the dead pid, the other process takes the lock over
+          await fsp.writeFile(lockPath, String(other.pid));
+        }
+        return text;
+      },
+    };
+    const e = await t.throwsAsync(() => saveWith(model(16), dir, fs), { instanceOf: sinew.IOError });
+    t.regex(e.message, new RegExp(`another process \\(pid ${other.pid}\\) is saving to the same model`));
+    t.is(await fsp.readFile(lockPath, 'utf8'), String(other.pid), "the other process's lock is still there");
+    t.deepEqual((await fsp.readdir(dir)).sort(), ['model.json', 'model.json.lock', 'weights.bin']);
+  } finally {
+    other.kill();
+  }
+  await new Promise((r) => other.on('exit', r));
+  await m.save(dir);
+  t.deepEqual((await fsp.readdir(dir)).sort(), ['model.json', 'weights.bin']);
+  m.dispose();
+});
+
 test('a manifest naming one weight twice is refused (the second copy used to win silently)', async (t) => {
   const m = model(13);
   const dir = join(root, 'dup');

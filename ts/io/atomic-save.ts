@@ -123,11 +123,22 @@ async function lock(fs: SaveFs, path: string): Promise<void> {
     } catch (e) {
       if ((e as IOError).code !== 'EEXIST') throw e;
       const owner = await lockOwner(fs, path);
-      if (owner > 0 && owner !== pid && pidAlive(owner)) {
-        throw new IOError(`cannot save: another process (pid ${owner}) is saving to the same model; lock file ${path}`, { path, code: 'ELOCKED' });
+      const live = (p: number) => p > 0 && p !== pid && pidAlive(p);
+      const busy = (p: number) => new IOError(`cannot save: another process (pid ${p}) is saving to the same model; lock file ${path}`, { path, code: 'ELOCKED' });
+      if (live(owner)) throw busy(owner);
+      // Left by a process that died mid-save: take it over. It is moved aside
+      // (atomic) and what was moved is checked: another process that found the
+      // same dead lock may have replaced it with its own since it was read, and
+      // unlinking that one would let two processes save at once.
+      const aside = `${path}.stale-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+      if (!(await fs.rename(path, aside).then(() => true, () => false))) continue; // gone meanwhile
+      const moved = Number((await fs.readFile(aside, 'utf8').catch(() => '')).trim());
+      if (moved !== owner && live(moved)) {
+        await fs.link(aside, path).catch(() => {}); // give it back (unless yet another lock is there)
+        await fs.unlink(aside).catch(() => {});
+        throw busy(moved);
       }
-      // Left by a process that died mid-save: take it over.
-      await fs.unlink(path).catch(() => {});
+      await fs.unlink(aside).catch(() => {});
     }
   }
   throw new IOError(`cannot save: could not take the lock ${path}`, { path, code: 'ELOCKED' });
