@@ -176,7 +176,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 ReduceKind::Mean => {
                     let count: usize = axes.iter().map(|&a| xt.shape[a]).product();
                     let inv = 1.0 / count.max(1) as f32;
-                    g.data.iter_mut().for_each(|v| *v *= inv);
+                    sinew_kernels::elementwise::scale_inplace(&mut g.data, inv);
                 }
                 ReduceKind::Max | ReduceKind::Min => {
                     // Axes that are not one contiguous run (else handled above
@@ -219,7 +219,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                 let mut ls = memory::zeros("grad", logits.data.len())?;
                 sm::log_softmax(&logits.data, c, &mut ls);
                 let k = -scale / shape[0].max(1) as f32;
-                ls.iter_mut().for_each(|v| *v *= k);
+                sinew_kernels::elementwise::scale_inplace(&mut ls, k);
                 Some(Tensor::f32(shape.clone(), ls))
             } else {
                 None
@@ -227,7 +227,7 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
             let g_logits = if need[0] {
                 let (_, g) = xent_raw("softmaxCrossEntropy", logits, labels, true)?;
                 let mut g = g.expect("requested");
-                g.iter_mut().for_each(|v| *v *= scale);
+                sinew_kernels::elementwise::scale_inplace(&mut g, scale);
                 Some(Tensor::f32(shape, g))
             } else {
                 None

@@ -555,6 +555,13 @@ pub fn unary_inplace(op: UnaryOp, y: &mut [f32]) {
     with_unop!(op, |fv, fs| map1_inplace(y, fv, fs));
 }
 
+/// `y *= k` in place (a mean's `1/count`, a loss gradient's `dy`); the same
+/// rounding as a scalar loop.
+pub fn scale_inplace(y: &mut [f32], k: f32) {
+    let kv = F32x4::splat(k);
+    map1_inplace(y, move |v| v.mul(kv), move |v| v * k);
+}
+
 /// Scalar reference of a unary op (same formula as the kernels' tails).
 pub fn unary_scalar(op: UnaryOp, x: f32) -> f32 {
     with_unop!(op, |_fv, fs| fs(x))

@@ -11,8 +11,8 @@
 
 use sinew_kernels::broadcast::{broadcast_shape, broadcast_to, numel, sum_to_shape};
 use sinew_kernels::elementwise::{
-    add_row, binary, binary_backward, binary_scalar, binary_same, scalar_binary, unary, unary_backward,
-    unary_inplace, BinaryOp, UnaryOp,
+    add_row, binary, binary_backward, binary_scalar, binary_same, scalar_binary, scale_inplace, unary,
+    unary_backward, unary_inplace, BinaryOp, UnaryOp,
 };
 use sinew_kernels::math;
 use sinew_kernels::simd::F32x4;
@@ -617,4 +617,23 @@ fn binary_backward_matches_finite_differences() {
     binary_backward(BinaryOp::Pow, &a, &b, &y, &dy, &mut da, &mut db);
     assert_eq!(&da[1..], &[0.0, 3.0 * 2.0 * -2.0]);
     assert_eq!(&db[1..], &[0.0, 0.0]);
+}
+
+#[test]
+fn scale_inplace_is_a_scalar_multiply_on_any_thread_count() {
+    let mut rng = Rng(77);
+    for &n in LENS.iter().chain(&[300_001]) {
+        let mut x = rng.vec_scaled(n, 3.0);
+        if n > 5 {
+            x[..5].copy_from_slice(&[f32::INFINITY, f32::NEG_INFINITY, -0.0, 1e-40, 3.4e38]);
+        }
+        for k in [0.1f32, -1.0 / 3.0, 7.0] {
+            let want: Vec<u32> = x.iter().map(|v| (v * k).to_bits()).collect();
+            for threads in [1, 2] {
+                let mut y = x.clone();
+                sinew_kernels::par::with_max_threads(threads, || scale_inplace(&mut y, k));
+                assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "n={n} k={k} threads={threads}");
+            }
+        }
+    }
 }

@@ -68,7 +68,7 @@ pub fn reduce_raw(kind: ReduceKind, x: &Tensor, axes: &[usize]) -> Result<Tensor
     if kind == ReduceKind::Mean {
         // The mean of nothing is 0/0 = NaN (as in NumPy and TensorFlow), not 0.
         let inv = if count == 0 { f32::NAN } else { 1.0 / count as f32 };
-        data.iter_mut().for_each(|v| *v *= inv);
+        sinew_kernels::elementwise::scale_inplace(&mut data, inv);
     }
     Ok(Tensor::f32(shape, data))
 }
