@@ -186,12 +186,13 @@ pub fn node_grads(store: &mut Store, n: &Node, dy: TensorId, need: &[bool]) -> R
                     // gives). Giving all of dy to each of k tied positions
                     // would scale the gradient by k.
                     let yb = broadcast(&y.data, &keep, &xt.shape)?;
-                    let hit = memory::collect("grad", xt.data.len(), xt.data.iter().zip(&yb.data).map(|(xv, yv)| if xv == yv { 1.0 } else { 0.0 }))?;
+                    let mut hit = memory::for_overwrite("grad", xt.data.len())?;
+                    sinew_kernels::elementwise::ties_mask(&xt.data, &yb.data, &mut hit);
                     let hit = Tensor::f32(xt.shape.clone(), hit);
                     let counts = broadcast(&reduce_raw(ReduceKind::Sum, &hit, axes)?.data, &keep, &xt.shape)?;
-                    for ((gv, h), c) in g.data.iter_mut().zip(&hit.data).zip(&counts.data) {
-                        *gv = if *h == 0.0 { 0.0 } else { *gv / c };
-                    }
+                    let mut shared = memory::for_overwrite("grad", xt.data.len())?;
+                    sinew_kernels::elementwise::share_among_ties(&g.data, &hit.data, &counts.data, &mut shared);
+                    g.data = shared;
                 }
             }
             out[0] = Some(store.insert(g));

@@ -562,6 +562,23 @@ pub fn scale_inplace(y: &mut [f32], k: f32) {
     map1_inplace(y, move |v| v.mul(kv), move |v| v * k);
 }
 
+/// `hit[i] = 1` where `x[i] == extreme[i]`, else 0: the positions a max or
+/// min over some axes took its value from (`extreme` broadcast back to `x`'s
+/// shape). A NaN equals nothing, so a NaN extreme has no positions.
+pub fn ties_mask(x: &[f32], extreme: &[f32], hit: &mut [f32]) {
+    let one = F32x4::splat(1.0);
+    map2(x, extreme, hit, move |a, b| a.eq(b).and(one), |a, b| if a == b { 1.0 } else { 0.0 });
+}
+
+/// `out[i] = dy[i] / ties[i]` where `hit[i]` is 1, else 0: a max's or min's
+/// gradient shared evenly among the tied positions ([`ties_mask`]; `ties`
+/// is their count per reduced group, broadcast back). A position that is not
+/// hit gets 0 even where its group has no ties (a NaN extreme).
+pub fn share_among_ties(dy: &[f32], hit: &[f32], ties: &[f32], out: &mut [f32]) {
+    let (zero, one) = (F32x4::zero(), F32x4::splat(1.0));
+    map3(dy, hit, ties, out, move |d, h, t| F32x4::select(h.eq(one), d.div(t), zero), |d, h, t| if h == 0.0 { 0.0 } else { d / t });
+}
+
 /// Scalar reference of a unary op (same formula as the kernels' tails).
 pub fn unary_scalar(op: UnaryOp, x: f32) -> f32 {
     with_unop!(op, |_fv, fs| fs(x))

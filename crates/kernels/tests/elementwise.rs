@@ -11,8 +11,8 @@
 
 use sinew_kernels::broadcast::{broadcast_shape, broadcast_to, numel, sum_to_shape};
 use sinew_kernels::elementwise::{
-    add_row, binary, binary_backward, binary_scalar, binary_same, scalar_binary, scale_inplace, unary,
-    unary_backward, unary_inplace, BinaryOp, UnaryOp,
+    add_row, binary, binary_backward, binary_scalar, binary_same, scalar_binary, scale_inplace, share_among_ties, ties_mask,
+    unary, unary_backward, unary_inplace, BinaryOp, UnaryOp,
 };
 use sinew_kernels::math;
 use sinew_kernels::simd::F32x4;
@@ -634,6 +634,36 @@ fn scale_inplace_is_a_scalar_multiply_on_any_thread_count() {
                 sinew_kernels::par::with_max_threads(threads, || scale_inplace(&mut y, k));
                 assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "n={n} k={k} threads={threads}");
             }
+        }
+    }
+}
+
+/// A max's gradient over non-contiguous axes, in two kernels: the tie mask is
+/// exactly `x == extreme` (NaN equals nothing), and sharing gives `dy / ties`
+/// on hits and exactly 0 elsewhere, even where a group has no ties (0/0).
+/// Bitwise equal to the scalar rule; sizes on both sides of the parallel
+/// threshold; 1 and 2 threads bitwise equal.
+#[test]
+fn ties_mask_and_share_among_ties_match_the_scalar_rule() {
+    let mut rng = Rng(41);
+    for n in [1, 5, 17, 1000, 3 * sinew_kernels::elementwise::PAR_MIN_ELEMS + 3] {
+        // Values on a coarse grid so that many equal the "extreme", some NaN.
+        let x: Vec<f32> = rng.vec(n).iter().enumerate().map(|(i, v)| if i % 97 == 5 { f32::NAN } else { (v * 3.0).round() }).collect();
+        let extreme: Vec<f32> = rng.vec(n).iter().enumerate().map(|(i, v)| if i % 89 == 7 { f32::NAN } else { (v * 3.0).round() }).collect();
+        let dy = rng.vec(n);
+        let ties: Vec<f32> = (0..n).map(|i| (i % 4) as f32).collect(); // 0 where a group had no ties
+        let want_hit: Vec<f32> = x.iter().zip(&extreme).map(|(a, b)| if a == b { 1.0 } else { 0.0 }).collect();
+        let want: Vec<f32> = (0..n).map(|i| if want_hit[i] == 0.0 { 0.0 } else { dy[i] / ties[i] }).collect();
+        for threads in [1, 2] {
+            let (hit, got) = sinew_kernels::par::with_max_threads(threads, || {
+                let mut hit = vec![f32::NAN; n];
+                ties_mask(&x, &extreme, &mut hit);
+                let mut got = vec![f32::NAN; n];
+                share_among_ties(&dy, &hit, &ties, &mut got);
+                (hit, got)
+            });
+            assert!(hit.iter().zip(&want_hit).all(|(g, w)| g.to_bits() == w.to_bits()), "ties_mask n={n} threads={threads}");
+            assert!(got.iter().zip(&want).all(|(g, w)| g.to_bits() == w.to_bits()), "share_among_ties n={n} threads={threads}");
         }
     }
 }
