@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thread scaling of the threads+SIMD build, measured in one run:
-// - matmul n×n and model.fit (issue 10's MLP and CNN) with 1 thread vs the
+// - matmul n×n and model.fit (issue 10's MLP and CNN, issue 12's text models) with 1 thread vs the
 //   whole pool, interleaved repetitions, medians and spread of the ratio;
 // - the pool's per-thread counters (tasks per kernel call, wake-ups and parks
 //   per step, time working / spinning / parked) for each workload;

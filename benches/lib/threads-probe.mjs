@@ -1,12 +1,22 @@
 // Thread-scaling measurements: the same functions run in Node (sync API) and
 // in a browser engine Worker (via engine.run), so both report the same thing.
 // State (models, data) lives in this module between calls.
+import { TEXT_MODELS, textData, textModel } from './train-contenders.mjs';
 
-/** Training workloads of issue 10 (synthetic data, one epoch of `samples`). */
+/**
+ * Training workloads (synthetic data, one epoch of `samples`): issue 10's
+ * image models, and issue 12's text models as `npm run bench` trains them
+ * (same layers, ids and batch; here 1 and N threads alternate in one process,
+ * over epochs of 16-32 steps instead of 10-step repetitions in separate
+ * processes, so a noisy minute lands on both sides).
+ */
 export const FIT_WORKLOADS = {
   'mlp-b128': { kind: 'mlp', batch: 128, samples: 2048, label: 'MLP 784-256-128-10 Adam, batch 128' },
   'mlp-b32': { kind: 'mlp', batch: 32, samples: 1024, label: 'MLP 784-256-128-10 Adam, batch 32' },
   'cnn-b64': { kind: 'cnn', batch: 64, samples: 512, label: 'demo CNN conv16-pool-conv32-pool-dense128, batch 64' },
+  'lstm-b64': { kind: 'lstm', batch: 64, samples: 1024, label: TEXT_MODELS.lstm.label },
+  'conv1d-b64': { kind: 'conv1d', batch: 64, samples: 2048, label: TEXT_MODELS.conv1d.label },
+  'gru-b64': { kind: 'gru', batch: 64, samples: 2048, label: TEXT_MODELS.gru.label },
 };
 
 const prepared = new Map();
@@ -41,6 +51,14 @@ function prepare(sinew, name) {
   if (w) return w;
   const spec = FIT_WORKLOADS[name];
   const n = spec.samples;
+  if (spec.kind in TEXT_MODELS) {
+    const { images, labels } = textData(spec.kind, n);
+    const model = textModel(sinew, spec.kind);
+    model.compile({ optimizer: new sinew.optimizers.Adam({ learningRate: 1e-3 }), loss: 'binaryCrossentropy' });
+    w = { spec, model, x: sinew.tensor(images, [n, TEXT_MODELS[spec.kind].len], 'int32'), y: sinew.tensor(labels, [n, 1]) };
+    prepared.set(name, w);
+    return w;
+  }
   const x = new Float32Array(n * 784);
   const y = new Int32Array(n);
   let s = 12345;
