@@ -19,10 +19,19 @@ pub fn gather(src: &[f32], outer: usize, len: usize, inner: usize, idx: &[usize]
     if inner == 0 {
         return;
     }
-    for (row, out) in dst.chunks_exact_mut(inner).enumerate() {
-        let (o, j) = (row / idx.len(), row % idx.len());
-        let at = (o * len + idx[j]) * inner;
-        out.copy_from_slice(&src[at..at + inner]);
+    let rows = |first: usize, part: &mut [f32]| {
+        for (r, out) in part.chunks_exact_mut(inner).enumerate() {
+            let (o, j) = ((first + r) / idx.len(), (first + r) % idx.len());
+            let at = (o * len + idx[j]) * inner;
+            out.copy_from_slice(&src[at..at + inner]);
+        }
+    };
+    if use_par(dst.len()) {
+        // Whole rows per task, ~PAR_CHUNK values each (a training batch's rows: `fit`'s takeRows).
+        let per = (crate::elementwise::PAR_CHUNK / inner).max(1);
+        par::chunks_mut(dst, per * inner, |k, part| rows(k * per, part));
+    } else {
+        rows(0, dst);
     }
 }
 

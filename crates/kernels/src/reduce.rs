@@ -136,6 +136,21 @@ pub fn all_finite(x: &[f32]) -> bool {
     (acc.iter().sum::<f32>() + rest).is_finite()
 }
 
+/// True when no element of any of `xs` is NaN or infinite ([`all_finite`]
+/// over every tensor). A training step checks all its gradients with it
+/// before applying them; above [`crate::elementwise::PAR_MIN_ELEMS`] values
+/// in all, the tensors' chunks are split over the pool (the MLP's 235,000
+/// gradient values took 60 µs on the calling thread at every step).
+pub fn all_finite_many(xs: &[&[f32]]) -> bool {
+    use crate::elementwise::{PAR_CHUNK as CHUNK, PAR_MIN_ELEMS};
+    let total: usize = xs.iter().map(|x| x.len()).sum();
+    if total < PAR_MIN_ELEMS || par::threads() == 1 {
+        return xs.iter().all(|x| all_finite(x));
+    }
+    let chunks: Vec<&[f32]> = xs.iter().flat_map(|x| x.chunks(CHUNK)).collect();
+    par::map(chunks.len(), |k| all_finite(chunks[k])).into_iter().all(|ok| ok)
+}
+
 // ------------------------------------------------------------ flat max/min
 
 #[inline]

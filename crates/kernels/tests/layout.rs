@@ -32,6 +32,10 @@ fn gather_and_scatter_add_match_index_loops() {
         (1, 1, 5, vec![0; 9]),
         (4, 6, 0, vec![5, 1]),
         (1, 1000, 64, (0..3000).map(|j| (j * 7919) % 1000).collect()),
+        // Split over the pool (≥ 65,536 values): tasks of whole rows that
+        // cross `outer` blocks, and rows wider than a task's share.
+        (3, 500, 50, (0..600).map(|j| (j * 31) % 500).collect()),
+        (1, 4, 40_000, vec![3, 1, 2]),
     ];
     for (outer, len, inner, idx) in cases {
         let src = rng.vec(outer * len * inner);

@@ -180,6 +180,34 @@ fn all_finite_finds_any_nan_or_infinity_at_any_position() {
     assert!(all_finite(&[]));
 }
 
+/// The multi-tensor check (a training step's gradients): false for a NaN or
+/// infinity at the start, middle or end of any tensor, true otherwise; with
+/// totals below and above the parallel threshold, on 1 and 2 threads.
+#[test]
+fn all_finite_many_finds_any_nan_or_infinity_in_any_tensor() {
+    for lens in [vec![5usize, 0, 17], vec![200_000, 3, 40_000, 1]] {
+        let xs: Vec<Vec<f32>> = lens.iter().map(|&n| (0..n).map(|i| ((i % 5) as f32 - 2.0) * 1e38).collect()).collect();
+        let check = |xs: &[Vec<f32>]| {
+            let views: Vec<&[f32]> = xs.iter().map(Vec::as_slice).collect();
+            let one = sinew_kernels::par::with_max_threads(1, || all_finite_many(&views));
+            let two = sinew_kernels::par::with_max_threads(2, || all_finite_many(&views));
+            assert_eq!(one, two, "{lens:?}: 1 and 2 threads disagree");
+            one
+        };
+        assert!(check(&xs), "{lens:?}: all finite");
+        for (t, &n) in lens.iter().enumerate() {
+            for pos in [0, n / 2, n.saturating_sub(1)].into_iter().filter(|_| n > 0) {
+                for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                    let mut ys = xs.clone();
+                    ys[t][pos] = bad;
+                    assert!(!check(&ys), "{lens:?}: {bad} in tensor {t} at {pos}");
+                }
+            }
+        }
+    }
+    assert!(all_finite_many(&[]));
+}
+
 /// The max/min gradient against a naive reference: ties (values rounded to a
 /// coarse grid, so many columns have 2+ equal extremes) share dy evenly, a
 /// NaN column gets 0 everywhere; exact. Sizes cross the parallel threshold

@@ -234,12 +234,8 @@ pub fn tensor_clone(id: TensorId) -> Result<TensorId, JsError> {
 #[wasm_bindgen]
 pub fn tensors_all_finite(ids: Vec<u32>) -> Result<bool, JsError> {
     with_store(|s| {
-        for id in ids {
-            if !sinew_kernels::reduce::all_finite(&s.get("isFinite", id)?.data) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        let data = ids.iter().map(|&id| Ok(s.get("isFinite", id)?.data.as_slice())).collect::<Result<Vec<_>, EngineError>>()?;
+        Ok(sinew_kernels::reduce::all_finite_many(&data))
     })
 }
 

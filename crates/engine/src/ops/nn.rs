@@ -113,14 +113,16 @@ pub fn take_rows(store: &mut Store, x: TensorId, perm: TensorId, start: usize, c
         return Err(EngineError::invalid(OP, format!("rows {start}..{} are outside the {} indices", start + count, p.data.len())));
     }
     let width: usize = t.shape[1..].iter().product();
-    let mut data = crate::memory::with_capacity(OP, count * width)?;
+    let mut idx = crate::memory::with_capacity(OP, count)?;
     for &i in &p.data[start..start + count] {
         let i = i as usize;
         if i >= rows {
             return Err(EngineError::invalid(OP, format!("index {i} is out of range for {} rows", rows)));
         }
-        data.extend_from_slice(&t.data[i * width..(i + 1) * width]);
+        idx.push(i);
     }
+    let mut data = crate::memory::for_overwrite(OP, count * width)?;
+    sinew_kernels::layout::gather(&t.data, 1, rows, width, &idx, &mut data);
     let mut shape = t.shape.clone();
     shape[0] = count;
     let dtype = t.dtype;
