@@ -5,8 +5,8 @@
 // training speed only) — each (contender, workload) in its own Node process,
 // then the same workloads in Chromium (a fresh browser per run; Sinew in its
 // engine Worker, TF.js on the page). Contenders run in interleaved rounds
-// (round r visits every contender in an order rotated by r, so a noisy minute
-// lands on all of them); the first round also measures memory, a 1-epoch
+// (round r runs each workload on every contender in an order rotated by r,
+// so a noisy minute lands on all of them); the first round also measures memory, a 1-epoch
 // accuracy run and test accuracy, later rounds only the timed parts. Figures
 // are medians over every timed repetition of every round, with min–max (IQR
 // for batch-1 latency); every ratio names both sides' threads. Prints a table
@@ -67,8 +67,19 @@ for (const k of TEXT_KINDS) {
   STATIC.convnetjs[k] = 'not run: ConvNetJS has no embedding, recurrent or 1-D convolution layers';
   STATIC.js[k] = 'not run: the plain-JS reference implements the MLP and CNN only';
 }
-/** Round r's visiting order: the list rotated by r. */
-const rotated = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
+/**
+ * Round r's visiting order: the list rotated by r, except that Sinew's
+ * threaded ×2 and ×1 runs stay back to back (×2 first in even rounds): their
+ * ratio is a target, and this VM's speed drifts over minutes (in one run the
+ * ×2 MLP made ~31,000 samples/s in round 1 and ~23,000 in round 2, its ×1
+ * ~22,400 in both, when other contenders' runs stood between them).
+ */
+function rotated(list, r) {
+  const pair = ['sinew-threads', 'sinew-1t'];
+  const paired = pair.every((id) => list.includes(id));
+  const rest = paired ? list.filter((id) => id !== pair[1]) : list;
+  return rest.map((_, i) => rest[(i + r) % rest.length]).flatMap((id) => (paired && id === pair[0] ? (r % 2 ? [...pair].reverse() : pair) : [id]));
+}
 
 const t0 = performance.now();
 const load0 = loadavg();
@@ -123,8 +134,8 @@ function runProcess(id, kind, timingOnly) {
 // --- Node ---
 const nodeIds = CONTENDERS.map(([id]) => id).filter(wanted);
 for (let r = 0; withNode && r < rounds; r++) {
-  for (const id of rotated(nodeIds, r)) {
-    for (const kind of KINDS) {
+  for (const kind of KINDS) {
+    for (const id of rotated(nodeIds, r)) {
       if (STATIC[id]?.[kind]) {
         if (r === 0) put('node', id, kind, { contender: id, kind, skipped: STATIC[id][kind] });
         continue;
@@ -161,9 +172,9 @@ if (withBrowser) {
   const dataUrl = `${server.url}data/fashion-mnist.u8`;
   const tfDist = (p) => `${server.url}node_modules/@tensorflow/${p}/dist/`;
   try {
-    for (let round = 0; round < rounds; round++) for (const id of rotated(BROWSER.filter(wanted), round)) {
+    for (let round = 0; round < rounds; round++) for (const kind of KINDS) {
       const timingOnly = round > 0;
-      for (const kind of KINDS) {
+      for (const id of rotated(BROWSER.filter(wanted), round)) {
         // Timed on one step in round 1 (too slow to repeat, see PROFILES): not re-run.
         if (round > 0 && get0('chromium', id, kind)?.oneStep) continue;
         process.stderr.write(`chromium, round ${round + 1}/${rounds}: ${id}, ${kind}...\n`);
@@ -359,7 +370,7 @@ const chromeInfo = Object.values(results.chromium).flatMap((k) => Object.values(
 const load1 = loadavg();
 const intro = [
   `Fashion-MNIST, ${profileName} profile: MLP ${profile.mlp.warmup + 1} warm-up + ${profile.mlp.steps} timed steps of ${profile.mlp.batch} per repetition, CNN ${profile.cnn.warmup + 1} + ${profile.cnn.steps} steps of ${profile.cnn.batch}; ${profile.mlp.minReps}–${profile.mlp.maxReps} repetitions per run (same steps every repetition; more repetitions only for fast contenders, within ${profile.mlp.timedBudgetS} s; a contender slower than 1 s/step skips the rest of the warm-up and runs fewer steps per repetition, ≤ ${profile.mlp.repBudgetS} s: "timed steps×reps" column, reps over all rounds).`,
-  `${rounds} interleaved round(s): each round runs every contender once, in an order rotated by the round, so a noisy minute lands on all of them. Figures are the median over every timed repetition of every round, with (min–max), or (IQR) for batch-1 latency; ratios are ratios of medians and name the threads of both sides (×N = threads the contender ran with). Inference times an input array in and probabilities read back out for every contender (TF.js: \`out = model.predict(x); out.dataSync(); dispose\`, no tf.tidy around the read-back).`,
+  `${rounds} interleaved round(s): each round runs every workload on every contender, in an order rotated by the round (Sinew threads×2 and ×1 back to back), so a noisy minute lands on all of them. Figures are the median over every timed repetition of every round, with (min–max), or (IQR) for batch-1 latency; ratios are ratios of medians and name the threads of both sides (×N = threads the contender ran with). Inference times an input array in and probabilities read back out for every contender (TF.js: \`out = model.predict(x); out.dataSync(); dispose\`, no tf.tidy around the read-back).`,
   `Peak memory: sampled after every step of an untimed 10-step pass over the same slice (after the timed runs, first round), so every contender holds the same data; "peak WASM" is Sinew's WebAssembly memory / TF.js wasm's heap (both include the training slice: Sinew and TF.js wasm copy tensors into WASM memory), JS heap and RSS are the process's (Node).`,
   `"1 epoch" = one shuffled pass from a fresh model over the 60,000 training images, or over the first N when that does not fit in ${profile.mlp.epochBudgetS} s (N shown); test accuracy on the 10,000 test images (or the first ones shown).`,
   `TF.js: in Node tfjs-backend-wasm is single-threaded (it forces threads off there) and loads its SIMD binary; in Chromium the page is cross-origin isolated and TF.js-wasm gets its threaded SIMD binary with ${SINEW_THREADS} threads, as many as Sinew's threaded run (TF.js caps its threads at navigator.hardwareConcurrency / 2, assuming two hardware threads per core, so its page reports ${2 * SINEW_THREADS}). The notes under each table name the .wasm file each TF.js run loaded.`,
