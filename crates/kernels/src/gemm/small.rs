@@ -18,10 +18,11 @@ pub(super) fn prefer(g: &Gemm) -> bool {
 }
 
 pub(super) fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
-    let (n, k) = (g.n, g.k);
-    if !g.trans_b && n >= 4 {
-        // Rows of B are contiguous: for each row of C, walk strips of 8 (then
-        // 4) columns, accumulating over k in registers.
+    let (m, n, k) = (g.m, g.n, g.k);
+    if (!g.trans_b || k == 1) && n >= 4 {
+        // Rows of B are contiguous (with k = 1 both layouts hold one row):
+        // for each row of C, walk strips of 8 (then 4) columns, accumulating
+        // over k in registers.
         for (i, crow) in c.chunks_exact_mut(n).enumerate() {
             let mut j = 0;
             while j + 8 <= n {
@@ -37,11 +38,22 @@ pub(super) fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
                 *out = if g.accumulate { *out + s } else { s };
             }
         }
+    } else if n == 1 && g.trans_a && m >= 4 {
+        // Aᵀ·b (the gradient of a 1-unit layer's kernel): rows of the stored
+        // A run along C, so C is Σ_p b[p]·A[p, :], four outputs per lane.
+        let mut sum = vec![0.0f32; m];
+        for (p, arow) in a.chunks_exact(m).take(k).enumerate() {
+            axpy(&mut sum, b[p], arow);
+        }
+        for (out, s) in c.iter_mut().zip(sum) {
+            *out = if g.accumulate { *out + s } else { s };
+        }
     } else {
-        // One dot product per element; SIMD when both operands run along k.
+        // One dot product per element; SIMD when both operands run along k
+        // (a column of a 1-column B is contiguous in either layout).
         for (i, crow) in c.chunks_exact_mut(n).enumerate() {
             for (j, out) in crow.iter_mut().enumerate() {
-                let s = if !g.trans_a && g.trans_b {
+                let s = if !g.trans_a && (g.trans_b || n == 1) {
                     dot(&a[i * k..][..k], &b[j * k..][..k])
                 } else {
                     (0..k).map(|p| g.a_at(a, i, p) * g.b_at(b, p, j)).sum()
@@ -49,6 +61,18 @@ pub(super) fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
                 *out = if g.accumulate { *out + s } else { s };
             }
         }
+    }
+}
+
+/// `y += s·x` (equal lengths).
+fn axpy(y: &mut [f32], s: f32, x: &[f32]) {
+    let sv = F32x4::splat(s);
+    let v = y.len() / 4 * 4;
+    for i in (0..v).step_by(4) {
+        F32x4::load(&y[i..]).mul_add(sv, F32x4::load(&x[i..])).store(&mut y[i..]);
+    }
+    for i in v..y.len() {
+        y[i] += s * x[i];
     }
 }
 
