@@ -10,7 +10,7 @@
 //! Formulas follow Keras 3 (see each rule); bias corrections that depend only
 //! on the step are folded into scalars by the caller (`sinew-engine::optim`).
 
-use crate::elementwise::{PAR_CHUNK, PAR_MIN_ELEMS};
+use crate::elementwise::PAR_CHUNK;
 use crate::par;
 use crate::simd::{fmax, fmin, F32x4};
 
@@ -178,7 +178,7 @@ pub fn sum_squares(x: &[f32]) -> f64 {
         }
         (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
     }
-    if x.len() >= PAR_MIN_ELEMS && par::threads() > 1 {
+    if crate::elementwise::use_par(x.len()) {
         let parts: Vec<f64> = par::map(x.len().div_ceil(PAR_CHUNK), |k| serial(&x[k * PAR_CHUNK..((k + 1) * PAR_CHUNK).min(x.len())]));
         parts.iter().sum()
     } else {

@@ -138,16 +138,15 @@ pub fn all_finite(x: &[f32]) -> bool {
 
 /// True when no element of any of `xs` is NaN or infinite ([`all_finite`]
 /// over every tensor). A training step checks all its gradients with it
-/// before applying them; above [`crate::elementwise::PAR_MIN_ELEMS`] values
-/// in all, the tensors' chunks are split over the pool (the MLP's 235,000
-/// gradient values took 60 µs on the calling thread at every step).
+/// before applying them. Their chunks are split over the pool from
+/// [`PAR_MIN_ELEMS`] values in all, far below a flat sum's threshold: the
+/// gradients were just written in parallel, half on each core, and the
+/// MLP's 235,000 values took 60 µs on the calling thread at every step.
 pub fn all_finite_many(xs: &[&[f32]]) -> bool {
-    use crate::elementwise::{PAR_CHUNK as CHUNK, PAR_MIN_ELEMS};
-    let total: usize = xs.iter().map(|x| x.len()).sum();
-    if total < PAR_MIN_ELEMS || par::threads() == 1 {
+    if !use_par(xs.iter().map(|x| x.len()).sum()) {
         return xs.iter().all(|x| all_finite(x));
     }
-    let chunks: Vec<&[f32]> = xs.iter().flat_map(|x| x.chunks(CHUNK)).collect();
+    let chunks: Vec<&[f32]> = xs.iter().flat_map(|x| x.chunks(PAR_CHUNK)).collect();
     par::map(chunks.len(), |k| all_finite(chunks[k])).into_iter().all(|ok| ok)
 }
 

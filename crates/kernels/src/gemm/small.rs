@@ -40,13 +40,12 @@ pub(super) fn gemm(g: &Gemm, a: &[f32], b: &[f32], c: &mut [f32]) {
         }
     } else if n == 1 && g.trans_a && m >= 4 {
         // Aᵀ·b (the gradient of a 1-unit layer's kernel): rows of the stored
-        // A run along C, so C is Σ_p b[p]·A[p, :], four outputs per lane.
-        let mut sum = vec![0.0f32; m];
-        for (p, arow) in a.chunks_exact(m).take(k).enumerate() {
-            axpy(&mut sum, b[p], arow);
+        // A run along C, so C (+)= Σ_p b[p]·A[p, :], four outputs per lane.
+        if !g.accumulate {
+            c.fill(0.0);
         }
-        for (out, s) in c.iter_mut().zip(sum) {
-            *out = if g.accumulate { *out + s } else { s };
+        for (p, arow) in a.chunks_exact(m).take(k).enumerate() {
+            axpy(c, b[p], arow);
         }
     } else {
         // One dot product per element; SIMD when both operands run along k
