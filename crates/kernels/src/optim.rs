@@ -233,13 +233,28 @@ pub fn run<R: Rule<K>, const K: usize>(rule: &R, updates: Vec<Update<'_, K>>) {
     par::for_each(tasks, |_, (clip, pc, gc, sc)| chunk(rule, clip, pc, gc, sc));
 }
 
+/// One tensor's chunk. Without clipping (the usual case) the clamp is left
+/// out rather than run as a no-op: its NaN-propagating min/max lower to ~40
+/// x86 instructions per 4 values in V8, more than Adam's whole update
+/// (measured: 2.0 ns per value on one thread with it). `Clip::NONE` is the
+/// identity on every value, NaN included, so results do not change.
 #[inline(always)]
 fn chunk<R: Rule<K>, const K: usize>(rule: &R, clip: Clip, p: &mut [f32], g: &[f32], s: [&mut [f32]; K]) {
+    if clip == Clip::NONE {
+        chunk_with::<R, K, false>(rule, clip, p, g, s)
+    } else {
+        chunk_with::<R, K, true>(rule, clip, p, g, s)
+    }
+}
+
+#[inline(always)]
+fn chunk_with<R: Rule<K>, const K: usize, const CLIP: bool>(rule: &R, clip: Clip, p: &mut [f32], g: &[f32], s: [&mut [f32]; K]) {
     let n = p.len();
     let mut i = 0;
     while i + 4 <= n {
         let sv: [F32x4; K] = core::array::from_fn(|k| F32x4::load(&s[k][i..]));
-        let gv = clip.apply(F32x4::load(&g[i..]));
+        let gv = F32x4::load(&g[i..]);
+        let gv = if CLIP { clip.apply(gv) } else { gv };
         let (np, ns) = rule.apply(F32x4::load(&p[i..]), gv, sv);
         np.store(&mut p[i..]);
         for k in 0..K {
@@ -249,7 +264,7 @@ fn chunk<R: Rule<K>, const K: usize>(rule: &R, clip: Clip, p: &mut [f32], g: &[f
     }
     while i < n {
         let sv: [f32; K] = core::array::from_fn(|k| s[k][i]);
-        let (np, ns) = rule.apply(p[i], clip.apply(g[i]), sv);
+        let (np, ns) = rule.apply(p[i], if CLIP { clip.apply(g[i]) } else { g[i] }, sv);
         p[i] = np;
         for k in 0..K {
             s[k][i] = ns[k];
@@ -599,6 +614,27 @@ mod tests {
             close(&p, &rp, "adamax p");
             close(&u, &ru, "adamax u");
         }
+    }
+
+    #[test]
+    fn no_clip_skips_the_clamp_without_changing_a_bit() {
+        // The unclipped path must equal clamping with `Clip::NONE`, including
+        // ±0, ±∞, NaN and subnormal gradients (NaN payloads aside).
+        let specials = [0.0f32, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1e-40, -1e-40, f32::MAX];
+        let n = 203;
+        let mut g = data(n, 7);
+        for (i, &x) in specials.iter().enumerate() {
+            g[i * 17] = x;
+        }
+        let rule = Adam { lr_t: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.0 };
+        let start = || (data(n, 8), data(n, 9), data(n, 10).iter().map(|x| x.abs()).collect::<Vec<_>>());
+        let (mut p1, mut m1, mut v1) = start();
+        chunk(&rule, Clip::NONE, &mut p1, &g, [&mut m1, &mut v1]);
+        let (mut p2, mut m2, mut v2) = start();
+        chunk_with::<_, 2, true>(&rule, Clip::NONE, &mut p2, &g, [&mut m2, &mut v2]);
+        let same = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()));
+        assert!(same(&p1, &p2) && same(&m1, &m2) && same(&v1, &v2));
+        assert!(p1[4 * 17].is_nan() && p1[0] == p2[0]);
     }
 
     #[test]
