@@ -162,10 +162,20 @@ pub fn tensor_fill(shape: Vec<u32>, value: f32) -> Result<TensorId, JsError> {
     })
 }
 
-/// Copies a tensor's values out (one copy, into a fresh `Float32Array`).
+/// Where a tensor's values start in the module's memory (a byte offset),
+/// for JavaScript to copy them out of `wasm_memory()` in one copy (returning
+/// a `Vec` copied them twice: into the Vec, then out). Valid until the next
+/// engine call; the caller reads `size` values.
 #[wasm_bindgen]
-pub fn tensor_read(id: TensorId) -> Result<Vec<f32>, JsError> {
-    with_store(|s| sinew_engine::memory::copy("data", &s.get("data", id)?.data))
+pub fn tensor_data_ptr(id: TensorId) -> Result<u32, JsError> {
+    with_store(|s| Ok(s.get("data", id)?.data.as_ptr() as usize as u32))
+}
+
+/// The module's memory: read by `tensor_data_ptr`'s callers, and (threads
+/// builds) shared with the pool's workers.
+#[wasm_bindgen]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Frees a tensor; `false` when it was already freed.

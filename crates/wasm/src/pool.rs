@@ -28,12 +28,6 @@ pub fn wasm_module() -> JsValue {
     wasm_bindgen::module()
 }
 
-/// The shared memory, for workers to instantiate with.
-#[wasm_bindgen]
-pub fn wasm_memory() -> JsValue {
-    wasm_bindgen::memory()
-}
-
 /// Makes a pool of `threads` threads: this one plus `threads - 1` JS workers
 /// that call `pool_worker_run` (started by the caller; this waits until they
 /// have entered the worker loop).
