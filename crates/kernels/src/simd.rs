@@ -85,6 +85,12 @@ mod imp {
         pub fn pmax(self, o: Self) -> Self {
             F32x4(f32x4_pmax(self.0, o.0))
         }
+        /// `o < self ? o : self` lane-wise (wasm `pmin`, one `minps`): a NaN
+        /// already in `self` stays, a NaN in `o` is ignored.
+        #[inline(always)]
+        pub fn pmin(self, o: Self) -> Self {
+            F32x4(f32x4_pmin(self.0, o.0))
+        }
     }
 
     // ---- Extensions for element-wise / activation / reduction kernels. ----
@@ -272,6 +278,10 @@ mod imp {
         #[inline(always)]
         pub fn pmax(self, o: Self) -> Self {
             F32x4(core::array::from_fn(|i| if self.0[i] < o.0[i] { o.0[i] } else { self.0[i] }))
+        }
+        #[inline(always)]
+        pub fn pmin(self, o: Self) -> Self {
+            F32x4(core::array::from_fn(|i| if o.0[i] < self.0[i] { o.0[i] } else { self.0[i] }))
         }
     }
 
