@@ -337,7 +337,7 @@ fn gelu(x: f32) -> f32 {
 fn gelu_grad_v(x: F32x4) -> F32x4 {
     let s = sigmoid_v(gelu_2u_v(x));
     let one = F32x4::splat(1.0);
-    let x = x.max(F32x4::splat(-GELU_CLAMP)).min(F32x4::splat(GELU_CLAMP));
+    let x = x.clamp(F32x4::splat(-GELU_CLAMP), F32x4::splat(GELU_CLAMP));
     let du = F32x4::splat(2.0 * SQRT_2_OVER_PI)
         .mul(one.add(F32x4::splat(3.0 * GELU_C).mul(x.mul(x))));
     s.add(x.mul(s.mul(one.sub(s))).mul(du))
@@ -391,7 +391,7 @@ const SILU_CLAMP: f32 = 100.0;
 #[inline(always)]
 fn silu_grad_v(x: F32x4) -> F32x4 {
     let s = sigmoid_v(x);
-    let x = x.max(F32x4::splat(-SILU_CLAMP)).min(F32x4::splat(SILU_CLAMP));
+    let x = x.clamp(F32x4::splat(-SILU_CLAMP), F32x4::splat(SILU_CLAMP));
     s.add(x.mul(s.mul(F32x4::splat(1.0).sub(s))))
 }
 

@@ -78,7 +78,7 @@ fn pow2i_s(n: f32) -> f32 {
 /// `e^x` lane-wise (see module docs for accuracy and special values).
 #[inline(always)]
 pub fn exp_v(x: F32x4) -> F32x4 {
-    let x = x.max(F32x4::splat(EXP_LO)).min(F32x4::splat(EXP_HI));
+    let x = x.clamp(F32x4::splat(EXP_LO), F32x4::splat(EXP_HI));
     let (n, _r, em1) = reduce_v(x);
     let p = em1.add(F32x4::splat(1.0));
     // n ∈ [-150, 129]; split so each factor's exponent stays in [-126, 127].
@@ -101,7 +101,7 @@ pub fn exp(x: f32) -> f32 {
 /// `e^x - 1` lane-wise, accurate near 0.
 #[inline(always)]
 pub fn expm1_v(x: F32x4) -> F32x4 {
-    let xc = x.max(F32x4::splat(EXP_LO)).min(F32x4::splat(EXP_HI));
+    let xc = x.clamp(F32x4::splat(EXP_LO), F32x4::splat(EXP_HI));
     let (n, _r, em1) = reduce_v(xc);
     let p = em1.add(F32x4::splat(1.0));
     let n1 = n.mul(F32x4::splat(0.5)).nearest();

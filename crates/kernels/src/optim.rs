@@ -44,11 +44,8 @@ pub trait Lane: Copy {
     fn max(self, o: Self) -> Self;
     /// NaN-propagating.
     fn min(self, o: Self) -> Self;
-    /// `self` limited to `lo..=hi` (NaN-free bounds, `lo < 0 < hi`): a NaN
-    /// stays NaN. Two plain compares (`pmin`/`pmax`, one `minps` and one
-    /// `maxps`), where `min` and `max` each lower to ~20 x86 instructions in
-    /// V8 for their full IEEE NaN and signed-zero rules; those rules change
-    /// nothing here, since the bounds are neither NaN nor zero.
+    /// `self` limited to `lo..=hi` (bounds neither NaN nor ±0, here
+    /// `lo < 0 < hi`); a NaN stays NaN. See [`F32x4::clamp`].
     fn clamp(self, lo: Self, hi: Self) -> Self;
 }
 
@@ -135,7 +132,7 @@ impl Lane for F32x4 {
     }
     #[inline(always)]
     fn clamp(self, lo: Self, hi: Self) -> Self {
-        self.pmin(hi).pmax(lo)
+        F32x4::clamp(self, lo, hi)
     }
 }
 
