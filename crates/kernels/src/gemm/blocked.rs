@@ -40,8 +40,10 @@ pub(crate) const KC: usize = 256;
 /// = 240 KiB). A multiple of `MR` (5, or 6 in the relaxed builds).
 pub(crate) const MC: usize = 60;
 /// Columns of a B block: `KC·NC·4` = 512 KiB, re-read from L2 for every A
-/// micro-panel (L2 is 1 MiB per core on the Zen 4 test machine, 2 MiB on the
-/// Xeon; NC = 256 measured no better at 1024², CPU time, 2026-12-02).
+/// micro-panel. NC = 256 measured no better on the test hosts: at 1024² on
+/// the Xeon (2 MiB L2 per core, 2026-12-02), and at 256²–1024² on a Zen 2
+/// EPYC whose 512 KiB L2 this block fills (`benches/gemm-efficiency.mjs`,
+/// 2026-12-03): the micro-kernel, not the cache, bounds the product.
 pub(crate) const NC: usize = 512;
 
 /// Tasks per thread of a parallel block, at least: enough that a late
