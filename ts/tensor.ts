@@ -2,7 +2,7 @@
  * `Tensor`: a handle to values that live in the engine's WASM memory.
  * JavaScript never loops over elements; reading values copies them out once.
  */
-import { call, isInitialized } from './engine/backend.js';
+import { call, engineF32, isInitialized } from './engine/backend.js';
 import { DisposedError, OutOfMemoryError } from './errors.js';
 import { track } from './engine/scope.js';
 import type { TensorMethods } from './ops/methods.js';
@@ -100,18 +100,15 @@ export class Tensor {
 
   /** Copies the values out of the engine (row-major). */
   dataSync(): Float32Array {
-    const { id, size } = this;
-    return call((g) => {
-      const at = g.tensor_data_ptr(id);
+    const id = this.id;
+    const [at, len] = call((g) => g.tensor_data_view(id));
+    try {
       // One copy, straight out of the engine's memory into a fresh, unshared array.
-      const values = new Float32Array((g.wasm_memory() as WebAssembly.Memory).buffer, at, size);
-      try {
-        return values.slice();
-      } catch (e) {
-        if (!(e instanceof RangeError)) throw e;
-        throw new OutOfMemoryError(`data: cannot allocate ${size * 4} bytes in JavaScript for the values of a tensor of shape ${fmtShape(this.shape)}`);
-      }
-    });
+      return engineF32(at!, len!).slice();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new OutOfMemoryError(`data: cannot allocate ${len! * 4} bytes in JavaScript for the values of a tensor of shape ${fmtShape(this.shape)}`);
+    }
   }
 
   /** Async form of `dataSync()`, the form that also works through a remote engine. */

@@ -58,6 +58,8 @@ interface Active {
   crashed: string | null;
   /** The thread pool's "a worker died" word (threads builds): non-zero = 1 + the dead worker's index. */
   poolFlag: Int32Array | null;
+  /** The module's memory (its `buffer` changes when a non-shared memory grows). */
+  memory: WebAssembly.Memory;
 }
 
 let active: Active | null = null;
@@ -147,9 +149,10 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
     await glue.default({ module_or_path: module });
     const pool: { failure?: string } = isThreadsBuild(build) ? await startPool(glue, build, threads) : {};
     const version = (JSON.parse(glue.build_info()) as { version: string }).version;
+    const memory = glue.wasm_memory() as WebAssembly.Memory;
     // Shared memory is never detached, so a view made now stays valid after the memory grows.
-    const poolFlag = isThreadsBuild(build) ? new Int32Array((glue.wasm_memory() as WebAssembly.Memory).buffer, glue.pool_broken_flag(), 1) : null;
-    active = { glue, build, reason: pool.failure ? `${reason}; ${pool.failure}` : reason, version, crashed: null, poolFlag };
+    const poolFlag = isThreadsBuild(build) ? new Int32Array(memory.buffer, glue.pool_broken_flag(), 1) : null;
+    active = { glue, build, reason: pool.failure ? `${reason}; ${pool.failure}` : reason, version, crashed: null, poolFlag, memory };
     return backendInfo();
   })();
   starting.catch(() => {
@@ -243,6 +246,14 @@ export function call<T>(fn: (glue: Glue) => T): T {
     }
     throw typedError(e);
   }
+}
+
+/**
+ * A view of `len` floats at byte offset `at` of the engine's memory (as an
+ * engine call reported them): valid until the next engine call.
+ */
+export function engineF32(at: number, len: number): Float32Array {
+  return new Float32Array(need().memory.buffer, at, len);
 }
 
 /**

@@ -162,16 +162,19 @@ pub fn tensor_fill(shape: Vec<u32>, value: f32) -> Result<TensorId, JsError> {
     })
 }
 
-/// Where a tensor's values start in the module's memory (a byte offset),
-/// for JavaScript to copy them out of `wasm_memory()` in one copy (returning
-/// a `Vec` copied them twice: into the Vec, then out). Valid until the next
-/// engine call; the caller reads `size` values.
+/// `[byte offset, length]` of a tensor's values in the module's memory, for
+/// JavaScript to copy them out of `wasm_memory()` in one copy (returning the
+/// values as a `Vec` copied them twice: into the Vec, then out). Valid until
+/// the next engine call.
 #[wasm_bindgen]
-pub fn tensor_data_ptr(id: TensorId) -> Result<u32, JsError> {
-    with_store(|s| Ok(s.get("data", id)?.data.as_ptr() as usize as u32))
+pub fn tensor_data_view(id: TensorId) -> Result<Vec<u32>, JsError> {
+    with_store(|s| {
+        let data = &s.get("data", id)?.data;
+        Ok(vec![data.as_ptr() as usize as u32, data.len() as u32])
+    })
 }
 
-/// The module's memory: read by `tensor_data_ptr`'s callers, and (threads
+/// The module's memory: read by `tensor_data_view`'s callers, and (threads
 /// builds) shared with the pool's workers.
 #[wasm_bindgen]
 pub fn wasm_memory() -> JsValue {
