@@ -43,9 +43,19 @@ const load = () => os.loadavg()[0].toFixed(1);
  * neighbour's, not the pool's. (In Chromium the engine runs in other
  * processes, so this process cannot tell its CPU from a neighbour's.)
  */
-async function ratios(host, workloads, time, n) {
+async function ratios(host, workloads, time, n, warmMs) {
   const rows = [];
-  for (const w of workloads) await time(w, 1); // warm-up (V8 tier-up, buffers)
+  // Warm-up: 1 and N threads alternately for at least `warmMs` per workload.
+  // V8 optimizes the training loop's JavaScript on background threads for
+  // thousands of steps (see PROFILES in lib/train-contenders.mjs), and that
+  // work competes with an N-thread run for the cores, not with a 1-thread one.
+  for (const w of workloads) {
+    const t0 = performance.now();
+    do {
+      await time(w, 1);
+      await time(w, n);
+    } while (performance.now() - t0 < warmMs);
+  }
   const samples = new Map(workloads.map((w) => [w, { one: [], all: [], foreign: new ForeignCpu() }]));
   for (let r = 0; r < reps; r++) {
     for (const w of workloads) {
@@ -106,8 +116,8 @@ function statsTable(label, { steps, stats }) {
 
 async function measureHere(host, run, n) {
   const out = { matmul: [], fit: [], profiles: [] };
-  out.matmul = await ratios(host, sizes, (size, t) => run('matmulMs', size, t), n);
-  if (withFit) out.fit = await ratios(host, Object.keys(FIT_WORKLOADS), (w, t) => run('fitStepMs', w, t), n);
+  out.matmul = await ratios(host, sizes, (size, t) => run('matmulMs', size, t), n, 300);
+  if (withFit) out.fit = await ratios(host, Object.keys(FIT_WORKLOADS), (w, t) => run('fitStepMs', w, t), n, 2000);
   for (const w of [...(withFit ? Object.keys(FIT_WORKLOADS) : []), 256]) {
     out.profiles.push({ host, workload: w, threads: n, ...(await run('profile', w, n)) });
   }

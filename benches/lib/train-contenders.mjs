@@ -8,7 +8,8 @@ import { median } from './stats.mjs';
 // --- workloads -------------------------------------------------------------
 
 /**
- * Per workload: batch size, warm-up steps, timed steps per repetition,
+ * Per workload: batch size, warm-up steps (repeated until `warmupMinS` have
+ * passed, see below), timed steps per repetition,
  * repetitions (min..max, more only while the timed total stays under
  * `timedBudgetS`: every repetition runs the same steps; a contender slower
  * than 1 s/step runs fewer steps so a repetition fits `repBudgetS`), and the time budget
@@ -16,8 +17,8 @@ import { median } from './stats.mjs';
  */
 export const PROFILES = {
   full: {
-    mlp: { batch: 128, warmup: 5, steps: 30, minReps: 3, maxReps: 7, timedBudgetS: 3, repBudgetS: 12, epochBudgetS: 15 },
-    cnn: { batch: 64, warmup: 5, steps: 20, minReps: 3, maxReps: 7, timedBudgetS: 3, repBudgetS: 12, epochBudgetS: 15 },
+    mlp: { batch: 128, warmup: 5, warmupMinS: 2, steps: 30, minReps: 3, maxReps: 7, timedBudgetS: 3, repBudgetS: 12, epochBudgetS: 15 },
+    cnn: { batch: 64, warmup: 5, warmupMinS: 2, steps: 20, minReps: 3, maxReps: 7, timedBudgetS: 3, repBudgetS: 12, epochBudgetS: 15 },
     infer: { b1BudgetS: 1, b1MaxCalls: 200, b1000BudgetS: 2, testBudgetS: 5 },
   },
   quick: {
@@ -33,13 +34,20 @@ export const PROFILES = {
 // `slowFirstStepTimed` (--quick) that first step itself is the figure
 // (warm-up included, so an upper bound on its time per step).
 for (const [name, text] of [
-// `warmupMinS`: the warm-up passes repeat until this long has passed since the
-// first step. A text repetition lasts ~0.1 s, so 4 warm-up steps ended while
-// the engine was still optimizing its code: in a fresh Chromium, V8 compiled
-// the hot WASM functions with TurboFan on background threads for the first
-// ~1 s of training (0.2-0.5 s of CPU for Sinew's text Conv1D, into the 5th
-// repetition; Chrome trace events wasm.TopTierCompilation), on the same 2
-// cores as the timed run, which cost a 2-thread run more than a 1-thread one.
+// `warmupMinS` (full profile, every workload): the warm-up passes repeat until
+// this long has passed since the first step, for every contender alike. A few
+// warm-up steps end while V8 is still optimizing the code on background
+// threads, on the same 2 cores as the timed run, which costs a 2-thread run
+// more than a 1-thread one:
+// - in a fresh Chromium, V8 compiled the hot WASM functions with TurboFan for
+//   the first ~1 s of training (0.2-0.5 s of CPU for Sinew's text Conv1D, into
+//   the 5th repetition; Chrome trace events wasm.TopTierCompilation);
+// - in Node 20, TurboFan keeps compiling the training loop's JavaScript for
+//   thousands of steps (`node --trace-opt`: 30-160 ms jobs, e.g. the fit loop
+//   at step ~270 of the MLP at batch 128). With 6 warm-up steps, Sinew
+//   threads×2's MLP repetitions took 5.77, 4.42, 3.74, 3.54, 3.50, 3.61 and
+//   3.45 ms/step; with 2 s of warm-up, six process pairs gave threads×2 ÷ ×1
+//   1.70× where six with 6 steps gave 1.63× (medians, 2026-12-03).
   ['full', { batch: 64, warmup: 3, warmupMinS: 1.5, steps: 10, minReps: 3, maxReps: 5, timedBudgetS: 3, repBudgetS: 12, oneStepAboveS: 8 }],
   ['quick', { batch: 64, warmup: 1, steps: 3, minReps: 2, maxReps: 2, timedBudgetS: 1, repBudgetS: 3, oneStepAboveS: 8, slowFirstStepTimed: true }],
 ]) {
