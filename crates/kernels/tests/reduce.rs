@@ -208,6 +208,31 @@ fn all_finite_many_finds_any_nan_or_infinity_in_any_tensor() {
     assert!(all_finite_many(&[]));
 }
 
+/// The count `fit` reports for bad input: every NaN and ±infinity, wherever
+/// they are, against a one-by-one count; below and above the parallel
+/// threshold, on 1 and 2 threads.
+#[test]
+fn count_non_finite_counts_every_nan_and_infinity() {
+    for n in [0usize, 7, 300_000] {
+        let mut x: Vec<f32> = (0..n).map(|i| ((i % 7) as f32 - 3.0) * 1e37).collect();
+        let count = |x: &[f32]| {
+            let one = sinew_kernels::par::with_max_threads(1, || count_non_finite(x));
+            let two = sinew_kernels::par::with_max_threads(2, || count_non_finite(x));
+            assert_eq!(one, two, "n = {n}: 1 and 2 threads disagree");
+            one
+        };
+        assert_eq!(count(&x), 0, "n = {n}: all finite");
+        let bad = [(0, f32::NAN), (n / 2, f32::INFINITY), (n.saturating_sub(1), f32::NEG_INFINITY), (n / 3, -f32::NAN)];
+        for &(at, v) in bad.iter().filter(|_| n > 0) {
+            x[at] = v;
+        }
+        assert_eq!(count(&x), x.iter().filter(|v| !v.is_finite()).count(), "n = {n}");
+        if n > 0 {
+            assert_eq!(count(&x), 4, "n = {n}: four distinct positions {:?}", bad.map(|b| b.0));
+        }
+    }
+}
+
 /// The max/min gradient against a naive reference: ties (values rounded to a
 /// coarse grid, so many columns have 2+ equal extremes) share dy evenly, a
 /// NaN column gets 0 everywhere; exact. Sizes cross the parallel threshold

@@ -255,5 +255,5 @@ pub fn tensors_all_finite(ids: Vec<u32>) -> Result<bool, JsError> {
 /// Number of NaN or infinite values in a tensor (checked once per `fit`).
 #[wasm_bindgen]
 pub fn tensor_count_non_finite(id: TensorId) -> Result<u32, JsError> {
-    with_store(|s| Ok(s.get("isFinite", id)?.data.iter().filter(|v| !v.is_finite()).count() as u32))
+    with_store(|s| Ok(sinew_kernels::reduce::count_non_finite(&s.get("isFinite", id)?.data) as u32))
 }
