@@ -180,13 +180,13 @@ export abstract class Optimizer {
     this.iterations = step;
   }
 
-  /** Every hyperparameter of a step, as the engine's names and values. */
-  #hyper(learningRate: number): [string[], Float32Array] {
+  /** Every hyperparameter of a step, as the engine's names (comma-separated) and values. */
+  #hyper(learningRate: number): [string, Float32Array] {
     const all: Record<string, number> = { learningRate, ...this.ownHyper() };
     if (this.clipnorm !== undefined) all.clipnorm = this.clipnorm;
     if (this.globalClipnorm !== undefined) all.globalClipnorm = this.globalClipnorm;
     if (this.clipvalue !== undefined) all.clipvalue = this.clipvalue;
-    return [Object.keys(all), Float32Array.from(Object.values(all))];
+    return [Object.keys(all).join(','), Float32Array.from(Object.values(all))];
   }
 
   /**

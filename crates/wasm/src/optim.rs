@@ -7,13 +7,16 @@ use wasm_bindgen::prelude::*;
 
 use crate::with_store;
 
-/// Hyperparameters from parallel lists of names and values.
-fn hyper(kind: &str, names: &[String], values: &[f32]) -> Result<(OptimizerKind, Hyper), EngineError> {
+/// Hyperparameters from comma-separated names and their values. One string,
+/// not a list of them: each string of a `Vec<String>` crosses from
+/// JavaScript in a call of its own (~1 µs each, at every training step).
+fn hyper(kind: &str, names: &str, values: &[f32]) -> Result<(OptimizerKind, Hyper), EngineError> {
     let kind: OptimizerKind = parse(kind)?;
+    let names: Vec<&str> = if names.is_empty() { Vec::new() } else { names.split(',').collect() };
     if names.len() != values.len() {
         return Err(EngineError::invalid(kind.name(), format!("{} hyperparameter names but {} values", names.len(), values.len())));
     }
-    let pairs: Vec<(&str, f32)> = names.iter().map(String::as_str).zip(values.iter().copied()).collect();
+    let pairs: Vec<(&str, f32)> = names.into_iter().zip(values.iter().copied()).collect();
     Ok((kind, Hyper::parse(kind, &pairs)?))
 }
 
@@ -21,7 +24,7 @@ fn hyper(kind: &str, names: &[String], values: &[f32]) -> Result<(OptimizerKind,
 /// hyperparameter names and the layout of `slots`). On error nothing is modified.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
-pub fn optimizer_step(kind: &str, params: Vec<u32>, grads: Vec<u32>, slots: Vec<u32>, names: Vec<String>, values: Vec<f32>, step: u32) -> Result<(), JsError> {
+pub fn optimizer_step(kind: &str, params: Vec<u32>, grads: Vec<u32>, slots: Vec<u32>, names: &str, values: Vec<f32>, step: u32) -> Result<(), JsError> {
     with_store(|s| {
         let (kind, h) = hyper(kind, &names, &values)?;
         optim::optimizer_step(s, kind, &params, &grads, &slots, &h, step)
@@ -30,7 +33,7 @@ pub fn optimizer_step(kind: &str, params: Vec<u32>, grads: Vec<u32>, slots: Vec<
 
 /// Validates hyperparameters without a step (optimizer constructors).
 #[wasm_bindgen]
-pub fn optimizer_check(kind: &str, names: Vec<String>, values: Vec<f32>) -> Result<(), JsError> {
+pub fn optimizer_check(kind: &str, names: &str, values: Vec<f32>) -> Result<(), JsError> {
     with_store(|_| hyper(kind, &names, &values).map(|_| ()))
 }
 
