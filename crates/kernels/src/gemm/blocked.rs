@@ -116,13 +116,17 @@ fn block_size(len: usize, max: usize, unit: usize) -> usize {
     len.div_ceil(blocks).div_ceil(unit) * unit
 }
 
-/// A `len`-long, 64-byte-aligned window of `buf` (grown as needed). The
-/// allocator only guarantees 8 bytes; aligned panels keep the kernel's
-/// 16-byte loads from straddling cache lines (cheap insurance: within noise
-/// on Zen 4, which handles split loads well).
+/// A `len`-long, 64-byte-aligned window of `buf` (grown as needed, never
+/// shrunk: a training step's products alternate between sizes, and resizing
+/// down then up again zeroed the difference at every call). The allocator
+/// only guarantees 8 bytes; aligned panels keep the kernel's 16-byte loads
+/// from straddling cache lines (cheap insurance: within noise on Zen 4, which
+/// handles split loads well). The packers write every value they use.
 fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     const ALIGN_F32S: usize = 16;
-    buf.resize(len + ALIGN_F32S, 0.0);
+    if buf.len() < len + ALIGN_F32S {
+        buf.resize(len + ALIGN_F32S, 0.0);
+    }
     let misalign = (buf.as_ptr() as usize / 4) % ALIGN_F32S;
     let start = (ALIGN_F32S - misalign) % ALIGN_F32S;
     &mut buf[start..start + len]
