@@ -7,15 +7,15 @@
 //   every engine call of a step, kernels nearly free), 1 thread;
 // - fit's check of its whole input for NaN/infinity (once per `fit` call),
 //   over 2,048×784 and 60,000×784 values, 1 thread and the whole pool.
-// Prints the median (min) of 9 timed runs after a warm-up.
+// Prints the median (min–max) of 9 timed runs after a warm-up.
 //
 //   node benches/step-overhead.mjs
 import * as s from '../dist/index.js';
 import { countNonFinite } from '../dist/ops/nn.js';
+import { fmtSpread, summarize } from './lib/stats.mjs';
 
 const info = await s.init({ backend: 'threads' });
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const fmt = (xs, unit) => `${median(xs).toFixed(2)} ${unit} (min ${Math.min(...xs).toFixed(2)})`;
+const fmt = (xs, unit) => `${fmtSpread(summarize(xs), { digits: 2 })} ${unit}`;
 
 /** µs per call of `f` (sync or async), 9 runs of `calls` calls after `calls` warm-up calls. */
 async function perCall(f, calls) {
@@ -29,7 +29,7 @@ async function perCall(f, calls) {
   return runs;
 }
 
-console.log(`${info.build} build, pool of ${info.poolSize}; median (min) of 9 runs`);
+console.log(`${info.build} build, pool of ${info.poolSize}; median (min–max) of 9 runs`);
 s.setNumThreads(1);
 
 const vars = Array.from({ length: 6 }, (_, i) => s.variable(s.tensor(new Float32Array(16).fill(i), [16])));
