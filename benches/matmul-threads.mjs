@@ -86,7 +86,7 @@ const ratioTable = (rows) =>
       r.threads,
       `${r.ratio.toFixed(2)}x`,
       `${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)}`,
-      r.otherCpu === null ? '–' : `${Math.round(r.otherCpu * 100)} % of the cores`,
+      r.otherCpu !== null ? `${Math.round(r.otherCpu * 100)} % of the cores` : r.host === 'node' ? 'unknown (timed too briefly)' : '–',
     ]),
   );
 

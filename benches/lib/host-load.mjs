@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 
 /** /proc/stat counts in USER_HZ ticks, 100 per second on Linux. */
 const TICK_S = 0.01;
+/** Core-seconds below which a share is mostly tick noise (one tick = 4 % of 0.25 core-s). */
+const MIN_CORE_S = 0.25;
 
 /** Seconds of CPU the whole machine spent busy (steal included: CPU the host gave someone else), or null. */
 function machineBusySeconds() {
@@ -47,9 +49,12 @@ export class ForeignCpu {
     return result;
   }
 
-  /** Fraction of all `cores` other processes kept busy (0–1), or null. */
+  /**
+   * Fraction of all `cores` other processes kept busy (0–1), or null when
+   * unknown or measured over too little time to tell.
+   */
   share(cores) {
-    if (!this.known || this.wallS === 0) return null;
+    if (!this.known || this.wallS * cores < MIN_CORE_S) return null;
     return Math.min(1, Math.max(0, (this.busy - this.ours) / (this.wallS * cores)));
   }
 }

@@ -83,9 +83,15 @@ export async function fitStepMs(sinew, name, threads) {
 }
 
 const mats = new Map();
-const matmulCalls = (n) => Math.max(1, Math.min(5000, Math.round(1e8 / (2 * n ** 3))));
+/**
+ * Calls per timed sample: ~1.25 GFLOP, ~25-45 ms on one thread here. (At
+ * ~2 ms a sample, a rescheduling of a few hundred µs moved a 256² ratio
+ * by 0.2, and the other-processes share, read from /proc/stat's 10 ms
+ * ticks, was mostly tick noise.)
+ */
+const matmulCalls = (n) => Math.max(1, Math.min(5000, Math.round(1.25e9 / (2 * n ** 3))));
 
-/** ms per `c = a·b` at n×n with `threads` (0 = all), averaged over enough calls for ~2 ms. */
+/** ms per `c = a·b` at n×n with `threads` (0 = all), averaged over `matmulCalls(n)` calls. */
 export function matmulMs(sinew, n, threads) {
   let m = mats.get(n);
   if (!m) {
