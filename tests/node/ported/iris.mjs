@@ -22,8 +22,10 @@ export async function run({ epochs = 40 } = {}) {
   const [xTrain, yTrain] = toTensors(trainIdx);
   const [xTest, yTest] = toTensors(testIdx);
 
-  // Seeded initial weights: 30 test samples make one unlucky start a failed
-  // threshold (TF.js failed it about once in 40 runs unseeded).
+  // Seeded initial weights, and no shuffling by fit (the split above is
+  // already shuffled): 30 test samples make one unlucky start a failed
+  // threshold (TF.js failed it about once in 40 runs unseeded), and TF.js
+  // shuffles with Math.random (3 of 60 runs at 93.3 %, one error from 90 %).
   const init = (seed) => tf.initializers.glorotUniform({ seed });
   const model = tf.sequential();
   model.add(tf.layers.dense({ units: 10, activation: 'sigmoid', inputShape: [4], kernelInitializer: init(1) }));
@@ -34,6 +36,7 @@ export async function run({ epochs = 40 } = {}) {
   await model.fit(xTrain, yTrain, {
     epochs,
     batchSize: 16,
+    shuffle: false,
     validationData: [xTest, yTest],
     verbose: 0,
     callbacks: { onEpochEnd: async (epoch, logs) => { losses.push(logs.loss); } },
