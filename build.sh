@@ -94,7 +94,8 @@ build_wasm() { # name rustflags cargo-features wasm-opt-features
 }
 
 [ -d "$SYSROOT/lib/rustlib/src/rust/library" ] || { echo "rust-web-src missing" >&2; exit 1; }
-BUILDS=${SINEW_BUILDS:-"threads simd baseline threads-relaxed simd-relaxed"}
+ALL_BUILDS="threads simd baseline threads-relaxed simd-relaxed"
+BUILDS=${SINEW_BUILDS:-$ALL_BUILDS}
 # wasm-opt -O3 inlines every function that has one caller, whatever its size
 # (binaryen's default): the entry points tape_backward, optimizer_step and
 # op_unary and the engine's elementwise::binary became 23-60 KB functions
@@ -127,7 +128,11 @@ if [ ! -f dist/.stamp ] || [ -n "$(find ts tsconfig.json -type f -newer dist/.st
   node_modules/.bin/tsc -p tsconfig.json
   touch dist/.stamp
 fi
-for b in $BUILDS; do
+# Every build ts/wasm holds, not only this run's: a partial build
+# (SINEW_BUILDS=threads) that re-ran tsc would otherwise leave dist/ without
+# the others.
+for b in $ALL_BUILDS; do
+  [ -f "ts/wasm/$b/sinew_wasm_bg.wasm" ] || continue
   mkdir -p "dist/wasm/$b"
   for f in sinew_wasm.js sinew_wasm.d.ts sinew_wasm_bg.wasm; do
     cmp -s "ts/wasm/$b/$f" "dist/wasm/$b/$f" || cp "ts/wasm/$b/$f" "dist/wasm/$b/$f"
