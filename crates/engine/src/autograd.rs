@@ -6,7 +6,7 @@
 //! its inputs (`grad::node_grads`, defined next to nothing but the math) and
 //! sums contributions per tensor. Ops run during backward are not recorded.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::{EngineError, Result};
 use crate::grad::node_grads;
@@ -123,7 +123,7 @@ fn walk(store: &mut Store, tape: &Tape, y: TensorId, wrt: &[TensorId], dy: Optio
         }
     }
 
-    let mut grads: HashMap<TensorId, TensorId> = HashMap::new();
+    let mut grads: HashMap<TensorId, TensorId> = HashMap::default();
     grads.insert(y, seed);
     let outcome = (|| -> Result<()> {
         for n in tape.nodes.iter().rev() {

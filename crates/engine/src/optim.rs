@@ -30,7 +30,7 @@
 //! is applied in the order clipnorm (per tensor), globalClipnorm (on the
 //! per-tensor-clipped gradients), clipvalue.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use sinew_kernels::optim::{self as k, Clip, Rule};
 
@@ -181,7 +181,7 @@ pub fn optimizer_step(
 
     // Written tensors must be distinct, and no gradient may be one of them:
     // each is updated in place exactly once.
-    let mut written = HashSet::with_capacity(params.len() + slots.len());
+    let mut written = HashSet::with_capacity_and_hasher(params.len() + slots.len(), Default::default());
     for (what, &id) in params.iter().map(|id| ("parameter", id)).chain(slots.iter().map(|id| ("slot", id))) {
         if !written.insert(id) {
             return Err(EngineError::invalid(op, format!("{what} tensor #{id} appears more than once among parameters and slots")));

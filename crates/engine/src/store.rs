@@ -7,7 +7,7 @@
 //! rather than silently aliasing a newer tensor.
 
 use std::cell::{Cell, OnceCell};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::autograd::Tape;
 use crate::error::{EngineError, ErrorKind, Result};
@@ -121,7 +121,7 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Self {
-        Store { tensors: HashMap::new(), next_id: 1, bytes: Cell::new(0), lazies: Vec::new(), tape: None, rng: crate::random::generator(0x5eed), journal: None }
+        Store { tensors: HashMap::default(), next_id: 1, bytes: Cell::new(0), lazies: Vec::new(), tape: None, rng: crate::random::generator(0x5eed), journal: None }
     }
 
     /// A new tensor's id, with one reference noted. Ids wrap after 2^32
@@ -159,7 +159,7 @@ impl Store {
         if self.journal.is_some() {
             return f(self);
         }
-        self.journal = Some(HashMap::new());
+        self.journal = Some(HashMap::default());
         let r = f(self);
         let journal = self.journal.take().expect("opened above");
         if r.is_err() {
