@@ -26,9 +26,14 @@ async function tfjs(backend) {
   return { adapter: tfjsAdapter({ ...tf, layers: layers.layers, sequential: layers.sequential }), info };
 }
 
+// Sinew's threaded runs load the build init() picks by default, as its users
+// get it: \`threads\` on Node 20, \`threads-relaxed\` where the host has relaxed
+// SIMD. \`sinew-relaxed\` is the relaxed build on a Node whose default is not
+// (train.mjs starts it with --experimental-wasm-relaxed-simd).
 const contenders = {
-  'sinew-threads': () => sinew('threads', SINEW_THREADS),
-  'sinew-1t': () => sinew('threads', 1),
+  'sinew-threads': () => sinew(undefined, SINEW_THREADS),
+  'sinew-1t': () => sinew(undefined, 1),
+  'sinew-relaxed': () => sinew('threads-relaxed', SINEW_THREADS),
   'sinew-baseline': () => sinew('baseline', 1),
   js: async () => ({ adapter: jsAdapter(), info: { library: 'plain JavaScript (benches/lib/js-train.mjs)', threads: 1 } }),
   'tfjs-cpu': () => tfjs('cpu'),

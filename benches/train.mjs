@@ -48,6 +48,7 @@ const TITLES = { ...WORKLOADS, ...WORKLOADS_TEXT };
 const CONTENDERS = [
   ['sinew-threads', 'Sinew threads+SIMD'],
   ['sinew-1t', 'Sinew SIMD'],
+  ['sinew-relaxed', 'Sinew threads+relaxed SIMD'],
   ['sinew-baseline', 'Sinew baseline (no SIMD)'],
   ['js', 'plain JavaScript'],
   ['tfjs-cpu', 'TF.js cpu'],
@@ -62,6 +63,14 @@ const STATIC = {
   js: {},
   convnetjs: {},
 };
+// Node 20 has relaxed SIMD only behind a flag, so Sinew's default build there
+// is \`threads\`; its fastest documented configuration (README, "Builds") adds
+// the flag, run as its own contender. Where the default build already is
+// \`threads-relaxed\` (Node 22+), that contender would repeat sinew-threads.
+const { relaxedSimdSupported } = await import('../dist/engine/detect.js');
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const relaxedByDefault = relaxedSimdSupported();
+STATIC['sinew-relaxed'] = relaxedByDefault ? Object.fromEntries([...IMAGE_KINDS, ...TEXT_KINDS].map((k) => [k, `not run: Node ${process.version} has relaxed SIMD without a flag, so Sinew threads+SIMD already runs the threads-relaxed build`])) : {};
 for (const k of TEXT_KINDS) {
   STATIC.brainjs[k] = 'not run: brain.js NeuralNetwork has no embedding, recurrent or 1-D convolution layers';
   STATIC.convnetjs[k] = 'not run: ConvNetJS has no embedding, recurrent or 1-D convolution layers';
@@ -112,7 +121,8 @@ const withRates = (r) => (r.train?.repsMs ? { ...r, train: { ...r.train, rates: 
 
 function runProcess(id, kind, timingOnly) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(here, 'train-contender.mjs'), id, kind, ...(quick ? ['--quick'] : []), ...(timingOnly ? ['--timing-only'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const flags = id === 'sinew-relaxed' && !relaxedByDefault ? [RELAXED_FLAG] : [];
+    const child = spawn(process.execPath, [...flags, join(here, 'train-contender.mjs'), id, kind, ...(quick ? ['--quick'] : []), ...(timingOnly ? ['--timing-only'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => {
@@ -191,7 +201,8 @@ if (withBrowser) {
           const version = browser.version();
           if (id.startsWith('sinew')) {
             const opts = { kind, threads: id === 'sinew-threads' ? SINEW_THREADS : 1, profile: profileName, dataUrl, timingOnly };
-            const backend = id === 'sinew-baseline' ? 'baseline' : 'threads';
+            // The build createEngine() picks by default (threads-relaxed in Chromium 114+), as a page gets it.
+            const backend = id === 'sinew-baseline' ? 'baseline' : undefined;
             r = await page.evaluate(
               async ([backend, opts]) => {
                 const { createEngine } = await import('/dist/browser/index.js');
@@ -256,8 +267,13 @@ const b1 = (host, id, kind) => b1Stat(host, id, kind)?.median ?? null;
 const infoOf = (host, id) => KINDS.map((k) => get(host, id, k)?.info).find(Boolean);
 /** Threads the contender ran with on that host (as it reported them). */
 const threadsOf = (host, id) => infoOf(host, id)?.threads ?? (id.startsWith('sinew') ? '?' : 1);
-const label = (host, id) => `${CONTENDERS.find(([c]) => c === id)?.[1] ?? id} ×${threadsOf(host, id)}`;
-const SHORT = { 'sinew-threads': 'Sinew threads', 'sinew-1t': 'Sinew', 'sinew-baseline': 'Sinew baseline', js: 'JS', 'tfjs-cpu': 'TF.js-cpu', 'tfjs-wasm': 'TF.js-wasm', brainjs: 'brain.js', convnetjs: 'ConvNetJS' };
+/** A Sinew row's name says which SIMD its build used (the default build differs by host). */
+const nameOf = (host, id) => {
+  const name = CONTENDERS.find(([c]) => c === id)?.[1] ?? id;
+  return ['sinew-threads', 'sinew-1t'].includes(id) && infoOf(host, id)?.build?.endsWith('-relaxed') ? name.replace('SIMD', 'relaxed SIMD') : name;
+};
+const label = (host, id) => `${nameOf(host, id)} ×${threadsOf(host, id)}`;
+const SHORT = { 'sinew-threads': 'Sinew threads', 'sinew-1t': 'Sinew', 'sinew-relaxed': 'Sinew relaxed', 'sinew-baseline': 'Sinew baseline', js: 'JS', 'tfjs-cpu': 'TF.js-cpu', 'tfjs-wasm': 'TF.js-wasm', brainjs: 'brain.js', convnetjs: 'ConvNetJS' };
 /** "Sinew threads×2": the name and thread count every ratio carries for both sides. */
 const who = (host, id) => `${SHORT[id]}×${threadsOf(host, id)}`;
 const MB = (b) => (b ? (b / 2 ** 20).toFixed(0) : 'n/a');
@@ -314,6 +330,7 @@ for (const host of ['node', 'chromium']) {
   rc('MLP training', trainSps, 'sinew-threads', 'sinew-1t', 'mlp', 1.7);
   rc('CNN training', trainSps, 'sinew-threads', 'sinew-1t', 'cnn', 1.7);
   rc('MLP training', trainSps, 'sinew-threads', 'tfjs-wasm', 'mlp', 18);
+  if (host === 'node' && results.node['sinew-relaxed']?.mlp?.train) rc(`MLP training with ${RELAXED_FLAG}`, trainSps, 'sinew-relaxed', 'tfjs-wasm', 'mlp', 18);
   rc('MLP training', trainSps, 'sinew-threads', 'tfjs-cpu', 'mlp', 40);
   rc('MLP training', trainSps, 'sinew-1t', 'tfjs-wasm', 'mlp', 5);
   rc('CNN training', trainSps, 'sinew-threads', 'tfjs-cpu', 'cnn', 100);
@@ -373,6 +390,7 @@ const intro = [
   `${rounds} interleaved round(s): each round runs every workload on every contender, in an order rotated by the round (Sinew threads×2 and ×1 back to back), so a noisy minute lands on all of them. Figures are the median over every timed repetition of every round, with (min–max), or (IQR) for batch-1 latency; ratios are ratios of medians and name the threads of both sides (×N = threads the contender ran with). Inference times an input array in and probabilities read back out for every contender (TF.js: \`out = model.predict(x); out.dataSync(); dispose\`, no tf.tidy around the read-back).`,
   `Peak memory: sampled after every step of an untimed 10-step pass over the same slice (after the timed runs, first round), so every contender holds the same data; "peak WASM" is Sinew's WebAssembly memory / TF.js wasm's heap (both include the training slice: Sinew and TF.js wasm copy tensors into WASM memory), JS heap and RSS are the process's (Node).`,
   `"1 epoch" = one shuffled pass from a fresh model over the 60,000 training images, or over the first N when that does not fit in ${profile.mlp.epochBudgetS} s (N shown); test accuracy on the 10,000 test images (or the first ones shown).`,
+  `Sinew: the threaded rows load the build init() picks by default on that host (${[...new Set(['node', 'chromium'].map((h) => infoOf(h, 'sinew-threads')?.build && `${h === 'node' ? 'Node' : 'Chromium'}: ${infoOf(h, 'sinew-threads').build}`).filter(Boolean))].join(', ')}), ×1 the same build on one thread. ${relaxedByDefault ? '' : `Sinew threads+relaxed SIMD (Node) is the threads-relaxed build in a Node started with ${RELAXED_FLAG}, the flag Node 20 needs for relaxed SIMD (README, "Builds"). `}The notes under each table name every run's build.`,
   `TF.js: in Node tfjs-backend-wasm is single-threaded (it forces threads off there) and loads its SIMD binary; in Chromium the page is cross-origin isolated and TF.js-wasm gets its threaded SIMD binary with ${SINEW_THREADS} threads, as many as Sinew's threaded run (TF.js caps its threads at navigator.hardwareConcurrency / 2, assuming two hardware threads per core, so its page reports ${2 * SINEW_THREADS}). The notes under each table name the .wasm file each TF.js run loaded.`,
   `Text workloads (Node and Chromium): training speed on synthetic token ids (the rate does not depend on them), Adam 1e-3, binary cross-entropy, batch ${profile.lstm.batch}, ${profile.lstm.warmup + 1} warm-up steps${profile.lstm.warmupMinS ? ` (the warm-up pass repeated until ${profile.lstm.warmupMinS} s have passed: V8 optimizes the hot code in the background meanwhile)` : ''} + ${profile.lstm.steps} timed steps per repetition; a contender whose first step takes over ${profile.lstm.oneStepAboveS} s is timed on ${profile.lstm.slowFirstStepTimed ? 'that first step (warm-up included)' : 'ONE further step'}, in the first round only (its notes say so). Plain JS, brain.js and ConvNetJS have no such models.`,
   `Host: ${cpu}, ${cpus().length} cores, Node ${nodeInfo}${chromeInfo ? `, Chromium ${chromeInfo} (cross-origin isolated page; Sinew in its engine Worker, TF.js on the page)` : ''}; load average ${load0[0].toFixed(2)} at start, ${load1[0].toFixed(2)} at end. Each Node run is its own process; each Chromium run its own browser. Total ${(elapsed / 60).toFixed(1)} min${merged.length ? ` for this re-run (${[...new Set(Object.keys(results.node).concat(Object.keys(results.chromium)).filter((id) => !merged.some((m) => m.includes(`/${id}/`))))].join(', ')}); the rest is from the day's earlier run` : ''}.`,
