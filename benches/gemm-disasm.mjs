@@ -13,6 +13,7 @@
 //   node benches/gemm-disasm.mjs [--relaxed] [--listing]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { relaxedSimdNodeFlags } from '../dist/engine/detect.js';
 
 const relaxed = process.argv.includes('--relaxed');
 const listing = process.argv.includes('--listing');
@@ -24,7 +25,7 @@ const script = `
   if (info.build !== '${backend}') throw new Error('loaded the ' + info.build + ' build, not ${backend}');
   const a = s.ones([256, 256]);
   s.matmul(a, a).dispose();`;
-const flags = ['--print-wasm-code', '--no-liftoff', '--no-wasm-lazy-compilation', ...(relaxed ? ['--experimental-wasm-relaxed-simd'] : [])];
+const flags = ['--print-wasm-code', '--no-liftoff', '--no-wasm-lazy-compilation', ...(relaxed ? relaxedSimdNodeFlags() : [])];
 const run = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 30 });
 if (run.status !== 0) throw new Error(`node ${flags.join(' ')} failed:\n${run.stderr}`);
 if (!run.stdout.includes('--- WebAssembly code ---')) throw new Error(`this Node (${process.version}) printed no WebAssembly code: its V8 lacks a disassembler`);

@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { relaxedSimdNodeFlags } from '../dist/engine/detect.js';
 import { KERNEL_FLOORS, failOnImplausible, floorViolations } from './lib/floors.mjs';
 import { CONVS, GEMMS, convFlops, gemmFlops } from './lib/kernel-workloads.mjs';
 import { fmtNum, fmtSpread, summarize } from './lib/stats.mjs';
@@ -37,8 +38,7 @@ const budgetMs = quick ? 150 : 600;
 const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--rounds');
 const here = fileURLToPath(new URL('.', import.meta.url));
 // Node 20 runs relaxed SIMD only behind a V8 flag (later versions: on by default).
-const relaxedProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
-const RELAXED_ARGS = WebAssembly.validate(relaxedProbe) ? [] : ['--experimental-wasm-relaxed-simd'];
+const RELAXED_ARGS = relaxedSimdNodeFlags();
 
 const t0 = performance.now();
 const load0 = loadavg();

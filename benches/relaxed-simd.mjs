@@ -11,7 +11,7 @@
 //   node benches/relaxed-simd.mjs [--reps 4]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { relaxedSimdSupported } from '../dist/engine/detect.js';
+import { relaxedSimdNodeFlags } from '../dist/engine/detect.js';
 import { fmtSpread, summarize } from './lib/stats.mjs';
 import { table } from './lib/timing.mjs';
 
@@ -33,7 +33,7 @@ if (args[0] === '--child') {
 }
 
 const reps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 4;
-const flag = relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+const flag = relaxedSimdNodeFlags();
 const RUNS = [['mlp-b128', 1], ['mlp-b128', 2], ['mlp-b32', 2], ['cnn-b64', 2]];
 const child = (nodeFlags, build, workload, threads) =>
   JSON.parse(execFileSync(process.execPath, [...nodeFlags, self, '--child', build, workload, String(threads)], { encoding: 'utf8' })).ms;
@@ -54,5 +54,5 @@ for (const [workload, threads] of RUNS) {
   rows.push([workload, threads, fmtSpread(summarize(plain), { digits: 3 }), fmtSpread(summarize(relaxed), { digits: 3 }), `${fmtSpread(speedUp, { digits: 2 })}×`]);
 }
 process.stderr.write('\n');
-console.log(`Node ${process.version}${flag.length ? ' (relaxed runs with --experimental-wasm-relaxed-simd)' : ''}, ${reps} alternated process pairs per row; ms per training step, median (min–max)`);
+console.log(`Node ${process.version}${flag.length ? ` (relaxed runs with ${flag.join(' ')})` : ''}, ${reps} alternated process pairs per row; ms per training step, median (min–max)`);
 console.log(table(['workload', 'threads', 'threads build', 'threads-relaxed build', 'speed-up'], rows));

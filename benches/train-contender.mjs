@@ -27,8 +27,8 @@ async function tfjs(backend) {
 }
 
 // Sinew's threaded runs load the build init() picks by default, as its users
-// get it: \`threads\` on Node 20, \`threads-relaxed\` where the host has relaxed
-// SIMD. \`sinew-relaxed\` is the relaxed build on a Node whose default is not
+// get it: `threads` on Node 20, `threads-relaxed` where the host has relaxed
+// SIMD. `sinew-relaxed` is the relaxed build on a Node whose default is not
 // (train.mjs starts it with --experimental-wasm-relaxed-simd).
 const contenders = {
   'sinew-threads': () => sinew(undefined, SINEW_THREADS),

@@ -64,12 +64,12 @@ const STATIC = {
   convnetjs: {},
 };
 // Node 20 has relaxed SIMD only behind a flag, so Sinew's default build there
-// is \`threads\`; its fastest documented configuration (README, "Builds") adds
+// is `threads`; its fastest documented configuration (README, "Builds") adds
 // the flag, run as its own contender. Where the default build already is
-// \`threads-relaxed\` (Node 22+), that contender would repeat sinew-threads.
-const { relaxedSimdSupported } = await import('../dist/engine/detect.js');
-const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
-const relaxedByDefault = relaxedSimdSupported();
+// `threads-relaxed` (Node 22+), that contender would repeat sinew-threads.
+const { NODE_RELAXED_SIMD_FLAG: RELAXED_FLAG, relaxedSimdNodeFlags } = await import('../dist/engine/detect.js');
+const RELAXED_ARGS = relaxedSimdNodeFlags();
+const relaxedByDefault = RELAXED_ARGS.length === 0;
 STATIC['sinew-relaxed'] = relaxedByDefault ? Object.fromEntries([...IMAGE_KINDS, ...TEXT_KINDS].map((k) => [k, `not run: Node ${process.version} has relaxed SIMD without a flag, so Sinew threads+SIMD already runs the threads-relaxed build`])) : {};
 for (const k of TEXT_KINDS) {
   STATIC.brainjs[k] = 'not run: brain.js NeuralNetwork has no embedding, recurrent or 1-D convolution layers';
@@ -121,7 +121,7 @@ const withRates = (r) => (r.train?.repsMs ? { ...r, train: { ...r.train, rates: 
 
 function runProcess(id, kind, timingOnly) {
   return new Promise((resolve) => {
-    const flags = id === 'sinew-relaxed' && !relaxedByDefault ? [RELAXED_FLAG] : [];
+    const flags = id === 'sinew-relaxed' ? RELAXED_ARGS : [];
     const child = spawn(process.execPath, [...flags, join(here, 'train-contender.mjs'), id, kind, ...(quick ? ['--quick'] : []), ...(timingOnly ? ['--timing-only'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => (out += d));

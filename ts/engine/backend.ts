@@ -3,7 +3,7 @@
  * threads it runs, and the guarded entry point every op goes through.
  */
 import { EngineCrashedError, NotInitializedError, UnsupportedError, InvalidArgumentError, typedError } from '../errors.js';
-import { environment, hardwareThreads, relaxedSimdSupported, sharedMemorySupported, simdSupported, type Environment } from './detect.js';
+import { environment, hardwareThreads, NODE_RELAXED_SIMD_FLAG, relaxedSimdSupported, sharedMemorySupported, simdSupported, type Environment } from './detect.js';
 import { BUILDS, isRelaxedBuild, isThreadsBuild, type BuildName } from './builds.js';
 import { compileBuild, importGlue, type Glue } from './glue.js';
 import { poolDeath, startPool } from './pool.js';
@@ -93,7 +93,7 @@ async function choose(options: InitOptions): Promise<{ build: BuildName; threads
     if (isRelaxedBuild(forced) && !relaxed) {
       throw new UnsupportedError(
         `init: the '${forced}' build needs WebAssembly relaxed SIMD, which this host lacks` +
-          (env === 'node' ? ' (Node 20: run with --experimental-wasm-relaxed-simd)' : ''),
+          (env === 'node' ? ` (Node 20: run with ${NODE_RELAXED_SIMD_FLAG})` : ''),
       );
     }
     if (isThreadsBuild(forced) && !shared) {
